@@ -1,0 +1,174 @@
+/**
+ * Opens the database: SQLite (embedded default, a file in the data directory, WAL) or PostgreSQL
+ * (when a URL is given). Both are driven through Kysely; dialect differences stay in this folder
+ * and in the few repository queries that need them.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type Database = {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  /** The raw SQLite handle, for bulk paths that need prepared statements (imports, benchmarks). */
+  readonly sqlite: SqliteDatabase.Database | undefined;
+  close(): Promise<void>;
+};
+
+/** A Kysely handle or an open transaction: repositories accept either. */
+export type Tx = Kysely<DB>;
+
+export type OpenOptions =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string; poolSize?: number; searchPath?: string; applicationName?: string };
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  return options.dialect === 'sqlite' ? openSqlite(options.file) : openPostgres(options);
+}
+
+function openSqlite(file: string): Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const raw = new SqliteDatabase(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('temp_store = MEMORY');
+  raw.pragma('cache_size = -65536'); // 64 MiB
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite: raw,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgres(options: Extract<OpenOptions, { dialect: 'postgres' }>): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'leadloop',
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    // Times are stored as bigint epoch milliseconds and counts come back as bigint: both fit in a double.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    sqlite: undefined,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely prepares every statement afresh on SQLite; preparing costs about as much as running a
+ * small query, so reuse prepared statements per SQL text (bounded, least recently used evicted).
+ */
+function withStatementCache(raw: SqliteDatabase.Database, size = 512): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (stmt) {
+        cache.delete(sqlText);
+      } else {
+        stmt = raw.prepare(sqlText);
+        if (cache.size >= size) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+      }
+      cache.set(sqlText, stmt);
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      raw.close();
+    },
+  };
+}
+
+/**
+ * Transactions on SQLite start with BEGIN IMMEDIATE: they take the write lock up front, so a
+ * transaction that reads and then writes never fails half-way on a lock upgrade when another
+ * process shares the file.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /**
+   * SQLite has one connection per process, so code that uses the database handle inside a
+   * transaction callback (instead of the transaction) waits for itself forever. Fail loudly instead.
+   */
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const pending = super.acquireConnection();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Whenever the connection does arrive, hand it straight back.
+        pending.then(() => super.releaseConnection()).catch(() => {});
+        reject(
+          new Error(
+            `Waited ${connectionWaitMs / 1000}s for the SQLite connection: is the database handle used ` +
+              'inside a transaction callback? Use the transaction there.',
+          ),
+        );
+      }, connectionWaitMs);
+    });
+    try {
+      return await Promise.race([pending, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+const connectionWaitMs = 30_000;
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/** Whether an error is a unique-constraint violation, on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string } | null;
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}

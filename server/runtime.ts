@@ -1,0 +1,98 @@
+/**
+ * The composition root: opens the database, applies migrations, loads secrets and wires the
+ * modules. Both roles use it: the web role builds the HTTP app on it, the worker role runs jobs.
+ */
+
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { createAuditModule } from './modules/audit/index.ts';
+import { createAuthModule } from './modules/auth/index.ts';
+import { createSystemModule } from './modules/system/index.ts';
+import { type Clock, systemClock } from './platform/clock.ts';
+import { type Config, resolveDataDir } from './platform/config.ts';
+import { type Database, openDatabase } from './platform/db/db.ts';
+import { migrateToLatest } from './platform/db/migrate.ts';
+import { createJobRegistry, type JobRegistry, type Schedule } from './platform/jobs/jobs.ts';
+import { createJobQueue } from './platform/jobs/queue.ts';
+import { createWorker, type Worker } from './platform/jobs/worker.ts';
+import type { ModuleParts } from './platform/module.ts';
+import { loadSecrets } from './platform/secrets.ts';
+
+export type RuntimeOptions = {
+  clock?: Clock;
+  logger?: Logger;
+  /** An already open database (tests); otherwise opened from the config. */
+  database?: Database;
+  /** Apply pending migrations while starting (default true). */
+  migrate?: boolean;
+};
+
+export async function createRuntime(config: Config, options: RuntimeOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'leadloop' } });
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ??
+    (config.databaseUrl
+      ? await openDatabase({
+          dialect: 'postgres',
+          url: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+        })
+      : await openDatabase({
+          dialect: 'sqlite',
+          file: path.join(resolveDataDir(config), 'leadloop.sqlite'),
+        }));
+  try {
+    if (options.migrate ?? true) {
+      const { applied } = await migrateToLatest(database.db);
+      if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    }
+    const secrets = await loadSecrets(database, config, clock.now());
+    const jobs = createJobQueue({ database, clock });
+
+    const audit = createAuditModule({ database, clock });
+    const auth = createAuthModule({ database, clock, secrets, config, audit: audit.api });
+    const system = createSystemModule({ database, clock, jobs, audit: audit.api });
+
+    const modules: ModuleParts[] = [system.parts, audit.parts, auth.parts];
+    const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
+    const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
+
+    function createJobWorker(overrides: { concurrency?: number } = {}): Worker {
+      return createWorker({
+        database,
+        queue: jobs,
+        registry,
+        schedules,
+        clock,
+        logger: logger.child({ role: 'worker' }),
+        concurrency: overrides.concurrency ?? config.workerConcurrency,
+        pollMs: config.jobPollMs,
+        leaseMs: config.jobLeaseMs,
+      });
+    }
+
+    return {
+      config,
+      clock,
+      logger,
+      database,
+      secrets,
+      jobs,
+      modules,
+      registry,
+      createJobWorker,
+      resolvePrincipal: auth.resolvePrincipal,
+      api: { audit: audit.api, auth: auth.api, system: system.api },
+      async close() {
+        if (ownsDatabase) await database.close();
+      },
+    };
+  } catch (error) {
+    if (ownsDatabase) await database.close();
+    throw error;
+  }
+}
+
+export type Runtime = Awaited<ReturnType<typeof createRuntime>>;

@@ -1,0 +1,70 @@
+import {
+  IconAddressBook,
+  IconChartBar,
+  IconForms,
+  IconGauge,
+  IconInbox,
+  IconLayoutKanban,
+  IconSpeakerphone,
+} from '@tabler/icons-react';
+import { ComingSoon } from '../../components/ComingSoon.tsx';
+
+// Areas whose capability has not landed yet. Each says what it will hold, so nobody mistakes it
+// for a finished page; each is replaced by its feature when that lands.
+
+export const LeadsArea = () => (
+  <ComingSoon
+    title="Leads"
+    icon={<IconAddressBook size={22} />}
+    description="One lead per person, whatever the entry point."
+    what="The lead database arrives next: API upserts, CSV import with HubSpot, Salesforce, Mautic and Pipedrive presets, merge and un-merge, consent and export."
+  />
+);
+export const FormsArea = () => (
+  <ComingSoon
+    title="Forms"
+    icon={<IconForms size={22} />}
+    description="Capture leads on hosted and embedded forms."
+    what="Build forms with consent, embed them with one script tag, and see every submission on the lead's timeline."
+  />
+);
+export const CampaignsArea = () => (
+  <ComingSoon
+    title="Campaigns"
+    icon={<IconSpeakerphone size={22} />}
+    description="Channels, campaigns and what they cost."
+    what="UTM keys map visits to campaigns; costs by date let you see return on spend."
+  />
+);
+export const ScoringArea = () => (
+  <ComingSoon
+    title="Scoring"
+    icon={<IconGauge size={22} />}
+    description="Explainable, versioned lead scoring."
+    what="Fit and engagement rules, a backtest before each publish, and the qualification policy both teams approve."
+  />
+);
+export const InboxArea = () => (
+  <ComingSoon
+    title="Inbox"
+    icon={<IconInbox size={22} />}
+    description="Qualified leads routed to sales, with an SLA."
+    what="Each new assignment shows why the lead qualified and how long is left to accept it."
+  />
+);
+export const PipelineArea = () => (
+  <ComingSoon
+    title="Pipeline"
+    icon={<IconLayoutKanban size={22} />}
+    description="Deals by stage."
+    what="A board of open deals to drag from stage to stage, won or lost with a reason."
+  />
+);
+export const AnalyticsArea = () => (
+  <ComingSoon
+    title="Analytics"
+    icon={<IconChartBar size={22} />}
+    description="The feedback loop."
+    what="Funnel and velocity by channel, attribution to revenue, lead quality by source and scoring calibration."
+  />
+);

@@ -1,0 +1,30 @@
+import { Tabs } from '@mantine/core';
+import { IconBriefcase, IconKey, IconListDetails, IconUsers } from '@tabler/icons-react';
+import { Outlet, useLocation, useNavigate } from 'react-router';
+
+const tabs = [
+  { value: 'users', label: 'Users', icon: <IconUsers size={16} /> },
+  { value: 'api-keys', label: 'API keys', icon: <IconKey size={16} /> },
+  { value: 'audit-log', label: 'Audit log', icon: <IconListDetails size={16} /> },
+  { value: 'jobs', label: 'Jobs', icon: <IconBriefcase size={16} /> },
+];
+
+export function SettingsLayout() {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const current = location.pathname.split('/')[2] ?? 'users';
+  return (
+    <>
+      <Tabs value={current} onChange={(v) => v && navigate(`/settings/${v}`)} mb="lg">
+        <Tabs.List>
+          {tabs.map((t) => (
+            <Tabs.Tab key={t.value} value={t.value} leftSection={t.icon}>
+              {t.label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+      <Outlet />
+    </>
+  );
+}
