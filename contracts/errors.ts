@@ -4,6 +4,7 @@
  * Modules declare their codes in their own contracts file; this file only joins them.
  */
 import { authErrors } from './auth.ts';
+import { leadErrors } from './leads.ts';
 
 export type ErrorKind = 'user' | 'conflict' | 'auth' | 'operational' | 'unexpected';
 export type ErrorSpec = { readonly status: number; readonly kind: ErrorKind; readonly description: string };
@@ -75,7 +76,7 @@ export const platformErrors = {
   },
 } as const satisfies Record<string, ErrorSpec>;
 
-export const errorCatalogue = { ...platformErrors, ...authErrors } as const satisfies Record<
+export const errorCatalogue = { ...platformErrors, ...authErrors, ...leadErrors } as const satisfies Record<
   string,
   ErrorSpec
 >;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
+import { createLeadsModule } from './modules/leads/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Config, resolveDataDir } from './platform/config.ts';
@@ -54,8 +55,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const audit = createAuditModule({ database, clock });
     const auth = createAuthModule({ database, clock, secrets, config, audit: audit.api });
     const system = createSystemModule({ database, clock, jobs, audit: audit.api });
+    const leads = createLeadsModule({
+      database,
+      clock,
+      audit: audit.api,
+      activeUserIds: auth.api.activeUserIds,
+    });
 
-    const modules: ModuleParts[] = [system.parts, audit.parts, auth.parts];
+    const modules: ModuleParts[] = [system.parts, audit.parts, auth.parts, leads.parts];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
 
@@ -84,7 +91,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       registry,
       createJobWorker,
       resolvePrincipal: auth.resolvePrincipal,
-      api: { audit: audit.api, auth: auth.api, system: system.api },
+      api: { audit: audit.api, auth: auth.api, system: system.api, leads: leads.api },
       async close() {
         if (ownsDatabase) await database.close();
       },

@@ -43,6 +43,17 @@ export function createAuthRepo() {
     return Number(r.n);
   }
 
+  async function activeIds(tx: Tx, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await tx
+      .selectFrom('users')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('active', '=', 1)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   // Sessions
   async function insertSession(tx: Tx, row: SessionsTable): Promise<void> {
     await tx.insertInto('sessions').values(row).execute();
@@ -134,6 +145,7 @@ export function createAuthRepo() {
     listUsers,
     updateUser,
     countActiveAdmins,
+    activeIds,
     insertSession,
     liveSession,
     touchSession,

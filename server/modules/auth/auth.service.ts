@@ -447,6 +447,11 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
     });
   }
 
+  /** Which of these ids are active users (inside the caller's transaction). */
+  async function activeUserIds(tx: Database['db'], ids: string[]): Promise<Set<string>> {
+    return repo.activeIds(tx, ids);
+  }
+
   /** Removes sessions that ended more than a day ago (a maintenance job). */
   async function purgeSessions(): Promise<number> {
     return repo.deleteDeadSessions(db, clock.now() - 86_400_000);
@@ -468,6 +473,7 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
     listApiKeys,
     createApiKey,
     revokeApiKey,
+    activeUserIds,
     purgeSessions,
   };
 }

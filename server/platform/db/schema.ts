@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * Database table types shared by both dialects. Conventions that keep SQLite and PostgreSQL alike:
  * times are epoch milliseconds (`bigint` on PostgreSQL, parsed to number), booleans are 0/1 integers,
@@ -95,6 +97,124 @@ export type IdempotencyKeysTable = {
   expires_at: number;
 };
 
+/**
+ * A JSON column: jsonb on PostgreSQL (the driver returns parsed values), text on SQLite (a string).
+ * Written as a JSON string; read through `fromJson`.
+ */
+export type JsonColumn = ColumnType<unknown, string, string>;
+
+export type CompaniesTable = {
+  id: string;
+  domain: string;
+  name: string | null;
+  industry: string | null;
+  employees: number | null;
+  country: string | null;
+  owner_id: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type CustomFieldsTable = {
+  id: string;
+  key: string;
+  label: string;
+  type: string;
+  options: string; // JSON array
+  help_text: string | null;
+  merge_rule: string;
+  position: number;
+  archived_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type LeadFieldRulesTable = { field: string; merge_rule: string; updated_at: number };
+
+export type LeadsTable = {
+  id: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  job_title: string | null;
+  company_name: string | null;
+  company_id: string | null;
+  website: string | null;
+  country: string | null;
+  city: string | null;
+  industry: string | null;
+  company_size: number | null;
+  lifecycle_stage: string;
+  owner_id: string | null;
+  custom_fields: JsonColumn;
+  consent: JsonColumn;
+  field_times: string; // JSON: field → epoch ms its value was set
+  search_text: string;
+  source: string;
+  merged_into: string | null;
+  erased_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type LeadIdentitiesTable = {
+  kind: string;
+  system: string;
+  value: string;
+  lead_id: string;
+  created_at: number;
+};
+
+export type TouchpointsTable = {
+  id: string;
+  lead_id: string;
+  type: string;
+  occurred_at: number;
+  source: string;
+  actor_type: string | null;
+  actor_id: string | null;
+  actor_label: string | null;
+  properties: JsonColumn;
+  created_at: number;
+};
+
+export type LeadMergesTable = {
+  id: string;
+  survivor_id: string;
+  merged_id: string;
+  at: number;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  snapshot: string;
+  undone_at: number | null;
+  undone_by: string | null;
+};
+
+export type ConsentEventsTable = {
+  id: string;
+  lead_id: string;
+  purpose: string;
+  status: string;
+  source: string;
+  text_version: string | null;
+  at: number;
+};
+
+export type ErasedEmailsTable = { hash: string; erased_at: number };
+
+export type SavedViewsTable = {
+  id: string;
+  owner_id: string;
+  resource: string;
+  name: string;
+  definition: string;
+  shared: number;
+  created_at: number;
+  updated_at: number;
+};
+
 export type DB = {
   app_secrets: AppSecretsTable;
   app_flags: AppFlagsTable;
@@ -105,4 +225,21 @@ export type DB = {
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
   idempotency_keys: IdempotencyKeysTable;
+  companies: CompaniesTable;
+  custom_fields: CustomFieldsTable;
+  lead_field_rules: LeadFieldRulesTable;
+  leads: LeadsTable;
+  lead_identities: LeadIdentitiesTable;
+  touchpoints: TouchpointsTable;
+  lead_merges: LeadMergesTable;
+  consent_events: ConsentEventsTable;
+  erased_emails: ErasedEmailsTable;
+  saved_views: SavedViewsTable;
 };
+
+/** Reads a JSON column on either dialect. */
+export function fromJson<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback;
+  if (typeof value === 'string') return value === '' ? fallback : (JSON.parse(value) as T);
+  return value as T;
+}

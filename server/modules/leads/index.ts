@@ -1,0 +1,61 @@
+/**
+ * Leads module: leads (people), companies, custom fields, identities, touchpoints, merges and
+ * consent; the identity resolver every entry point goes through.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import type { Database, Tx } from '../../platform/db/db.ts';
+import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
+import type { AuditService } from '../audit/index.ts';
+import { createIdentityResolver, type ResolvedListener } from './identity.ts';
+import { createLeadsRepo } from './leads.repo.ts';
+import { leadsRoutes } from './leads.routes.ts';
+import { createLeadsService } from './leads.service.ts';
+
+export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult } from './identity.ts';
+export { emailHash } from './identity.ts';
+export type { LeadsService, WriteContext } from './leads.service.ts';
+export { toTouchpointView } from './leads.service.ts';
+export { companyDomainFor, isFreeMailDomain, isValidEmail, normaliseEmail } from './normalize.ts';
+
+type Deps = {
+  database: Database;
+  clock: Clock;
+  audit: Pick<AuditService, 'record'>;
+  activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
+};
+
+export function createLeadsModule(deps: Deps) {
+  const repo = createLeadsRepo(deps.database.dialect);
+  const listeners: ResolvedListener[] = [];
+  let service: ReturnType<typeof createLeadsService> | undefined;
+  const resolver = createIdentityResolver({
+    repo,
+    clock: deps.clock,
+    definitions: (tx) => service!.definitions(tx),
+    activeUserIds: deps.activeUserIds,
+    listeners,
+  });
+  service = createLeadsService({
+    database: deps.database,
+    repo,
+    resolver,
+    audit: deps.audit,
+    clock: deps.clock,
+  });
+  const api = {
+    ...service,
+    /** Resolves person records to leads inside the caller's transaction (forms, tracking, imports). */
+    resolveBatch: resolver.resolveBatch,
+    /** Registers code to run, in the same transaction, whenever leads are created or change. */
+    onResolved(listener: ResolvedListener) {
+      listeners.push(listener);
+    },
+  };
+  const parts: ModuleParts = {
+    name: 'leads',
+    routes: bindRoutes(leadsRoutes, { leads: service, activeUserIds: deps.activeUserIds }),
+  };
+  return { api, parts };
+}
+
+export type LeadsApi = ReturnType<typeof createLeadsModule>['api'];
