@@ -189,6 +189,42 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     async () => ({ data: await auth.listUsers() }),
   );
 
+  app.get(
+    '/api/v1/users/directory',
+    {
+      config: {
+        access: access.of({ roles: ['marketing', 'sales_manager', 'sales_rep'], scopes: ['leads:read'] }),
+      },
+      schema: {
+        tags: ['users'],
+        summary: 'Everyone who can own leads: id, name, role and whether active (for pickers)',
+        response: {
+          200: Type.Object({
+            data: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                name: Type.String(),
+                email: Type.String(),
+                role: Role,
+                active: Type.Boolean(),
+              }),
+            ),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async () => ({
+      data: (await auth.listUsers()).map((u) => ({
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: u.role,
+        active: u.active,
+      })),
+    }),
+  );
+
   app.post(
     '/api/v1/users',
     {

@@ -2,10 +2,13 @@
  * Leads module: leads (people), companies, custom fields, identities, touchpoints, merges and
  * consent; the identity resolver every entry point goes through.
  */
+
+import type { LeadSource } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import { newId } from '../../platform/ids.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
-import type { AuditService } from '../audit/index.ts';
+import type { Actor, AuditService } from '../audit/index.ts';
 import { createIdentityResolver, type ResolvedListener } from './identity.ts';
 import { createLeadsRepo } from './leads.repo.ts';
 import { leadsRoutes } from './leads.routes.ts';
@@ -46,6 +49,40 @@ export function createLeadsModule(deps: Deps) {
     ...service,
     /** Resolves person records to leads inside the caller's transaction (forms, tracking, imports). */
     resolveBatch: resolver.resolveBatch,
+    /**
+     * Records touchpoints that happened to known leads (page views, form submissions, events…)
+     * inside the caller's transaction, and tells the listeners, as the resolver does.
+     */
+    async recordTouchpoints(
+      tx: Tx,
+      touchpoints: {
+        leadId: string;
+        type: string;
+        occurredAt: number;
+        source: LeadSource;
+        actor?: Actor;
+        properties?: Record<string, unknown>;
+      }[],
+    ): Promise<string[]> {
+      const now = deps.clock.now();
+      const rows = touchpoints.map((tp) => ({
+        id: newId('tp', now),
+        lead_id: tp.leadId,
+        type: tp.type,
+        occurred_at: tp.occurredAt,
+        source: tp.source,
+        actor_type: tp.actor?.type ?? null,
+        actor_id: tp.actor && 'id' in tp.actor ? tp.actor.id : null,
+        actor_label: tp.actor?.label ?? null,
+        properties: JSON.stringify(tp.properties ?? {}),
+        created_at: now,
+      }));
+      await repo.insertTouchpoints(tx, rows);
+      const byLead = Map.groupBy(rows, (r) => r.lead_id);
+      const changed = [...byLead].map(([leadId, tps]) => ({ leadId, created: false, touchpoints: tps }));
+      for (const listener of listeners) await listener(tx, changed);
+      return rows.map((r) => r.id);
+    },
     /** Registers code to run, in the same transaction, whenever leads are created or change. */
     onResolved(listener: ResolvedListener) {
       listeners.push(listener);

@@ -4,18 +4,22 @@ import { AuditLogPage } from '../features/audit/AuditLogPage.tsx';
 import { AccountPage } from '../features/auth/AccountPage.tsx';
 import { LoginPage } from '../features/auth/LoginPage.tsx';
 import { SetupPage } from '../features/auth/SetupPage.tsx';
+import { CompanyPage } from '../features/companies/CompanyPage.tsx';
 import {
   AnalyticsArea,
   CampaignsArea,
   FormsArea,
   InboxArea,
-  LeadsArea,
   PipelineArea,
   ScoringArea,
 } from '../features/home/Areas.tsx';
 import { HomePage } from '../features/home/HomePage.tsx';
 import { SettingsLayout } from '../features/home/SettingsLayout.tsx';
+import { ImportWizardPage } from '../features/imports/ImportWizardPage.tsx';
 import { JobsPage } from '../features/jobs/JobsPage.tsx';
+import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
+import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
+import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
@@ -32,7 +36,10 @@ export const router = createBrowserRouter([
     ),
     children: [
       { index: true, element: <HomePage /> },
-      { path: 'leads', element: <LeadsArea /> },
+      { path: 'leads', element: <LeadsListPage /> },
+      { path: 'leads/import', element: <ImportWizardPage /> },
+      { path: 'leads/:id', element: <LeadDetailPage /> },
+      { path: 'companies/:id', element: <CompanyPage /> },
       { path: 'forms', element: <FormsArea /> },
       { path: 'campaigns', element: <CampaignsArea /> },
       { path: 'scoring', element: <ScoringArea /> },
@@ -51,6 +58,7 @@ export const router = createBrowserRouter([
           { index: true, element: <Navigate to="users" replace /> },
           { path: 'users', element: <UsersPage /> },
           { path: 'api-keys', element: <ApiKeysPage /> },
+          { path: 'custom-fields', element: <CustomFieldsPage /> },
           { path: 'audit-log', element: <AuditLogPage /> },
           { path: 'jobs', element: <JobsPage /> },
         ],

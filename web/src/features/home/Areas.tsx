@@ -1,5 +1,4 @@
 import {
-  IconAddressBook,
   IconChartBar,
   IconForms,
   IconGauge,
@@ -12,14 +11,6 @@ import { ComingSoon } from '../../components/ComingSoon.tsx';
 // Areas whose capability has not landed yet. Each says what it will hold, so nobody mistakes it
 // for a finished page; each is replaced by its feature when that lands.
 
-export const LeadsArea = () => (
-  <ComingSoon
-    title="Leads"
-    icon={<IconAddressBook size={22} />}
-    description="One lead per person, whatever the entry point."
-    what="The lead database arrives next: API upserts, CSV import with HubSpot, Salesforce, Mautic and Pipedrive presets, merge and un-merge, consent and export."
-  />
-);
 export const FormsArea = () => (
   <ComingSoon
     title="Forms"

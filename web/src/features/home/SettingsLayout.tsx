@@ -1,10 +1,11 @@
 import { Tabs } from '@mantine/core';
-import { IconBriefcase, IconKey, IconListDetails, IconUsers } from '@tabler/icons-react';
+import { IconBriefcase, IconForms, IconKey, IconListDetails, IconUsers } from '@tabler/icons-react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 
 const tabs = [
   { value: 'users', label: 'Users', icon: <IconUsers size={16} /> },
   { value: 'api-keys', label: 'API keys', icon: <IconKey size={16} /> },
+  { value: 'custom-fields', label: 'Custom fields', icon: <IconForms size={16} /> },
   { value: 'audit-log', label: 'Audit log', icon: <IconListDetails size={16} /> },
   { value: 'jobs', label: 'Jobs', icon: <IconBriefcase size={16} /> },
 ];

@@ -1,0 +1,4 @@
+// Placeholder: replaced by the feature's page.
+export function CustomFieldsPage() {
+  return null;
+}
