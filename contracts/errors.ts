@@ -4,7 +4,10 @@
  * Modules declare their codes in their own contracts file; this file only joins them.
  */
 import { authErrors } from './auth.ts';
+import { demoErrors } from './demo.ts';
+import { importErrors } from './imports.ts';
 import { leadErrors } from './leads.ts';
+import { mailErrors } from './mail.ts';
 
 export type ErrorKind = 'user' | 'conflict' | 'auth' | 'operational' | 'unexpected';
 export type ErrorSpec = { readonly status: number; readonly kind: ErrorKind; readonly description: string };
@@ -76,10 +79,14 @@ export const platformErrors = {
   },
 } as const satisfies Record<string, ErrorSpec>;
 
-export const errorCatalogue = { ...platformErrors, ...authErrors, ...leadErrors } as const satisfies Record<
-  string,
-  ErrorSpec
->;
+export const errorCatalogue = {
+  ...platformErrors,
+  ...authErrors,
+  ...leadErrors,
+  ...importErrors,
+  ...demoErrors,
+  ...mailErrors,
+} as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
 

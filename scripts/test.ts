@@ -56,10 +56,13 @@ for (const step of steps) {
 }
 
 const notes: string[] = [];
-if (!only || only === 'unit') {
+const serverTests = results.find((r) => r.name === 'server tests');
+if (!serverTests && (!only || only === 'unit')) {
+  notes.push('Server tests: NOT RUN (an earlier step failed).');
+} else if (serverTests) {
   notes.push(
     process.env.TEST_DATABASE_URL
-      ? 'PostgreSQL half: RAN (TEST_DATABASE_URL is set).'
+      ? `PostgreSQL half: RAN (TEST_DATABASE_URL is set)${serverTests.ok ? '' : ', with failures'}.`
       : 'PostgreSQL half: SKIPPED. Set TEST_DATABASE_URL=postgres://user@host:5432/db to run every repository and service suite on PostgreSQL too.',
   );
 }

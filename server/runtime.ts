@@ -7,7 +7,10 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
+import { createDemoModule } from './modules/demo/index.ts';
+import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
+import { createMailModule } from './modules/mail/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Config, resolveDataDir } from './platform/config.ts';
@@ -53,8 +56,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const jobs = createJobQueue({ database, clock });
 
     const audit = createAuditModule({ database, clock });
-    const auth = createAuthModule({ database, clock, secrets, config, audit: audit.api });
+    const auth = createAuthModule({
+      database,
+      clock,
+      secrets,
+      config,
+      audit: audit.api,
+      // First-run setup may ask for demo data; auth only knows this function, not the demo module.
+      loadDemo: (tx) => demo.api.enqueueLoad(tx),
+    });
     const system = createSystemModule({ database, clock, jobs, audit: audit.api });
+    const mail = createMailModule({ database, clock, jobs, config });
     const leads = createLeadsModule({
       database,
       clock,
@@ -62,7 +74,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       activeUserIds: auth.api.activeUserIds,
     });
 
-    const modules: ModuleParts[] = [system.parts, audit.parts, auth.parts, leads.parts];
+    const imports = createImportsModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
+    const demo = createDemoModule({ database, clock, jobs, leads: leads.api });
+
+    const modules: ModuleParts[] = [
+      system.parts,
+      audit.parts,
+      auth.parts,
+      leads.parts,
+      imports.parts,
+      demo.parts,
+      mail.parts,
+    ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
 
@@ -91,7 +114,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       registry,
       createJobWorker,
       resolvePrincipal: auth.resolvePrincipal,
-      api: { audit: audit.api, auth: auth.api, system: system.api, leads: leads.api },
+      api: {
+        audit: audit.api,
+        auth: auth.api,
+        system: system.api,
+        leads: leads.api,
+        imports: imports.api,
+        demo: demo.api,
+        mail: mail.api,
+      },
       async close() {
         if (ownsDatabase) await database.close();
       },

@@ -1,6 +1,8 @@
 /** `leadloop <command>`: dispatches to the commands, turns failures into messages and exit codes. */
 import { AppError } from '../platform/errors.ts';
 import { apiKeys, apiKeysHelp } from './api-keys.ts';
+import { demo, demoHelp } from './demo.ts';
+import { exportCommand, exportHelp, importCommand, importHelp } from './imports.ts';
 import { say, UsageError } from './io.ts';
 import { migrate, migrateHelp } from './migrate.ts';
 import { start, startHelp } from './start.ts';
@@ -13,6 +15,9 @@ const commands: Record<string, Command> = {
   migrate: { run: migrate, help: migrateHelp, summary: 'apply pending database migrations' },
   users: { run: users, help: usersHelp, summary: 'create and list users' },
   'api-keys': { run: apiKeys, help: apiKeysHelp, summary: 'create, list and revoke API keys' },
+  import: { run: importCommand, help: importHelp, summary: 'import leads from a CSV file' },
+  export: { run: exportCommand, help: exportHelp, summary: 'export leads as CSV' },
+  demo: { run: demo, help: demoHelp, summary: 'load a realistic, fictional demo dataset' },
 };
 
 export function mainHelp(): string {

@@ -2,15 +2,18 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../app.ts';
 import { publicUrlOf } from '../platform/config.ts';
 import { createRuntime } from '../runtime.ts';
+import { loadDemoOnStart } from './demo.ts';
 import { configOrExit, say, UsageError } from './io.ts';
 
-export const startHelp = `Usage: leadloop start [--role all|web|worker]
+export const startHelp = `Usage: leadloop start [--role all|web|worker] [--demo]
 
 Starts Leadloop. Applies pending database migrations first.
 
   --role all      web app, API and job worker in one process (default)
   --role web      only the web app and API (run several behind a load balancer)
   --role worker   only the job worker (run several on PostgreSQL)
+  --demo          first load a fictional demo dataset (5,000 leads) if the database holds
+                  no leads yet (see docs/demo-data.md, or "leadloop demo" for other sizes)
 
 Configuration comes from environment variables (docs/configuration.md): PORT, HOST,
 LEADLOOP_DATA_DIR, DATABASE_URL and more.`;
@@ -21,13 +24,14 @@ type Role = (typeof roleValues)[number];
 export async function start(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { role: { type: 'string', default: 'all' } },
+    options: { role: { type: 'string', default: 'all' }, demo: { type: 'boolean', default: false } },
     strict: true,
   });
   const role = values.role as Role;
   if (!roleValues.includes(role)) throw new UsageError(`--role must be one of ${roleValues.join(', ')}`);
   const config = configOrExit();
   const runtime = await createRuntime(config);
+  if (values.demo) await loadDemoOnStart(runtime);
   const log = runtime.logger;
   const app = role === 'worker' ? null : await buildApp(config, { runtime });
   const worker = role === 'web' ? null : runtime.createJobWorker();

@@ -103,6 +103,18 @@ export const configFields = {
     default: 5,
     description: 'Failed logins in a row after which an account is locked for a while.',
   },
+  smtpUrl: {
+    env: 'SMTP_URL',
+    schema: Type.String({ pattern: '^smtps?://[^\\s]+$' }),
+    description:
+      'SMTP server for outgoing mail, e.g. smtp://user:password@mail.example.com:587 (smtps:// for TLS on connect). Unset: mail is kept in the outbox, readable under Settings → Outbox.',
+  },
+  mailFrom: {
+    env: 'MAIL_FROM',
+    schema: Type.String({ minLength: 3, maxLength: 200 }),
+    default: 'Leadloop <leadloop@localhost>',
+    description: 'The From address of mail Leadloop sends.',
+  },
   loginLockMinutes: {
     env: 'LEADLOOP_LOGIN_LOCK_MINUTES',
     schema: Type.Integer({ minimum: 1, maximum: 1440 }),

@@ -85,7 +85,20 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       schema: {
         tags: ['auth'],
         summary: 'First-run setup: create the first admin and sign in',
-        body: Type.Object({ email: Email, name: Name, password: Password }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            email: Email,
+            name: Name,
+            password: Password,
+            loadDemo: Type.Optional(
+              Type.Boolean({
+                description:
+                  'Also load the fictional demo dataset (5,000 leads, docs/demo-data.md) in the background',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: { 201: SessionBody, ...errorResponses(409) },
       },
     },

@@ -1,7 +1,7 @@
 import { scopes as allScopes, type Role, roles, type Scope } from '../../../contracts/auth.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Config } from '../../platform/config.ts';
-import { type Database, isUniqueViolation } from '../../platform/db/db.ts';
+import { type Database, isUniqueViolation, type Tx } from '../../platform/db/db.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { iso } from '../../platform/http/schemas.ts';
@@ -44,6 +44,8 @@ type Deps = {
   clock: Clock;
   secrets: Secrets;
   config: Pick<Config, 'sessionTtlHours' | 'loginMaxFailures' | 'loginLockMinutes'>;
+  /** Enqueues loading the demo dataset inside the given transaction (first-run setup's checkbox). */
+  loadDemo?: (tx: Tx) => Promise<void>;
 };
 
 const apiKeyPrefix = 'llk_';
@@ -76,7 +78,7 @@ export function toUserView(u: UserRow): UserView {
   };
 }
 
-export function createAuthService({ database, repo, audit, clock, secrets, config }: Deps) {
+export function createAuthService({ database, repo, audit, clock, secrets, config, loadDemo }: Deps) {
   const db = database.db;
   const ttlMs = config.sessionTtlHours * 3600_000;
 
@@ -103,9 +105,9 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
     return (await repo.countUsers(db)) === 0;
   }
 
-  /** Creates the first admin and signs them in; refused once any user exists. */
+  /** Creates the first admin and signs them in (and queues demo data if asked); refused once any user exists. */
   async function setup(
-    input: { email: string; name: string; password: string },
+    input: { email: string; name: string; password: string; loadDemo?: boolean },
     info: RequestInfo,
   ): Promise<NewSession> {
     checkPassword('password', input.password);
@@ -141,6 +143,7 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
         target: { type: 'user', id: user.id },
         ip: info.ip,
       });
+      if (input.loadDemo && loadDemo) await loadDemo(tx);
       return startSession(tx, user, info);
     });
   }

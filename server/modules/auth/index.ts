@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Clock } from '../../platform/clock.ts';
 import type { Config } from '../../platform/config.ts';
-import type { Database } from '../../platform/db/db.ts';
+import type { Database, Tx } from '../../platform/db/db.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
@@ -21,6 +21,8 @@ type Deps = {
   secrets: Secrets;
   config: Config;
   audit: Pick<AuditService, 'record'>;
+  /** Enqueues loading the demo dataset, in the setup transaction (wired in runtime.ts). */
+  loadDemo?: (tx: Tx) => Promise<void>;
 };
 
 export function createAuthModule(deps: Deps) {

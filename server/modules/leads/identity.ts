@@ -57,8 +57,13 @@ export type ResolveOptions = {
   actor: Actor;
   /** When the incoming values were true, epoch ms (default now); newer values win. */
   at?: number;
-  /** `identity` (default) matches existing leads; `none` makes every item a new lead (identity-less data). */
-  match?: 'identity' | 'none';
+  /**
+   * `identity` (default) matches existing leads by email, then external id, then visitor id;
+   * `external` matches by external id only (an email never decides the match, and an email another
+   * lead holds is not taken); `none` makes every item a new lead (identity-less data), still
+   * without taking an email another lead holds.
+   */
+  match?: 'identity' | 'external' | 'none';
   /** Touchpoint type for the record of a create or update (default `created` / `updated`). */
   touchpointType?: string;
   touchpointProperties?: Record<string, unknown>;
@@ -80,6 +85,8 @@ export type ResolveResult =
       leadId: string;
       changes: Record<string, [unknown, unknown]>;
       warnings: string[];
+      /** The lead as written (external ids only when all are known, i.e. for a new lead). */
+      snapshot: { row: LeadRow; externalIds: { system: string; id: string }[] | null };
     }
   | { index: number; status: 'error'; error: ResolveError };
 
@@ -89,7 +96,7 @@ export type ResolvedListener = (
   resolved: { leadId: string; created: boolean; touchpoints: Insertable<TouchpointsTable>[] }[],
 ) => Promise<void>;
 
-type Definitions = { custom: Map<string, FieldDefinition>; rules: Map<string, MergeRule> };
+export type Definitions = { custom: Map<string, FieldDefinition>; rules: Map<string, MergeRule> };
 
 type Prepared = {
   index: number;
@@ -155,17 +162,24 @@ const fail = (code: ErrorCode, field: string, rule: string, message: string): Re
 type Deps = {
   repo: LeadsRepo;
   clock: Clock;
-  definitions: (tx: Tx) => Promise<Definitions>;
+  definitions: (tx: Tx, options?: { fresh?: boolean }) => Promise<Definitions>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   listeners: ResolvedListener[];
 };
 
 export function createIdentityResolver({ repo, clock, definitions, activeUserIds, listeners }: Deps) {
+  /** Company id by domain, for companies known to be committed. */
+  const companyIds = new Map<string, string>();
+
   /** Resolves a batch of person records to leads inside `tx`; one result per item, in order. */
   async function resolveBatch(tx: Tx, items: ResolveItem[], opts: ResolveOptions): Promise<ResolveResult[]> {
     const now = clock.now();
     const at = opts.at ?? now;
-    const defs = await definitions(tx);
+    let defs = await definitions(tx);
+    const unknownKey = (item: ResolveItem) =>
+      Object.keys(item.input.customFields ?? {}).some((k) => !defs.custom.has(k));
+    // Definitions may be a few seconds old: a key we do not know yet may have just been created.
+    if (items.some(unknownKey)) defs = await definitions(tx, { fresh: true });
     const results: ResolveResult[] = new Array(items.length);
     const prepared: Prepared[] = [];
     for (let i = 0; i < items.length; i++) {
@@ -218,9 +232,17 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     const byExternal = new Map<string, string>();
     const byVisitor = new Map<string, string>();
     if (opts.match !== 'none') await loadMatches(tx, live, states, byEmail, byExternal, byVisitor);
+    else {
+      // Nothing is matched, but an email stays with the lead that has it.
+      const emails = [...new Set(live.map((p) => p.email).filter((e): e is string => !!e))];
+      for (const r of await repo.byEmails(tx, emails)) if (r.email) byEmail.set(r.email, r.id);
+    }
 
     for (const p of live) {
-      let leadId = opts.match === 'none' ? undefined : matchOf(p, states, byEmail, byExternal, byVisitor);
+      let leadId =
+        opts.match === 'none'
+          ? undefined
+          : matchOf(p, states, byEmail, byExternal, byVisitor, opts.match !== 'external');
       let state = leadId ? states.get(leadId) : undefined;
       const warnings: string[] = [];
       if (!state && p.leadId) {
@@ -232,6 +254,19 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
         continue;
       }
       if (!state) {
+        if (opts.match === 'external' && p.externalIds.length === 0) {
+          results[p.index] = {
+            index: p.index,
+            status: 'error',
+            error: fail(
+              'LEAD_IDENTITY_REQUIRED',
+              'externalIds',
+              'required',
+              'an external id is required to match on',
+            ),
+          };
+          continue;
+        }
         if (opts.match !== 'none' && !p.email && p.externalIds.length === 0 && !p.visitorId) {
           results[p.index] = {
             index: p.index,
@@ -262,12 +297,14 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
         leadId: leadId!,
         changes,
         warnings,
+        snapshot: { row: state.row, externalIds: null },
       };
     }
 
-    if (opts.dryRun) return results;
+    if (opts.dryRun) return withSnapshots(results, states);
     await linkCompanies(tx, [...states.values()], now);
     const retry = await write(tx, [...states.values()], unblock, now);
+    withSnapshots(results, states);
     if (retry.length > 0) {
       // Another transaction created these emails meanwhile: resolve those items again, now as updates.
       const again = await resolveBatch(
@@ -404,9 +441,10 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     byEmail: Map<string, string>,
     byExternal: Map<string, string>,
     byVisitor: Map<string, string>,
+    useEmail = true,
   ): string | undefined {
     if (p.leadId) return states.has(p.leadId) ? p.leadId : undefined;
-    if (p.email) {
+    if (useEmail && p.email) {
       const id = byEmail.get(p.email);
       if (id && states.has(id)) return id;
     }
@@ -654,11 +692,27 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     }
     if (wanting.size === 0) return;
     const domains = [...new Set(wanting.values())];
-    const known = new Map((await repo.companiesByDomains(tx, domains)).map((c) => [c.domain, c]));
+    const known = new Map<string, { id: string }>();
+    const unknown: string[] = [];
+    for (const d of domains) {
+      const id = companyIds.get(d);
+      if (id) known.set(d, { id });
+      else unknown.push(d);
+    }
+    for (const c of await repo.companiesByDomains(tx, unknown)) {
+      known.set(c.domain, c);
+      // Only companies that existed before this transaction are remembered: one created here
+      // could still be rolled back. Companies are never deleted, so a remembered id stays true.
+      if (companyIds.size >= 50_000) companyIds.clear();
+      companyIds.set(c.domain, c.id);
+    }
+    // The first lead of each domain names a new company.
+    const exampleOf = new Map<string, LeadRow>();
+    for (const [s, d] of wanting) if (!exampleOf.has(d)) exampleOf.set(d, s.row);
     const fresh: CompaniesTable[] = [];
     for (const domain of domains) {
       if (known.has(domain)) continue;
-      const example = [...wanting.entries()].find(([, d]) => d === domain)![0].row;
+      const example = exampleOf.get(domain)!;
       fresh.push({
         id: newId('co', now),
         domain,
@@ -683,6 +737,34 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       const company = known.get(domain);
       if (company) s.row.company_id = company.id;
     }
+  }
+
+  /** The lead row as it is written, JSON columns serialised. */
+  function finalRow(s: State): LeadRow {
+    return {
+      ...s.row,
+      custom_fields: JSON.stringify(
+        Object.fromEntries(Object.entries(s.custom).filter(([, v]) => v !== null)),
+      ),
+      consent: JSON.stringify(s.consent),
+      field_times: JSON.stringify(s.times),
+      search_text: searchTextOf(s.row),
+    };
+  }
+
+  function withSnapshots(results: ResolveResult[], states: Map<string, State>): ResolveResult[] {
+    for (const r of results) {
+      if (r.status === 'error') continue;
+      const s = states.get(r.leadId);
+      if (!s) continue;
+      r.snapshot = {
+        row: finalRow(s),
+        externalIds: s.isNew
+          ? s.identities.filter((i) => i.kind === 'external').map((i) => ({ system: i.system, id: i.value }))
+          : null,
+      };
+    }
+    return results;
   }
 
   /** Writes the batch; returns item indexes whose new lead lost an email race and must be resolved again. */

@@ -14,6 +14,7 @@ import { createLeadsRepo } from './leads.repo.ts';
 import { leadsRoutes } from './leads.routes.ts';
 import { createLeadsService } from './leads.service.ts';
 
+export { checkCustomValue, type FieldDefinition } from './custom-fields.ts';
 export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult } from './identity.ts';
 export { emailHash } from './identity.ts';
 export type { LeadsService, WriteContext } from './leads.service.ts';

@@ -19,11 +19,21 @@ import type {
 } from '../../platform/db/schema.ts';
 import type { LeadRow } from './fields.ts';
 
-/** Rows per multi-row statement: keeps every statement under both dialects' parameter limits. */
+/**
+ * Rows per multi-row statement: under both dialects' parameter limits, and in power-of-two sizes
+ * only, so a few distinct SQL texts serve every batch. Prepared statements are cached per text,
+ * and a better-sqlite3 statement's native memory goes only when V8 gets round to collecting it:
+ * statements of every possible size grew a 1M-row import by megabytes per batch.
+ */
 function chunks<T>(rows: T[], columns: number): T[][] {
-  const size = Math.max(1, Math.floor(30_000 / columns));
+  const max = 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(30_000 / columns))));
   const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  for (let i = 0; i < rows.length; ) {
+    let size = max;
+    while (size > rows.length - i) size >>= 1;
+    out.push(rows.slice(i, i + size));
+    i += size;
+  }
   return out;
 }
 
@@ -86,10 +96,13 @@ export function createLeadsRepo(dialect: Dialect) {
     if (f.companySizeMin !== undefined) and.push(eb('leads.company_size', '>=', f.companySizeMin));
     if (f.companySizeMax !== undefined) and.push(eb('leads.company_size', '<=', f.companySizeMax));
     for (const [column, value] of Object.entries(f.columns ?? {})) {
-      // Text equality ignores case, as people expect of "country = de".
-      and.push(
-        eb(eb.fn('lower', [eb.ref(`leads.${column}` as 'leads.email')]), '=', String(value).toLowerCase()),
-      );
+      // Text equality ignores case, as people expect of "country = de". Emails are stored
+      // lower-cased already, so that filter compares directly and uses the unique index.
+      if (column === 'email') and.push(eb('leads.email', '=', String(value).trim().toLowerCase()));
+      else
+        and.push(
+          eb(eb.fn('lower', [eb.ref(`leads.${column}` as 'leads.email')]), '=', String(value).toLowerCase()),
+        );
     }
     if (f.q) {
       const words = f.q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5);
@@ -147,6 +160,17 @@ export function createLeadsRepo(dialect: Dialect) {
     return Number(r.n);
   }
 
+  /** How many leads of each lifecycle stage a filter matches (stages with none are absent). */
+  async function stageCounts(tx: Tx, filter: LeadFilter): Promise<{ stage: string; count: number }[]> {
+    const rows = await tx
+      .selectFrom('leads')
+      .select((eb) => ['leads.lifecycle_stage', eb.fn.countAll<number>().as('n')])
+      .where((eb) => whereOf(eb, filter))
+      .groupBy('leads.lifecycle_stage')
+      .execute();
+    return rows.map((r) => ({ stage: r.lifecycle_stage, count: Number(r.n) }));
+  }
+
   async function byIds(tx: Tx, ids: string[]): Promise<LeadRow[]> {
     if (ids.length === 0) return [];
     const out: LeadRow[] = [];
@@ -200,17 +224,21 @@ export function createLeadsRepo(dialect: Dialect) {
   ) {
     if (pairs.length === 0) return [];
     const out: LeadIdentitiesTable[] = [];
-    for (const part of chunks(pairs, 2)) {
-      out.push(
-        ...(await tx
-          .selectFrom('lead_identities')
-          .selectAll()
-          .where('kind', '=', kind)
-          .where((eb) =>
-            eb.or(part.map((p) => eb.and([eb('system', '=', p.system), eb('value', '=', p.value)]))),
-          )
-          .execute()),
-      );
+    // One `value in (…)` per system: an OR of thousands of pairs exceeds SQLite's expression depth
+    // (1,000) and plans slowly on PostgreSQL; this way the primary key serves each lookup.
+    const bySystem = Map.groupBy(pairs, (p) => p.system);
+    for (const [system, list] of bySystem) {
+      for (const part of chunks([...new Set(list.map((p) => p.value))], 1)) {
+        out.push(
+          ...(await tx
+            .selectFrom('lead_identities')
+            .selectAll()
+            .where('kind', '=', kind)
+            .where('system', '=', system)
+            .where('value', 'in', part)
+            .execute()),
+        );
+      }
     }
     return out;
   }
@@ -304,9 +332,12 @@ export function createLeadsRepo(dialect: Dialect) {
   }
 
   async function erasedAmong(tx: Tx, hashes: string[]): Promise<Set<string>> {
-    if (hashes.length === 0) return new Set();
-    const rows = await tx.selectFrom('erased_emails').select('hash').where('hash', 'in', hashes).execute();
-    return new Set(rows.map((r) => r.hash));
+    const found = new Set<string>();
+    for (const part of chunks(hashes, 1)) {
+      const rows = await tx.selectFrom('erased_emails').select('hash').where('hash', 'in', part).execute();
+      for (const r of rows) found.add(r.hash);
+    }
+    return found;
   }
 
   async function unblockErased(tx: Tx, hashes: string[]): Promise<void> {
@@ -476,6 +507,7 @@ export function createLeadsRepo(dialect: Dialect) {
     deleteView,
     list,
     count,
+    stageCounts,
     byIds,
     byEmails,
     insertLeads,

@@ -7,6 +7,8 @@ import {
   customFieldTypes,
   Lead,
   LeadInput,
+  type LifecycleStage,
+  lifecycleStages,
   mergeRules,
   Touchpoint,
 } from '../../../contracts/leads.ts';
@@ -161,6 +163,31 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => ({ count: await leads.count(request.query as Record<string, string | undefined>) }),
+  );
+
+  app.get(
+    '/api/v1/leads/stats',
+    {
+      config: { access: readLeads },
+      schema: {
+        tags: ['leads'],
+        summary: 'Count the leads a list filter matches, per lifecycle stage',
+        querystring: Type.Object(listFilters, { additionalProperties: Type.String({ maxLength: 200 }) }),
+        response: {
+          200: Type.Object({
+            total: Type.Integer(),
+            byStage: Type.Object(
+              Object.fromEntries(lifecycleStages.map((s) => [s, Type.Integer()])) as Record<
+                LifecycleStage,
+                ReturnType<typeof Type.Integer>
+              >,
+            ),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => leads.stats(request.query as Record<string, string | undefined>),
   );
 
   app.get(

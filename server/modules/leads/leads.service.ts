@@ -8,6 +8,7 @@ import {
   type LeadInput,
   LeadInput as LeadInputSchema,
   type LeadSource,
+  type LifecycleStage,
   lifecycleStages,
   type MergeRule,
   type StandardField,
@@ -16,6 +17,7 @@ import {
   type Touchpoint,
 } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { createCoalescer } from '../../platform/db/coalesce.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { type CompaniesTable, type DB, fromJson, type LeadMergesTable } from '../../platform/db/schema.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
@@ -26,6 +28,7 @@ import { newId } from '../../platform/ids.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import type { FieldDefinition } from './custom-fields.ts';
 import { columnOf, consentOf, customFieldsOf, type LeadRow, toLeadView } from './fields.ts';
+import type { Definitions } from './identity.ts';
 import { EmailTakenError, emailHash, type IdentityResolver, type ResolveResult } from './identity.ts';
 import { type LeadFilter, type LeadsRepo, type SortField, sortColumns } from './leads.repo.ts';
 import { searchTextOf } from './normalize.ts';
@@ -117,14 +120,15 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
       tx,
       rows.map((r) => r.id),
     );
-    return rows.map((r) =>
-      toLeadView(
-        r,
-        identities
-          .filter((i) => i.lead_id === r.id && i.kind === 'external')
-          .map((i) => ({ system: i.system, id: i.value })),
-      ),
-    );
+    // Grouped once: a page of thousands of leads (exports) must not scan every identity per lead.
+    const external = new Map<string, { system: string; id: string }[]>();
+    for (const i of identities) {
+      if (i.kind !== 'external') continue;
+      const list = external.get(i.lead_id);
+      if (list) list.push({ system: i.system, id: i.value });
+      else external.set(i.lead_id, [{ system: i.system, id: i.value }]);
+    }
+    return rows.map((r) => toLeadView(r, external.get(r.id) ?? []));
   }
 
   /** Reads a live lead, or explains why it is not there. */
@@ -145,13 +149,42 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
   }
 
   /** Upserts one lead by identity; `created` tells 201 from 200. */
+  // Concurrent single upserts share one resolver call and one transaction (group commit).
+  const upsertTogether = createCoalescer<{ input: LeadInput; ctx: WriteContext }, ResolveResult>(
+    async (items) => {
+      // Items of different callers may differ in source and actor: one resolver call per kind.
+      const out: ResolveResult[] = new Array(items.length);
+      await db.transaction().execute(async (tx) => {
+        const groups = Map.groupBy(
+          items.map((it, i) => ({ ...it, i })),
+          (it) => `${it.ctx.source}\u0000${JSON.stringify(it.ctx.actor)}`,
+        );
+        for (const group of groups.values()) {
+          const { source, actor } = group[0]!.ctx;
+          const results = await resolver.resolveBatch(
+            tx,
+            group.map((g) => ({ input: g.input })),
+            { source, actor },
+          );
+          results.forEach((r, k) => {
+            out[group[k]!.i] = { ...r, index: 0 } as ResolveResult;
+          });
+        }
+      });
+      return out;
+    },
+    { maxBatch: 64 },
+  );
+
+  /** Upserts one lead by identity; `created` tells 201 from 200. */
   async function upsert(input: LeadInput, ctx: WriteContext): Promise<{ lead: Lead; created: boolean }> {
-    const [result] = await db
-      .transaction()
-      .execute((tx) => resolver.resolveBatch(tx, [{ input }], { source: ctx.source, actor: ctx.actor }));
+    const result = await upsertTogether({ input, ctx });
     if (!result || result.status === 'error')
       throw toAppError(result as Extract<ResolveResult, { status: 'error' }>);
-    return { lead: await get(result.leadId), created: result.status === 'created' };
+    // The resolver hands back the lead as written; its external ids are known when it is new.
+    const { row, externalIds } = result.snapshot;
+    const lead = externalIds ? toLeadView(row, externalIds) : (await views(db, [row]))[0]!;
+    return { lead, created: result.status === 'created' };
   }
 
   /** Upserts up to 1,000 leads; one result per item, in order; a bad item never fails the others. */
@@ -268,15 +301,28 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
   }
 
   // ── Lists ────────────────────────────────────────────────────────────────
-  async function definitions(
-    tx: Tx,
-  ): Promise<{ custom: Map<string, FieldDefinition>; rules: Map<string, MergeRule> }> {
+  // Field definitions change rarely and are read on every write: cached for a few seconds, dropped
+  // at once by changes made here; the resolver re-reads them when it meets an unknown key, so a
+  // field created on another instance is usable immediately.
+  let cachedDefinitions: { value: Definitions; at: number } | undefined;
+  const definitionsTtlMs = 5000;
+
+  async function definitions(tx: Tx, options: { fresh?: boolean } = {}): Promise<Definitions> {
+    if (!options.fresh && cachedDefinitions && performance.now() - cachedDefinitions.at < definitionsTtlMs) {
+      return cachedDefinitions.value;
+    }
     const defs = await repo.customFieldDefs(tx);
     const rules = await repo.fieldRules(tx);
-    return {
+    const value: Definitions = {
       custom: new Map(defs.map((d) => [d.key, defOf(d)])),
       rules: new Map(rules.map((r) => [r.field, r.merge_rule as MergeRule])),
     };
+    cachedDefinitions = { value, at: performance.now() };
+    return value;
+  }
+
+  function forgetDefinitions(): void {
+    cachedDefinitions = undefined;
   }
 
   const textFilterFields: StandardField[] = standardFieldKeys.filter(
@@ -295,6 +341,7 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
     'updatedAfter',
     'companySizeMin',
     'companySizeMax',
+    'ids',
   ]);
 
   /** Turns list query parameters into a filter, naming any parameter it does not know. */
@@ -321,6 +368,15 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
     }
     if (query.ownerId !== undefined) f.ownerId = query.ownerId === 'none' ? null : String(query.ownerId);
     if (query.companyId) f.companyId = String(query.companyId);
+    if (query.ids !== undefined) {
+      // A selection (bulk actions, exports): comma-separated lead ids.
+      const ids = String(query.ids)
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      if (ids.length > 1000) throw validationError('ids', 'maxItems', 'must name at most 1,000 leads');
+      f.ids = ids;
+    }
     if (query.q) f.q = String(query.q);
     f.createdAfter = date('createdAfter');
     f.createdBefore = date('createdBefore');
@@ -393,6 +449,20 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
 
   async function count(query: ListQuery): Promise<number> {
     return repo.count(db, await filterOf(query));
+  }
+
+  /** The leads a list filter matches, counted per lifecycle stage (every stage named, in order). */
+  async function stats(
+    query: ListQuery,
+  ): Promise<{ total: number; byStage: Record<LifecycleStage, number> }> {
+    const counts = new Map(
+      (await repo.stageCounts(db, await filterOf(query))).map((r) => [r.stage, r.count]),
+    );
+    const byStage = Object.fromEntries(lifecycleStages.map((s) => [s, counts.get(s) ?? 0])) as Record<
+      LifecycleStage,
+      number
+    >;
+    return { total: [...counts.values()].reduce((a, b) => a + b, 0), byStage };
   }
 
   async function touchpoints(
@@ -891,6 +961,7 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
         });
       }
       await repo.insertCustomField(tx, row);
+      forgetDefinitions();
       await audit.record(tx, {
         actor: ctx.actor,
         action: 'custom_field.created',
@@ -937,6 +1008,7 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
       }
       next.updated_at = now;
       await repo.updateCustomField(tx, id, next);
+      forgetDefinitions();
       await audit.record(tx, {
         actor: ctx.actor,
         action: 'custom_field.updated',
@@ -962,6 +1034,7 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
     if (!known) throw validationError('field', 'known', `"${field}" is not a lead field with a merge rule`);
     await db.transaction().execute(async (tx) => {
       await repo.setFieldRule(tx, field, rule, clock.now());
+      forgetDefinitions();
       await audit.record(tx, {
         actor: ctx.actor,
         action: 'lead_field_rule.changed',
@@ -1039,6 +1112,7 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
     removeMany,
     list,
     count,
+    stats,
     filterOf,
     touchpoints,
     merge,

@@ -205,6 +205,26 @@ for (const dialect of testDialects) {
       assert.equal(listed.data.length, 1);
     });
 
+    it('creates exactly one lead when separate transactions race on the same new email', async () => {
+      const email = `tx-race-${dialect}@concurrent.example`;
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          t.tdb.db.transaction().execute((tx) =>
+            t.runtime.api.leads.resolveBatch(tx, [{ input: { email, firstName: `T${i}` } }], {
+              source: 'api',
+              actor: { type: 'system', label: 'race' },
+            }),
+          ),
+        ),
+      );
+      const flat = results.map((r) => r[0]!);
+      assert.ok(flat.every((r) => r.status !== 'error'));
+      assert.equal(flat.filter((r) => r.status === 'created').length, 1);
+      assert.equal(new Set(flat.map((r) => ('leadId' in r ? r.leadId : ''))).size, 1);
+      const rows = await t.tdb.db.selectFrom('leads').select('id').where('email', '=', email).execute();
+      assert.equal(rows.length, 1);
+    });
+
     it('lists with filters, sort and a stable cursor', async () => {
       const tag = `${dialect}-list`;
       await post('/api/v1/custom-fields', { key: 'score_band', label: 'Band', type: 'number' }, admin);
@@ -260,6 +280,46 @@ for (const dialect of testDialects) {
       assert.equal(badSort.json().error.details[0].field, 'sort');
       const badStage = await get('/api/v1/leads?stage=hot');
       assert.equal(badStage.json().error.details[0].field, 'stage');
+    });
+
+    it('counts the leads of a filter per lifecycle stage', async () => {
+      const tag = `${dialect}-stats`;
+      const stages = ['mql', 'mql', 'sql', 'customer', 'mql'];
+      for (const [i, stage] of stages.entries()) {
+        await post('/api/v1/leads', {
+          email: `s${i}@${tag}.example`,
+          country: i < 3 ? 'NL' : 'BE',
+          lifecycleStage: stage,
+        });
+      }
+      const all = (await get(`/api/v1/leads/stats?q=${tag}`)).json();
+      assert.equal(all.total, 5);
+      assert.deepEqual(Object.keys(all.byStage), [
+        'subscriber',
+        'lead',
+        'mql',
+        'sal',
+        'sql',
+        'opportunity',
+        'customer',
+        'disqualified',
+        'recycled',
+      ]);
+      assert.equal(all.byStage.mql, 3);
+      assert.equal(all.byStage.sql, 1);
+      assert.equal(all.byStage.customer, 1);
+      assert.equal(all.byStage.lead, 0);
+      const nl = (await get(`/api/v1/leads/stats?q=${tag}&country=nl`)).json();
+      assert.equal(nl.total, 3);
+      assert.equal(nl.byStage.mql, 2);
+      assert.equal(nl.byStage.customer, 0);
+      const count = (await get(`/api/v1/leads/count?q=${tag}&country=nl`)).json();
+      assert.equal(count.count, nl.total);
+      const bad = await get('/api/v1/leads/stats?stage=hot');
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().error.details[0].field, 'stage');
+      const anonymous = await t.request({ method: 'GET', url: '/api/v1/leads/stats' });
+      assert.equal(anonymous.statusCode, 401);
     });
 
     it('edits with PATCH: sets, clears with null, refuses a taken email and an unknown owner', async () => {

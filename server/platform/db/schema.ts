@@ -215,6 +215,63 @@ export type SavedViewsTable = {
   updated_at: number;
 };
 
+export type ImportsTable = {
+  id: string;
+  status: string;
+  filename: string;
+  size: number;
+  chunk_count: number;
+  encoding: string;
+  delimiter: string;
+  headers: string; // JSON array
+  options: string | null; // JSON
+  dry_run: number;
+  rows_done: number;
+  bytes_done: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  error_count: number;
+  message: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+};
+
+export type ImportChunksTable = { import_id: string; seq: number; data: Uint8Array };
+
+export type ImportErrorsTable = {
+  import_id: string;
+  row_no: number;
+  seq: number;
+  column_name: string | null;
+  field: string;
+  rule: string;
+  message: string;
+  value: string | null;
+};
+
+export type MailOutboxTable = {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  category: string;
+  related_type: string | null;
+  related_id: string | null;
+  status: string;
+  message_id: string | null;
+  error: string | null;
+  created_at: number;
+  sent_at: number | null;
+};
+
 export type DB = {
   app_secrets: AppSecretsTable;
   app_flags: AppFlagsTable;
@@ -235,6 +292,10 @@ export type DB = {
   consent_events: ConsentEventsTable;
   erased_emails: ErasedEmailsTable;
   saved_views: SavedViewsTable;
+  mail_outbox: MailOutboxTable;
+  imports: ImportsTable;
+  import_chunks: ImportChunksTable;
+  import_errors: ImportErrorsTable;
 };
 
 /** Reads a JSON column on either dialect. */

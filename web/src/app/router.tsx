@@ -20,6 +20,7 @@ import { JobsPage } from '../features/jobs/JobsPage.tsx';
 import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
 import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
 import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
+import { OutboxPage } from '../features/mail/OutboxPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
@@ -61,6 +62,7 @@ export const router = createBrowserRouter([
           { path: 'custom-fields', element: <CustomFieldsPage /> },
           { path: 'audit-log', element: <AuditLogPage /> },
           { path: 'jobs', element: <JobsPage /> },
+          { path: 'outbox', element: <OutboxPage /> },
         ],
       },
       { path: '*', element: <Navigate to="/" replace /> },

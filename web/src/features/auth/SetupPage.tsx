@@ -1,4 +1,5 @@
-import { Button, List, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Checkbox, List, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { Navigate, useNavigate } from 'react-router';
 import { AuthCard } from '../../components/AuthCard.tsx';
@@ -12,7 +13,7 @@ export function SetupPage() {
   const needed = useSetupNeeded();
   const setup = useSetup();
   const navigate = useNavigate();
-  const [form, setForm] = useState({ name: '', email: '', password: '', confirm: '' });
+  const [form, setForm] = useState({ name: '', email: '', password: '', confirm: '', loadDemo: false });
   const [touched, setTouched] = useState(false);
 
   if (needed.data && !needed.data.needed) return <Navigate to="/login" replace />;
@@ -31,10 +32,23 @@ export function SetupPage() {
           e.preventDefault();
           setTouched(true);
           if (form.password !== form.confirm || form.password.length < minPassword) return;
-          setup.mutate(
-            { name: form.name, email: form.email, password: form.password },
-            { onSuccess: () => navigate('/', { replace: true }) },
-          );
+          // mutateAsync, not mutate's callbacks: signing in unmounts this page before they would run.
+          setup
+            .mutateAsync({
+              name: form.name,
+              email: form.email,
+              password: form.password,
+              loadDemo: form.loadDemo,
+            })
+            .then(() => {
+              if (form.loadDemo)
+                notifications.show({
+                  title: 'Loading demo data',
+                  message: 'About 5,000 fictional leads appear under Leads in a minute or so.',
+                });
+              navigate('/', { replace: true });
+            })
+            .catch(() => {}); // shown in place from setup.error
         }}
       >
         <Stack gap="md">
@@ -75,6 +89,12 @@ export function SetupPage() {
             value={form.confirm}
             onChange={(e) => setForm({ ...form, confirm: e.currentTarget.value })}
             error={mismatch ? 'The passwords differ' : undefined}
+          />
+          <Checkbox
+            label="Load demo data"
+            description="About 5,000 fictional leads and companies with a year of history, to try Leadloop before your own data arrives."
+            checked={form.loadDemo}
+            onChange={(e) => setForm({ ...form, loadDemo: e.currentTarget.checked })}
           />
           <Button type="submit" loading={setup.isPending} fullWidth>
             Create administrator

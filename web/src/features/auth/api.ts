@@ -68,7 +68,7 @@ export function useLogin() {
 export function useSetup() {
   const signedIn = useSignedIn();
   return useMutation({
-    mutationFn: (input: { email: string; name: string; password: string }) =>
+    mutationFn: (input: { email: string; name: string; password: string; loadDemo?: boolean }) =>
       api<SessionBody>('POST', '/api/setup', input),
     onSuccess: signedIn,
   });

@@ -3,6 +3,7 @@ import { IconApi, IconBriefcase, IconKey, IconUsers } from '@tabler/icons-react'
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../auth/api.ts';
+import { DemoDataNotice } from '../demo/DemoDataNotice.tsx';
 
 type StepProps = {
   icon: ReactNode;
@@ -50,6 +51,7 @@ export function HomePage() {
           teams agree on, hand them off fast, and learn from every outcome.
         </Text>
       </div>
+      {admin ? <DemoDataNotice /> : null}
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
         {admin ? (
           <Step

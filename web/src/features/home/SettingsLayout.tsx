@@ -1,5 +1,5 @@
 import { Tabs } from '@mantine/core';
-import { IconBriefcase, IconForms, IconKey, IconListDetails, IconUsers } from '@tabler/icons-react';
+import { IconBriefcase, IconForms, IconKey, IconListDetails, IconMail, IconUsers } from '@tabler/icons-react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 
 const tabs = [
@@ -8,6 +8,7 @@ const tabs = [
   { value: 'custom-fields', label: 'Custom fields', icon: <IconForms size={16} /> },
   { value: 'audit-log', label: 'Audit log', icon: <IconListDetails size={16} /> },
   { value: 'jobs', label: 'Jobs', icon: <IconBriefcase size={16} /> },
+  { value: 'outbox', label: 'Outbox', icon: <IconMail size={16} /> },
 ];
 
 export function SettingsLayout() {

@@ -1,0 +1,126 @@
+/**
+ * Import of a 1,000,000-row HubSpot-shaped CSV (BENCH_IMPORT_ROWS to change) through the real
+ * import path: upload into the database, then the job (parse, map, identity resolver, batches with
+ * checkpoints), in a child process whose peak RSS is reported. SQLite, and PostgreSQL when
+ * BENCH_DATABASE_URL or TEST_DATABASE_URL is set.
+ * Baseline in the same run: the same file parsed the same way and inserted with a prepared
+ * better-sqlite3 statement into a plain table with a UNIQUE(email) index.
+ * Targets (issue): ≤ 60 s on SQLite with peak RSS < 400 MB.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import {
+  csvFile,
+  ensureCsv,
+  type ImportFigures,
+  importedDir,
+  pgUrl,
+  rows,
+  runChild,
+  workDir,
+} from './imports-lib.ts';
+import { report } from './lib.ts';
+
+const { bytes } = await ensureCsv();
+process.stderr.write(`file: ${rows.toLocaleString('en')} rows, ${(bytes / 1048576).toFixed(0)} MB\n`);
+
+// Baseline.
+const baseDir = mkdtempSync(path.join(workDir, 'baseline-'));
+const base = await runChild<{ rows: number; ms: number; maxRssMb: number }>('raw-insert.ts', {
+  BENCH_FILE: csvFile,
+  BENCH_DATA_DIR: baseDir,
+});
+rmSync(baseDir, { recursive: true, force: true });
+report('import baseline: parse + raw better-sqlite3 insert, UNIQUE(email)', {
+  rows: base.rows,
+  seconds: base.ms / 1000,
+  rowsPerSecond: Math.round(base.rows / (base.ms / 1000)),
+  peakRssMb: base.maxRssMb,
+});
+process.stderr.write(
+  `baseline (raw insert)   ${(base.ms / 1000).toFixed(1)} s  ${Math.round(base.rows / (base.ms / 1000))} rows/s  RSS ${base.maxRssMb} MB\n`,
+);
+
+// Optional second baseline (slow): the same rows straight into Leadloop's own tables and indexes.
+if (process.env.BENCH_SCHEMA_FLOOR === '1') {
+  const dir = mkdtempSync(path.join(workDir, 'schema-'));
+  const floor = await runChild<{ rows: number; ms: number; maxRssMb: number }>('raw-schema-insert.ts', {
+    BENCH_FILE: csvFile,
+    BENCH_DATA_DIR: dir,
+  });
+  rmSync(dir, { recursive: true, force: true });
+  report('import baseline: raw prepared inserts into the leads, touchpoints and identities tables', {
+    rows: floor.rows,
+    seconds: floor.ms / 1000,
+    rowsPerSecond: Math.round(floor.rows / (floor.ms / 1000)),
+    peakRssMb: floor.maxRssMb,
+  });
+  process.stderr.write(
+    `baseline (raw inserts into Leadloop's tables) ${(floor.ms / 1000).toFixed(1)} s  ${Math.round(floor.rows / (floor.ms / 1000))} rows/s  RSS ${floor.maxRssMb} MB\n`,
+  );
+}
+
+function show(name: string, r: ImportFigures) {
+  const seconds = r.totalMs / 1000;
+  report(name, {
+    rows: r.rows,
+    status: r.status,
+    counts: r.counts,
+    seconds,
+    uploadSeconds: r.uploadMs / 1000,
+    jobSeconds: r.importMs / 1000,
+    rowsPerSecond: Math.round(r.rows / seconds),
+    peakRssMb: r.maxRssMb,
+    vsBaseline: Math.round((seconds / (base.ms / 1000)) * 10) / 10,
+    targetSeconds: 60,
+    targetRssMb: 400,
+  });
+  process.stderr.write(
+    `${name.padEnd(24)}${seconds.toFixed(1)} s (upload ${(r.uploadMs / 1000).toFixed(1)} s + job ${(r.importMs / 1000).toFixed(1)} s)  ${Math.round(r.rows / seconds)} rows/s  RSS ${r.maxRssMb} MB  ${JSON.stringify(r.counts)}${r.status === 'completed' ? '' : ` ${r.status}: ${r.message}`}\n`,
+  );
+}
+
+// Leadloop on SQLite; the database stays for the export benchmark.
+rmSync(importedDir, { recursive: true, force: true });
+const sqlite = await runChild<ImportFigures>('import.ts', {
+  BENCH_FILE: csvFile,
+  BENCH_DATA_DIR: importedDir,
+});
+show('leadloop import (sqlite)', sqlite);
+if (sqlite.status === 'completed') writeFileSync(path.join(importedDir, 'complete'), '');
+
+// The same with V8's heap capped: most of the peak RSS above is garbage V8 lets pile up between
+// major collections, not memory the import needs.
+const heapFlags = ['--max-old-space-size=192', '--max-semi-space-size=8'];
+const cappedDir = mkdtempSync(path.join(workDir, 'capped-'));
+const capped = await runChild<ImportFigures>(
+  'import.ts',
+  { BENCH_FILE: csvFile, BENCH_DATA_DIR: cappedDir },
+  heapFlags,
+);
+rmSync(cappedDir, { recursive: true, force: true });
+show(`leadloop import (sqlite, node ${heapFlags.join(' ')})`, capped);
+
+if (pgUrl) {
+  const schema = `bench_import_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  try {
+    const dir = mkdtempSync(path.join(workDir, 'pg-'));
+    const r = await runChild<ImportFigures>('import.ts', {
+      BENCH_FILE: csvFile,
+      BENCH_DATA_DIR: dir,
+      BENCH_PG_URL: pgUrl,
+      BENCH_PG_SCHEMA: schema,
+    });
+    rmSync(dir, { recursive: true, force: true });
+    show('leadloop import (postgres)', r);
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+} else {
+  process.stderr.write('PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)\n');
+}

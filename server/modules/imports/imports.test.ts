@@ -1,0 +1,468 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { createTestApp, type TestApp } from '../../test-support/app.ts';
+import { testDialects } from '../../test-support/db.ts';
+
+const header =
+  'Record ID,First Name,Last Name,Email,Phone Number,Job Title,Company Name,Website URL,Country/Region,City,Industry,Number of Employees,Lifecycle Stage,Original Source,Create Date';
+
+// A HubSpot contacts export: 3 new people, 1 known person with news, 1 known person unchanged,
+// a bad email, an unknown stage, a ragged row and a blank line.
+const hubspotFile = [
+  header,
+  '101,Ada,Lovelace,ada@analytical.example,+44 20 1234,CTO,"Analytical Engines, Ltd",https://analytical.example,United Kingdom,London,Computer Software,"1,200",Marketing Qualified Lead,Organic Search,2024-03-05 14:23',
+  '102,Grace,Hopper,grace@navy.example,,Rear Admiral,US Navy,,United States,Arlington,Government,500,salesqualifiedlead,Referrals,2023-11-01 09:00',
+  '103,Existing,Same,same@known.example,,,,,,,,,Lead,,',
+  '104,Known,Person,known@known.example,,VP Sales,,,,,,,Customer,,2022-01-01 00:00',
+  '105,Bad,Email,not-an-email,,,,,,,,,Lead,,',
+  '106,Bad,Stage,stage@unknown.example,,,,,,,,,Hot prospect,,',
+  '107,Ragged,Row,ragged@unknown.example',
+  '',
+  '108,José,Müller,jose@empresa.example,,Gerente,"Empresa ""Grande"" S.A.",,Spain,Sevilla,Retail,51-200,Customer,Offline Sources,05.03.2021',
+  '',
+].join('\r\n');
+
+for (const dialect of testDialects) {
+  describe(`imports API (${dialect})`, () => {
+    let t: TestApp;
+    let writer: Record<string, string>;
+    let admin: Record<string, string>;
+    before(async () => {
+      t = await createTestApp(dialect);
+      writer = (await t.apiKey(['leads:read', 'leads:write'])).headers;
+      admin = (await t.apiKey(['admin'])).headers;
+    });
+    after(async () => t.close());
+
+    const upload = (body: string | Buffer, filename = 'contacts.csv', headers = writer) =>
+      t.request({
+        method: 'POST',
+        url: `/api/v1/imports?filename=${encodeURIComponent(filename)}`,
+        payload: body,
+        headers: { ...headers, 'content-type': 'text/csv' },
+      });
+    const post = (url: string, payload: unknown, headers = writer) =>
+      t.request({ method: 'POST', url, payload: payload as object, headers });
+    const get = (url: string, headers = writer) => t.request({ method: 'GET', url, headers });
+    const drain = async () => {
+      const worker = t.runtime.createJobWorker();
+      await worker.drain();
+    };
+    /** Uploads, starts with the suggested mapping (plus `extra`), runs the job, returns the import. */
+    async function importFile(body: string | Buffer, start: Record<string, unknown> = {}, filename?: string) {
+      const up = await upload(body, filename);
+      assert.equal(up.statusCode, 201, up.body);
+      const id = up.json().id as string;
+      const preview = (await get(`/api/v1/imports/${id}/preview`)).json();
+      const started = await post(`/api/v1/imports/${id}/start`, { mapping: preview.mapping, ...start });
+      assert.equal(started.statusCode, 202, started.body);
+      await drain();
+      return (await get(`/api/v1/imports/${id}`)).json();
+    }
+    const leadByEmail = async (email: string) => {
+      const r = (await get(`/api/v1/leads?email=${encodeURIComponent(email)}`)).json();
+      return r.data[0];
+    };
+
+    it('imports a HubSpot export end to end: exact counts, mapped fields, per-row errors as CSV', async () => {
+      await post('/api/v1/leads', {
+        email: 'same@known.example',
+        firstName: 'Existing',
+        lastName: 'Same',
+        externalIds: [{ system: 'hubspot', id: '103' }],
+      });
+      await post('/api/v1/leads', { email: 'known@known.example', firstName: 'Known', lastName: 'Person' });
+
+      const up = await upload(hubspotFile, 'hubspot-contacts.csv');
+      assert.equal(up.statusCode, 201, up.body);
+      const created = up.json();
+      assert.equal(created.status, 'ready');
+      assert.equal(created.filename, 'hubspot-contacts.csv');
+      assert.equal(created.encoding, 'utf-8');
+      assert.equal(created.delimiter, ',');
+      assert.equal(created.headers.length, 15);
+
+      const preview = (await get(`/api/v1/imports/${created.id}/preview`)).json();
+      assert.equal(preview.detectedPreset, 'hubspot');
+      assert.equal(preview.mapping['Record ID'], 'externalId:hubspot');
+      assert.equal(preview.mapping['Original Source'], null);
+      assert.deepEqual(
+        preview.rows.map((r: { row: number }) => r.row),
+        [2, 3, 4, 5, 6, 7, 8, 10],
+        'blank lines are not previewed; rows keep their file numbers',
+      );
+      assert.deepEqual(preview.rows[0].lead, {
+        externalIds: [{ system: 'hubspot', id: '101' }],
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: 'ada@analytical.example',
+        phone: '+44 20 1234',
+        jobTitle: 'CTO',
+        companyName: 'Analytical Engines, Ltd',
+        website: 'https://analytical.example',
+        country: 'United Kingdom',
+        city: 'London',
+        industry: 'Computer Software',
+        companySize: 1200,
+        lifecycleStage: 'mql',
+        createdAt: '2024-03-05T14:23:00.000Z',
+      });
+      assert.deepEqual(
+        preview.rows[4].problems.map((p: { field: string }) => p.field),
+        ['email'],
+      );
+      assert.deepEqual(
+        preview.rows[5].problems.map((p: { column: string; rule: string }) => `${p.column}:${p.rule}`),
+        ['Lifecycle Stage:enum'],
+      );
+
+      const started = await post(
+        `/api/v1/imports/${created.id}/start`,
+        {
+          mapping: preview.mapping,
+          createCustomFields: [
+            { column: 'Original Source', key: 'original_source', label: 'Original source', type: 'text' },
+          ],
+        },
+        admin,
+      );
+      assert.equal(started.statusCode, 202, started.body);
+      assert.equal(started.json().status, 'queued');
+      await drain();
+      const done = (await get(`/api/v1/imports/${created.id}`)).json();
+      assert.equal(done.status, 'completed');
+      assert.deepEqual(done.counts, { created: 3, updated: 1, unchanged: 1, failed: 3 });
+      assert.equal(done.progress.fraction, 1);
+      assert.equal(done.progress.rows, 9);
+      assert.equal(done.errorCount, 3);
+
+      const ada = await leadByEmail('ada@analytical.example');
+      assert.equal(ada.lifecycleStage, 'mql');
+      assert.equal(ada.createdAt, '2024-03-05T14:23:00.000Z');
+      assert.equal(ada.companySize, 1200);
+      assert.equal(ada.companyName, 'Analytical Engines, Ltd');
+      assert.deepEqual(ada.externalIds, [{ system: 'hubspot', id: '101' }]);
+      assert.deepEqual(ada.customFields, { original_source: 'Organic Search' });
+      assert.equal(ada.source, 'import');
+      assert.ok(ada.companyId, 'linked to the company of its website');
+      const tps = (await get(`/api/v1/leads/${ada.id}/touchpoints`)).json().data;
+      assert.deepEqual(
+        tps.map((x: { type: string }) => x.type),
+        ['imported'],
+      );
+      assert.equal(tps[0].properties.importId, created.id);
+      assert.equal(
+        tps[0].occurredAt,
+        '2024-03-05T14:23:00.000Z',
+        'a historical lead was created when it was',
+      );
+      const jose = await leadByEmail('jose@empresa.example');
+      assert.equal(jose.lastName, 'Müller');
+      assert.equal(jose.companyName, 'Empresa "Grande" S.A.');
+      assert.equal(jose.companySize, 51);
+      assert.equal(jose.createdAt, '2021-03-05T00:00:00.000Z');
+      const known = await leadByEmail('known@known.example');
+      assert.equal(known.jobTitle, 'VP Sales');
+      assert.equal(known.lifecycleStage, 'customer');
+      assert.equal(known.createdAt, '2022-01-01T00:00:00.000Z', 'an earlier created date moves it back');
+      const same = await leadByEmail('same@known.example');
+      const sameTps = (await get(`/api/v1/leads/${same.id}/touchpoints`)).json().data;
+      assert.deepEqual(
+        sameTps.map((x: { type: string }) => x.type),
+        ['created'],
+        'an unchanged row records nothing',
+      );
+      assert.equal(await leadByEmail('stage@unknown.example'), undefined);
+
+      const errors = await get(`/api/v1/imports/${created.id}/errors.csv`);
+      assert.equal(errors.statusCode, 200);
+      assert.match(String(errors.headers['content-type']), /^text\/csv/);
+      assert.equal(
+        errors.headers['content-disposition'],
+        'attachment; filename="hubspot-contacts-errors.csv"',
+      );
+      assert.deepEqual(parse(errors.body), [
+        ['row', 'column', 'field', 'rule', 'message', 'value'],
+        ['6', 'Email', 'email', 'format', 'is not a valid email address', 'not-an-email'],
+        [
+          '7',
+          'Lifecycle Stage',
+          'lifecycleStage',
+          'enum',
+          '"Hot prospect" is not a lifecycle stage (subscriber, lead, mql, sal, sql, opportunity, customer, disqualified, recycled)',
+          'Hot prospect',
+        ],
+        ['8', '', 'row', 'columns', 'has 4 values; the header has 15', ''],
+      ]);
+
+      const again = await post(`/api/v1/imports/${created.id}/start`, { mapping: preview.mapping });
+      assert.equal(again.statusCode, 409);
+      assert.equal(again.json().error.code, 'IMPORT_NOT_STARTABLE');
+      const listed = (await get('/api/v1/imports')).json();
+      assert.ok(listed.data.some((i: { id: string }) => i.id === created.id));
+    });
+
+    it('a dry run classifies every row and writes nothing; then it runs for real', async () => {
+      const file = [
+        'Email,First Name,Job Title,Lifecycle Stage',
+        'ada@analytical.example,Ada,Chief Scientist,Marketing Qualified Lead',
+        'dry1@run.example,Dry,One,Lead',
+        'dry2@run.example,Dry,Two,Subscriber',
+        'dry1@run.example,Dry,One,Lead',
+        'broken,x,y,Lead',
+      ].join('\n');
+      const countBefore = (await get('/api/v1/leads/count')).json().count;
+      const dry = await importFile(file, { dryRun: true });
+      assert.equal(dry.status, 'completed');
+      assert.equal(dry.dryRun, true);
+      assert.deepEqual(dry.counts, { created: 2, updated: 1, unchanged: 1, failed: 1 });
+      assert.equal((await get('/api/v1/leads/count')).json().count, countBefore);
+      assert.equal((await leadByEmail('ada@analytical.example')).jobTitle, 'CTO');
+      const ada = await leadByEmail('ada@analytical.example');
+      assert.equal((await get(`/api/v1/leads/${ada.id}/touchpoints`)).json().data.length, 1);
+
+      const real = await post(`/api/v1/imports/${dry.id}/start`, { mapping: dry.options.mapping });
+      assert.equal(real.statusCode, 202, real.body);
+      await drain();
+      const done = (await get(`/api/v1/imports/${dry.id}`)).json();
+      assert.equal(done.dryRun, false);
+      assert.deepEqual(done.counts, { created: 2, updated: 1, unchanged: 1, failed: 1 });
+      assert.equal((await get('/api/v1/leads/count')).json().count, countBefore + 2);
+      assert.equal((await leadByEmail('ada@analytical.example')).jobTitle, 'Chief Scientist');
+    });
+
+    it('refuses empty, header-only and binary files with a 4xx naming the problem, keeping nothing', async () => {
+      const before = (await get('/api/v1/imports?limit=200')).json().data.length;
+      const empty = await upload('');
+      assert.equal(empty.statusCode, 400);
+      assert.equal(empty.json().error.code, 'IMPORT_FILE_EMPTY');
+      const headerOnly = await upload('Email,First Name\r\n\r\n');
+      assert.equal(headerOnly.statusCode, 400);
+      assert.equal(headerOnly.json().error.code, 'IMPORT_FILE_EMPTY');
+      assert.equal(headerOnly.json().error.details[0].rule, 'headerOnly');
+      const binary = await upload(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 6, 0, 8, 0, 0, 0, 0x21, 0]));
+      assert.equal(binary.statusCode, 400);
+      assert.equal(binary.json().error.code, 'IMPORT_FILE_UNREADABLE');
+      assert.match(binary.json().error.message, /not a CSV file/);
+      const badHeader = await upload('"Email,Name\nx,y\n');
+      assert.equal(badHeader.statusCode, 400);
+      assert.equal(badHeader.json().error.code, 'IMPORT_FILE_UNREADABLE');
+      // A retried upload with the same Idempotency-Key answers the first import, not a second one.
+      const keyed = (n: number) =>
+        t.request({
+          method: 'POST',
+          url: '/api/v1/imports?filename=keyed.csv',
+          payload: `Email\nkeyed${n}@idem.example\n`,
+          headers: { ...writer, 'content-type': 'text/csv', 'idempotency-key': 'upload-1' },
+        });
+      const first = await keyed(1);
+      assert.equal(first.statusCode, 201, first.body);
+      const retried = await keyed(1);
+      assert.equal(retried.statusCode, 201);
+      assert.equal(retried.headers['idempotent-replayed'], 'true');
+      assert.equal(retried.json().id, first.json().id);
+      await post(`/api/v1/imports/${first.json().id}/cancel`, {});
+      const noType = await t.request({
+        method: 'POST',
+        url: '/api/v1/imports',
+        payload: { a: 1 },
+        headers: writer,
+      });
+      assert.ok(noType.statusCode >= 400 && noType.statusCode < 500, noType.body);
+      assert.equal((await get('/api/v1/imports?limit=200')).json().data.length, before + 1);
+      const counted = await t.runtime.database.db
+        .selectFrom('import_chunks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const live = (await get('/api/v1/imports?limit=200'))
+        .json()
+        .data.filter(
+          (i: { status: string; dryRun: boolean }) =>
+            i.status === 'ready' || (i.status === 'completed' && i.dryRun),
+        ).length;
+      assert.ok(Number(counted.n) <= live, 'no chunks are left behind by refused uploads');
+    });
+
+    it('reads BOMs, Latin-1 bytes, semicolons; reports bad quoting and unclosed quotes per row', async () => {
+      const bom = await importFile(Buffer.from('\ufeffEmail,First Name\r\nbom@enc.example,Zoë\r\n', 'utf8'));
+      assert.equal(bom.encoding, 'utf-8');
+      assert.deepEqual(bom.headers, ['Email', 'First Name']);
+      assert.equal(bom.counts.created, 1);
+      assert.equal((await leadByEmail('bom@enc.example')).firstName, 'Zoë');
+
+      const latin = await importFile(
+        Buffer.from(
+          'Email;Vorname;Nachname;Stadt\nlatin@enc.example;J\xfcrgen;M\xfcller;K\xf6ln\n',
+          'latin1',
+        ),
+      );
+      assert.equal(latin.encoding, 'windows-1252');
+      assert.match(latin.encodingNote, /not valid UTF-8/);
+      assert.equal(latin.delimiter, ';');
+      const jurgen = await leadByEmail('latin@enc.example');
+      assert.equal(jurgen.firstName, 'Jürgen');
+      assert.equal(jurgen.city, 'Köln');
+
+      const quoting = await importFile(
+        [
+          'Email,First Name,Last Name',
+          'q1@quote.example,"Ann","Lee"',
+          'q2@quote.example,"Bo"b,Smith',
+          'q3@quote.example,Cy,Doe',
+          'q4@quote.example,"never closed,Roe',
+          'q5@quote.example,Di,Poe',
+        ].join('\n'),
+      );
+      assert.deepEqual(quoting.counts, { created: 3, updated: 0, unchanged: 0, failed: 2 });
+      const errors = parse((await get(`/api/v1/imports/${quoting.id}/errors.csv`)).body) as string[][];
+      assert.deepEqual(
+        errors.slice(1).map((e) => `${e[0]}:${e[3]}`),
+        ['3:quote', '5:unclosedQuote'],
+      );
+      assert.ok(await leadByEmail('q5@quote.example'), 'the rows after an unclosed quote are imported');
+    });
+
+    it('imports identity-less rows with matchOn none, and matches on an external id with matchOn external', async () => {
+      const bank = [
+        '"age";"job";"marital";"y"',
+        '58;"management";"married";"no"',
+        '44;"technician";"single";"no"',
+        '58;"management";"married";"no"',
+      ].join('\n');
+      const up = await upload(bank, 'bank.csv');
+      const id = up.json().id;
+      assert.equal(up.json().delimiter, ';');
+      const noIdentity = await post(`/api/v1/imports/${id}/start`, { mapping: { job: 'jobTitle' } });
+      assert.equal(noIdentity.statusCode, 400);
+      assert.equal(noIdentity.json().error.code, 'IMPORT_MAPPING_INVALID');
+      assert.equal(noIdentity.json().error.details[0].field, 'matchOn');
+      const before = (await get('/api/v1/leads/count')).json().count;
+      await post(`/api/v1/imports/${id}/start`, { mapping: { job: 'jobTitle' }, matchOn: 'none' });
+      await drain();
+      const done = (await get(`/api/v1/imports/${id}`)).json();
+      assert.deepEqual(done.counts, { created: 3, updated: 0, unchanged: 0, failed: 0 });
+      assert.equal((await get('/api/v1/leads/count')).json().count, before + 3);
+
+      const crm =
+        'CRM ID,Email,City\nC-1,ext1@crm.example,Oslo\nC-2,ext2@crm.example,Bergen\n,noid@crm.example,Oslo\n';
+      const first = await importFile(crm, {
+        mapping: { 'CRM ID': 'externalId:crm', Email: 'email', City: 'city' },
+        matchOn: 'external',
+      });
+      assert.deepEqual(first.counts, { created: 2, updated: 0, unchanged: 0, failed: 1 });
+      // Same ids, new emails: matched on the id, not the email.
+      const second = await importFile('CRM ID,Email,City\nC-1,other@crm.example,Trondheim\n', {
+        mapping: { 'CRM ID': 'externalId:crm', Email: 'email', City: 'city' },
+        matchOn: 'external',
+      });
+      assert.deepEqual(second.counts, { created: 0, updated: 1, unchanged: 0, failed: 0 });
+      const lead = await leadByEmail('ext1@crm.example');
+      assert.equal(lead.city, 'Trondheim');
+      assert.equal(await leadByEmail('other@crm.example'), undefined, 'the lead keeps its email');
+    });
+
+    it('checks mappings and access; cancels', async () => {
+      const up = await upload('Email,Name\nc@cancel.example,C\n');
+      const id = up.json().id;
+      const bad = await post(`/api/v1/imports/${id}/start`, {
+        mapping: { Nope: 'email', Name: 'cf.nothing' },
+      });
+      assert.equal(bad.statusCode, 400);
+      assert.deepEqual(
+        bad.json().error.details.map((d: { field: string; rule: string }) => `${d.field}:${d.rule}`),
+        ['mapping.Nope:column', 'mapping.Name:customField'],
+      );
+      const fields = await post(`/api/v1/imports/${id}/start`, {
+        mapping: { Email: 'email' },
+        createCustomFields: [{ column: 'Name', key: 'nick', label: 'Nick', type: 'text' }],
+      });
+      assert.equal(fields.statusCode, 403, 'creating custom fields takes an admin');
+      const rep = await t.signIn('sales_rep');
+      assert.equal((await get('/api/v1/imports', rep.headers)).statusCode, 403);
+      assert.equal((await t.request({ method: 'GET', url: '/api/v1/imports' })).statusCode, 401);
+      const cancelled = await post(`/api/v1/imports/${id}/cancel`, {});
+      assert.equal(cancelled.statusCode, 200);
+      assert.equal(cancelled.json().status, 'cancelled');
+      assert.equal((await post(`/api/v1/imports/${id}/cancel`, {})).statusCode, 409);
+      assert.equal(
+        (await post(`/api/v1/imports/${id}/start`, { mapping: { Email: 'email' } })).statusCode,
+        409,
+      );
+      assert.equal((await get('/api/v1/imports/imp_missing')).statusCode, 404);
+
+      // Cancelled after it was queued: the job finds it cancelled and imports nothing.
+      const queued = (await upload('Email\nqueued@cancel.example\n')).json().id;
+      assert.equal(
+        (await post(`/api/v1/imports/${queued}/start`, { mapping: { Email: 'email' } })).statusCode,
+        202,
+      );
+      assert.equal((await post(`/api/v1/imports/${queued}/cancel`, {})).json().status, 'cancelled');
+      await drain();
+      const after = (await get(`/api/v1/imports/${queued}`)).json();
+      assert.equal(after.status, 'cancelled');
+      assert.deepEqual(after.counts, { created: 0, updated: 0, unchanged: 0, failed: 0 });
+      assert.equal(await leadByEmail('queued@cancel.example'), undefined);
+    });
+
+    it('exports exactly the leads of a filter, with the chosen columns, streamed as CSV', async () => {
+      await t.request({
+        method: 'POST',
+        url: '/api/v1/custom-fields',
+        payload: { key: 'tier', label: 'Tier', type: 'select', options: ['Gold', 'Silver'] },
+        headers: admin,
+      });
+      const tag = `export-${dialect}`;
+      const people = [
+        {
+          email: `e1@${tag}.example`,
+          firstName: 'Eve',
+          country: 'DE',
+          lifecycleStage: 'mql',
+          customFields: { tier: 'Gold' },
+        },
+        { email: `e2@${tag}.example`, firstName: 'Finn, Jr.', country: 'DE', lifecycleStage: 'mql' },
+        { email: `e3@${tag}.example`, firstName: 'Gus', country: 'FR', lifecycleStage: 'mql' },
+        { email: `e4@${tag}.example`, firstName: '=HYPERLINK("x")', country: 'DE', lifecycleStage: 'sql' },
+      ];
+      const ids: string[] = [];
+      for (const p of people) {
+        t.clock.advance(1000);
+        ids.push((await post('/api/v1/leads', p)).json().id);
+      }
+      const res = await get(
+        `/api/v1/leads/export.csv?q=${tag}&stage=mql&country=de&sort=createdAt&columns=email,firstName,cf.tier,lifecycleStage`,
+      );
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(String(res.headers['content-type']), /^text\/csv/);
+      assert.match(
+        String(res.headers['content-disposition']),
+        /^attachment; filename="leads-\d{4}-\d{2}-\d{2}\.csv"$/,
+      );
+      assert.deepEqual(parse(res.body), [
+        ['email', 'firstName', 'cf.tier', 'lifecycleStage'],
+        [`e1@${tag}.example`, 'Eve', 'Gold', 'mql'],
+        [`e2@${tag}.example`, 'Finn, Jr.', '', 'mql'],
+      ]);
+      const selection = await get(
+        `/api/v1/leads/export.csv?ids=${ids[3]},${ids[2]}&columns=id,firstName&sort=createdAt`,
+      );
+      assert.deepEqual(parse(selection.body), [
+        ['id', 'firstName'],
+        [ids[2], 'Gus'],
+        [ids[3], `'=HYPERLINK("x")`],
+      ]);
+      const all = parse((await get(`/api/v1/leads/export.csv?q=${tag}`)).body) as string[][];
+      assert.equal(all.length, 5);
+      assert.ok(all[0]!.includes('email') && all[0]!.includes('cf.tier') && all[0]!.includes('createdAt'));
+      const badColumn = await get('/api/v1/leads/export.csv?columns=email,password');
+      assert.equal(badColumn.statusCode, 400);
+      assert.equal(badColumn.json().error.details[0].field, 'columns');
+      const badFilter = await get('/api/v1/leads/export.csv?stage=hot');
+      assert.equal(badFilter.statusCode, 400);
+      const rep = await t.signIn('sales_rep');
+      assert.equal((await get(`/api/v1/leads/export.csv?q=${tag}`, rep.headers)).statusCode, 200);
+      assert.equal((await t.request({ method: 'GET', url: '/api/v1/leads/export.csv' })).statusCode, 401);
+    });
+  });
+}

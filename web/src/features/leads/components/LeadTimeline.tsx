@@ -1,0 +1,387 @@
+import {
+  Anchor,
+  Box,
+  Button,
+  Group,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  ThemeIcon,
+  Timeline,
+  Tooltip,
+  VisuallyHidden,
+} from '@mantine/core';
+import {
+  IconArrowMerge,
+  IconArrowsSplit,
+  IconBolt,
+  IconCircleDot,
+  IconClick,
+  IconEye,
+  IconFileImport,
+  IconForms,
+  IconMailOpened,
+  IconPencil,
+  IconShieldCheck,
+  IconSparkles,
+  IconStairsUp,
+} from '@tabler/icons-react';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { type LifecycleStage, lifecycleStages, stageLabels } from '../../../../../contracts/leads.ts';
+import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
+import { valueText } from '../../../components/leads/format.ts';
+import { formatDateTime, formatRelative } from '../../../lib/format.ts';
+import { type Touchpoint, useTouchpoints } from '../api.ts';
+import { type FieldContext, fieldLabel, fieldValue, purposeLabel, sourceLabel } from '../fields.ts';
+
+type LeadTimelineProps = { leadId: string; ctx: FieldContext };
+
+/** Everything that happened to a lead, newest first, loaded a page at a time. */
+export function LeadTimeline({ leadId, ctx }: LeadTimelineProps) {
+  const q = useTouchpoints(leadId);
+  const items = q.data?.pages.flatMap((p) => p.data) ?? [];
+  if (q.isPending) {
+    return (
+      <Stack>
+        <Skeleton h={40} />
+        <Skeleton h={40} />
+        <Skeleton h={40} />
+      </Stack>
+    );
+  }
+  return (
+    <Stack gap="md">
+      <ErrorAlert error={q.error} title="The timeline could not be loaded" />
+      {items.length === 0 && !q.error ? (
+        <Text size="sm" c="dimmed">
+          Nothing has happened to this lead yet.
+        </Text>
+      ) : null}
+      <Timeline bulletSize={28} lineWidth={2} aria-label="Timeline">
+        {items.map((tp) => {
+          const d = describe(tp, ctx);
+          return (
+            <Timeline.Item
+              key={tp.id}
+              bullet={
+                <ThemeIcon size={28} radius="xl" variant="light" color={d.color}>
+                  {d.icon}
+                </ThemeIcon>
+              }
+              title={
+                <Text size="sm" fw={600} component="span">
+                  {d.title}
+                </Text>
+              }
+              data-type={tp.type}
+            >
+              <Group gap={6} mt={2}>
+                <Tooltip label={formatDateTime(tp.occurredAt)} withArrow>
+                  <Text size="xs" c="dimmed" component="time" dateTime={tp.occurredAt}>
+                    {formatDateTime(tp.occurredAt)} · {formatRelative(tp.occurredAt)}
+                  </Text>
+                </Tooltip>
+                <Text size="xs" c="dimmed">
+                  · via {sourceLabel(tp.source)}
+                  {tp.actor ? ` · by ${tp.actor.label ?? tp.actor.type}` : ''}
+                </Text>
+              </Group>
+              {d.body}
+            </Timeline.Item>
+          );
+        })}
+      </Timeline>
+      {q.hasNextPage ? (
+        <Group justify="center">
+          <Button
+            variant="default"
+            size="xs"
+            loading={q.isFetchingNextPage}
+            onClick={() => q.fetchNextPage()}
+          >
+            Show older activity
+          </Button>
+        </Group>
+      ) : null}
+    </Stack>
+  );
+}
+
+type Described = { icon: ReactNode; color: string; title: ReactNode; body?: ReactNode };
+
+type Changes = Record<string, [unknown, unknown]>;
+
+function changesOf(tp: Touchpoint): Changes | null {
+  const c = tp.properties.changes;
+  return c && typeof c === 'object' && !Array.isArray(c) ? (c as Changes) : null;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v ? v : null;
+}
+
+/** A sentence and an icon for each kind of touchpoint; unknown kinds still show what they carry. */
+function describe(tp: Touchpoint, ctx: FieldContext): Described {
+  const p = tp.properties;
+  const changes = changesOf(tp);
+  const rest = (...used: string[]) => <Properties properties={p} omit={['changes', ...used]} />;
+  switch (tp.type) {
+    case 'created':
+      return {
+        icon: <IconSparkles size={16} />,
+        color: 'green',
+        title: 'Lead created',
+        body: (
+          <>
+            {changes ? <InitialValues changes={changes} ctx={ctx} /> : null}
+            {rest()}
+          </>
+        ),
+      };
+    case 'updated': {
+      const keys = Object.keys(changes ?? {});
+      return {
+        icon: <IconPencil size={16} />,
+        color: 'blue',
+        title:
+          keys.length === 0
+            ? 'Lead updated'
+            : keys.length <= 2
+              ? `Changed ${keys.map((k) => fieldLabel(k, ctx).toLowerCase()).join(' and ')}`
+              : `Changed ${keys.length} fields`,
+        body: (
+          <>
+            {changes ? <ChangeTable changes={changes} ctx={ctx} /> : null}
+            {rest()}
+          </>
+        ),
+      };
+    }
+    case 'imported':
+      return {
+        icon: <IconFileImport size={16} />,
+        color: 'indigo',
+        title: str(p.fileName) ? `Imported from ${str(p.fileName)}` : 'Imported',
+        body: (
+          <>
+            {changes ? <ChangeTable changes={changes} ctx={ctx} /> : null}
+            {rest('fileName')}
+          </>
+        ),
+      };
+    case 'merged':
+      return {
+        icon: <IconArrowMerge size={16} />,
+        color: 'violet',
+        title: `Merged with ${str(p.mergedEmail) ?? str(p.mergedLeadId) ?? 'another lead'}`,
+        body: changes && Object.keys(changes).length > 0 ? <ChangeTable changes={changes} ctx={ctx} /> : null,
+      };
+    case 'unmerged':
+      return {
+        icon: <IconArrowsSplit size={16} />,
+        color: 'grape',
+        title: 'Merge undone',
+        body: str(p.otherLeadId) ? (
+          <Text size="xs" mt={4}>
+            The leads are separate again:{' '}
+            <Anchor component={Link} to={`/leads/${encodeURIComponent(str(p.otherLeadId)!)}`} size="xs">
+              open the other lead
+            </Anchor>
+          </Text>
+        ) : null,
+      };
+    case 'form_submitted':
+      return {
+        icon: <IconForms size={16} />,
+        color: 'teal',
+        title: `Submitted ${(str(p.formName) ?? str(p.form)) ? `the form “${str(p.formName) ?? str(p.form)}”` : 'a form'}`,
+        body: (
+          <>
+            {changes ? <ChangeTable changes={changes} ctx={ctx} /> : null}
+            {rest('formName', 'form')}
+          </>
+        ),
+      };
+    case 'page_viewed':
+      return {
+        icon: <IconEye size={16} />,
+        color: 'cyan',
+        title: `Viewed ${str(p.title) ? `“${str(p.title)}”` : (str(p.url) ?? str(p.path) ?? 'a page')}`,
+        body: rest('title'),
+      };
+    case 'stage_changed': {
+      const from = str(p.from);
+      const to = str(p.to);
+      return {
+        icon: <IconStairsUp size={16} />,
+        color: 'grape',
+        title: to ? `Moved ${from ? `from ${stageName(from)} ` : ''}to ${stageName(to)}` : 'Stage changed',
+        body: rest('from', 'to'),
+      };
+    }
+    case 'email_opened':
+      return {
+        icon: <IconMailOpened size={16} />,
+        color: 'blue',
+        title: str(p.subject) ? `Opened the email “${str(p.subject)}”` : 'Opened an email',
+        body: rest('subject'),
+      };
+    case 'email_clicked':
+      return {
+        icon: <IconClick size={16} />,
+        color: 'blue',
+        title: str(p.subject) ? `Clicked a link in “${str(p.subject)}”` : 'Clicked a link in an email',
+        body: rest('subject'),
+      };
+    case 'event':
+      return {
+        icon: <IconBolt size={16} />,
+        color: 'orange',
+        title: str(p.name) ? `Event: ${str(p.name)}` : 'Custom event',
+        body: rest('name'),
+      };
+    case 'consent_changed': {
+      const purpose = str(p.purpose);
+      const status = str(p.status);
+      return {
+        icon: <IconShieldCheck size={16} />,
+        color: status === 'withdrawn' ? 'red' : 'green',
+        title: purpose && status ? `${purposeLabel(purpose)} consent ${status}` : 'Consent changed',
+        body: (
+          <>
+            {changes ? <ChangeTable changes={changes} ctx={ctx} /> : null}
+            {rest('purpose', 'status')}
+          </>
+        ),
+      };
+    }
+    default:
+      return {
+        icon: <IconCircleDot size={16} />,
+        color: 'gray',
+        title: humanize(tp.type),
+        body: (
+          <>
+            {changes ? <ChangeTable changes={changes} ctx={ctx} /> : null}
+            {rest()}
+          </>
+        ),
+      };
+  }
+}
+
+function stageName(stage: string): string {
+  return (lifecycleStages as readonly string[]).includes(stage)
+    ? stageLabels[stage as LifecycleStage]
+    : stage;
+}
+
+function humanize(type: string): string {
+  const words = type
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[._-]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : 'Activity';
+}
+
+type ChangeTableProps = { changes: Changes; ctx: FieldContext };
+
+/** Each changed field: its old value struck through, an arrow, the new one. */
+function ChangeTable({ changes, ctx }: ChangeTableProps) {
+  const entries = Object.entries(changes).filter(([, v]) => Array.isArray(v));
+  if (entries.length === 0) return null;
+  return (
+    <Table
+      mt={6}
+      withRowBorders={false}
+      verticalSpacing={2}
+      horizontalSpacing="xs"
+      fz="xs"
+      aria-label="Changes"
+    >
+      <Table.Tbody>
+        {entries.map(([key, [before, after]]) => (
+          <Table.Tr key={key}>
+            <Table.Td c="dimmed" w="1%" style={{ whiteSpace: 'nowrap', verticalAlign: 'top' }}>
+              {fieldLabel(key, ctx)}
+            </Table.Td>
+            <Table.Td style={{ wordBreak: 'break-word' }}>
+              <Value text={fieldValue(key, before, ctx)} old /> <span aria-hidden>→</span>
+              <VisuallyHidden>changed to</VisuallyHidden> <Value text={fieldValue(key, after, ctx)} />
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function InitialValues({ changes, ctx }: ChangeTableProps) {
+  const entries = Object.entries(changes).filter(([, v]) => Array.isArray(v) && v[1] !== null);
+  if (entries.length === 0) return null;
+  return (
+    <Text size="xs" c="dimmed" mt={4} style={{ wordBreak: 'break-word' }}>
+      With{' '}
+      {entries.map(([key, [, after]], i) => (
+        <span key={key}>
+          {i > 0 ? ', ' : ''}
+          {fieldLabel(key, ctx).toLowerCase()}{' '}
+          <Text span size="xs" c="var(--mantine-color-text)">
+            {fieldValue(key, after, ctx)}
+          </Text>
+        </span>
+      ))}
+    </Text>
+  );
+}
+
+type ValueProps = { text: string | null; old?: boolean };
+
+function Value({ text, old }: ValueProps) {
+  if (text === null)
+    return (
+      <Text span size="xs" c="dimmed" fs="italic">
+        empty
+      </Text>
+    );
+  return (
+    <Text
+      span
+      size="xs"
+      c={old ? 'dimmed' : undefined}
+      td={old ? 'line-through' : undefined}
+      fw={old ? undefined : 500}
+    >
+      {text}
+    </Text>
+  );
+}
+
+type PropertiesProps = { properties: Record<string, unknown>; omit: string[] };
+
+/** Whatever else a touchpoint carries, as key: value lines (text only, never markup). */
+function Properties({ properties, omit }: PropertiesProps) {
+  const entries = Object.entries(properties).filter(
+    ([k, v]) => !omit.includes(k) && v !== null && v !== undefined,
+  );
+  if (entries.length === 0) return null;
+  return (
+    <Box mt={4}>
+      {entries.map(([k, v]) => (
+        <Text key={k} size="xs" style={{ wordBreak: 'break-word' }}>
+          <Text span size="xs" c="dimmed">
+            {humanize(k)}:{' '}
+          </Text>
+          {typeof v === 'object' && !Array.isArray(v)
+            ? Object.entries(v as Record<string, unknown>)
+                .map(([k2, v2]) => `${humanize(k2)}: ${valueText(v2) ?? '—'}`)
+                .join(' · ')
+            : valueText(v)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
