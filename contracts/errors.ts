@@ -3,11 +3,14 @@
  * its kind (how a caller should treat it) and a description for docs/errors.md.
  * Modules declare their codes in their own contracts file; this file only joins them.
  */
+import { attributionErrors } from './attribution.ts';
 import { authErrors } from './auth.ts';
 import { demoErrors } from './demo.ts';
+import { formErrors } from './forms.ts';
 import { importErrors } from './imports.ts';
 import { leadErrors } from './leads.ts';
 import { mailErrors } from './mail.ts';
+import { trackingErrors } from './tracking.ts';
 
 export type ErrorKind = 'user' | 'conflict' | 'auth' | 'operational' | 'unexpected';
 export type ErrorSpec = { readonly status: number; readonly kind: ErrorKind; readonly description: string };
@@ -86,6 +89,9 @@ export const errorCatalogue = {
   ...importErrors,
   ...demoErrors,
   ...mailErrors,
+  ...attributionErrors,
+  ...trackingErrors,
+  ...formErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

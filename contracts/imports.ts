@@ -48,6 +48,7 @@ export const targetLabels = {
   companySize: 'Company size (employees)',
   lifecycleStage: 'Lifecycle stage',
   createdAt: 'Created at (historical)',
+  originalSource: 'Original source (channel)',
 } as const;
 export type FixedTarget = keyof typeof targetLabels;
 export const fixedTargets = Object.keys(targetLabels) as FixedTarget[];

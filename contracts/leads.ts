@@ -3,6 +3,7 @@
  * server's route schemas and the web app.
  */
 import Type, { type Static } from 'typebox';
+import { channels } from './capture.ts';
 import type { ErrorSpec } from './errors.ts';
 
 export const lifecycleStages = [
@@ -63,8 +64,12 @@ export const standardFieldKeys = Object.keys(standardFields) as StandardField[];
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Str = (max: number) => Type.String({ maxLength: max });
 
+/** `pending`: given on a double opt-in form, waiting for the confirmation link to be clicked. */
+export const consentStatuses = ['granted', 'withdrawn', 'pending'] as const;
+export type ConsentStatus = (typeof consentStatuses)[number];
+
 export const ConsentEntry = Type.Object({
-  status: Type.Enum(['granted', 'withdrawn']),
+  status: Type.Enum(consentStatuses),
   source: Type.String(),
   textVersion: Type.Union([Type.String(), Type.Null()]),
   at: Type.String({ format: 'date-time' }),
@@ -76,7 +81,7 @@ export const Consent = Type.Object({
 
 export const ConsentInput = Type.Object(
   {
-    status: Type.Enum(['granted', 'withdrawn']),
+    status: Type.Enum(consentStatuses),
     textVersion: Type.Optional(Type.String({ maxLength: 100 })),
     source: Type.Optional(Type.String({ maxLength: 100 })),
   },
@@ -141,6 +146,19 @@ export const LeadInput = Type.Object(
 );
 export type LeadInput = Static<typeof LeadInput>;
 
+/** A lead's first or last touch (contracts/capture.ts `Touch`), null when unknown. */
+export const LeadTouch = Type.Object({
+  channel: Type.Enum(channels),
+  campaignId: Nullable(Type.String()),
+  source: Nullable(
+    Type.String({ description: 'utm_source, else the referring domain, else a CRM original source' }),
+  ),
+  medium: Nullable(Type.String({ description: 'utm_medium' })),
+  landingPage: Nullable(Type.String({ description: 'The landing page, without its query string' })),
+  at: Type.String({ format: 'date-time' }),
+});
+export type LeadTouch = Static<typeof LeadTouch>;
+
 export const Lead = Type.Object({
   id: Type.String(),
   email: Nullable(Type.String()),
@@ -161,6 +179,8 @@ export const Lead = Type.Object({
   customFields: Type.Record(Type.String(), Type.Unknown()),
   externalIds: Type.Array(Type.Object({ system: Type.String(), id: Type.String() })),
   source: Type.String(),
+  firstTouch: Type.Optional(Nullable(LeadTouch)),
+  lastTouch: Type.Optional(Nullable(LeadTouch)),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -207,6 +227,12 @@ export const Touchpoint = Type.Object({
     Type.Null(),
   ]),
   properties: Type.Record(Type.String(), Type.Unknown()),
+  channel: Type.Optional(
+    Nullable(
+      Type.Enum(channels, { description: 'Set on touches: visit starts and original sources (attribution)' }),
+    ),
+  ),
+  campaignId: Type.Optional(Nullable(Type.String())),
 });
 export type Touchpoint = Static<typeof Touchpoint>;
 

@@ -5,15 +5,18 @@
 
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { createAttributionModule } from './modules/attribution/index.ts';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
 import { createDemoModule } from './modules/demo/index.ts';
+import { createFormsModule } from './modules/forms/index.ts';
 import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
+import { createTrackingModule } from './modules/tracking/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
-import { type Config, resolveDataDir } from './platform/config.ts';
+import { type Config, publicUrlOf, resolveDataDir } from './platform/config.ts';
 import { type Database, openDatabase } from './platform/db/db.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { createJobRegistry, type JobRegistry, type Schedule } from './platform/jobs/jobs.ts';
@@ -73,6 +76,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       activeUserIds: auth.api.activeUserIds,
     });
+    // Attribution classifies touchpoints as the leads module inserts them (it registers its hooks).
+    const attribution = createAttributionModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      leads: leads.api,
+    });
+    const tracking = createTrackingModule({ database, clock, config, leads: leads.api, audit: audit.api });
+    const forms = createFormsModule({
+      database,
+      clock,
+      secrets,
+      audit: audit.api,
+      leads: leads.api,
+      mail: mail.api,
+      activeUserIds: auth.api.activeUserIds,
+      users: auth.api.listUsers,
+      // Optional: without tracking, a submission still attaches the visitor id to its lead.
+      stitch: tracking.api.stitch,
+      publicUrl: () => publicUrlOf(config),
+      rateLimit: config.formsRateLimit,
+    });
 
     const imports = createImportsModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
     const demo = createDemoModule({ database, clock, jobs, leads: leads.api });
@@ -85,6 +111,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       imports.parts,
       demo.parts,
       mail.parts,
+      attribution.parts,
+      tracking.parts,
+      forms.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -122,6 +151,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         imports: imports.api,
         demo: demo.api,
         mail: mail.api,
+        attribution: attribution.api,
+        tracking: tracking.api,
+        forms: forms.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

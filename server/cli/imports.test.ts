@@ -40,11 +40,11 @@ describe('leadloop import and export', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const hubspot = [
-    'Record ID,First Name,Last Name,Email,Lifecycle Stage,Original Source,Create Date',
-    '1,Ada,Lovelace,ada@cli.example,Marketing Qualified Lead,Organic Search,2024-03-05 14:23',
-    '2,Grace,Hopper,grace@cli.example,Customer,Referrals,2023-01-02 03:04',
-    '3,Alan,Turing,alan@cli.example,Lead,Direct Traffic,',
-    '4,Bad,Row,not-an-email,Lead,,',
+    'Record ID,First Name,Last Name,Email,Lifecycle Stage,Original Source,Favourite Colour,Create Date',
+    '1,Ada,Lovelace,ada@cli.example,Marketing Qualified Lead,Organic Search,Teal,2024-03-05 14:23',
+    '2,Grace,Hopper,grace@cli.example,Customer,Referrals,Navy,2023-01-02 03:04',
+    '3,Alan,Turing,alan@cli.example,Lead,Direct Traffic,,',
+    '4,Bad,Row,not-an-email,Lead,,,',
   ].join('\n');
 
   it('imports a file, prints exactly one summary line, and exits 0 even when rows fail', async () => {
@@ -55,7 +55,8 @@ describe('leadloop import and export', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'created 3, updated 0, unchanged 0, failed 1\n');
     assert.match(r.stderr, /100% 4 rows/);
-    assert.match(r.stderr, /Original Source → cf\.original_source \(new text field\)/);
+    assert.match(r.stderr, /Favourite Colour → cf\.favourite_colour \(new text field\)/);
+    assert.match(r.stderr, /Original Source → originalSource/);
     const id = /--errors (imp_\w+)/.exec(r.stderr)?.[1];
     assert.ok(id, r.stderr);
     const errors = await run(['import', '--errors', id], env);
@@ -94,16 +95,16 @@ describe('leadloop import and export', () => {
         '--stage',
         'mql,customer',
         '--columns',
-        'email,lifecycleStage,createdAt,cf.original_source',
+        'email,lifecycleStage,createdAt,cf.favourite_colour',
       ],
       env,
     );
     assert.equal(r.code, 0, r.stderr);
     const lines = readFileSync(out, 'utf8').trim().split('\n').sort();
     assert.deepEqual(lines, [
-      'ada@cli.example,mql,2024-03-05T14:23:00.000Z,Organic Search',
-      'email,lifecycleStage,createdAt,cf.original_source',
-      'grace@cli.example,customer,2023-01-02T03:04:00.000Z,Referrals',
+      'ada@cli.example,mql,2024-03-05T14:23:00.000Z,Teal',
+      'email,lifecycleStage,createdAt,cf.favourite_colour',
+      'grace@cli.example,customer,2023-01-02T03:04:00.000Z,Navy',
     ]);
   });
 

@@ -115,11 +115,32 @@ export const configFields = {
     default: 'Leadloop <leadloop@localhost>',
     description: 'The From address of mail Leadloop sends.',
   },
+  formsRateLimit: {
+    env: 'LEADLOOP_FORMS_RATE_LIMIT',
+    schema: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    default: 30,
+    description:
+      'Form submissions one IP address may send per minute to the public submit endpoints (hosted page, embed, HubSpot-compatible); more answer 429 with Retry-After. Counted per instance.',
+  },
   loginLockMinutes: {
     env: 'LEADLOOP_LOGIN_LOCK_MINUTES',
     schema: Type.Integer({ minimum: 1, maximum: 1440 }),
     default: 15,
     description: 'How long an account stays locked after too many failed logins.',
+  },
+  trackRateLimit: {
+    env: 'LEADLOOP_TRACK_RATE_LIMIT',
+    schema: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+    default: 600,
+    description:
+      'Tracking batches one IP address may send per minute to /api/v1/public/track; more answer 429 with Retry-After. 0 turns the limit off (benchmarks). Counted per instance.',
+  },
+  trackingAnonymousDays: {
+    env: 'LEADLOOP_TRACKING_ANONYMOUS_DAYS',
+    schema: Type.Integer({ minimum: 1, maximum: 3650 }),
+    default: 395,
+    description:
+      'Days the events of never-identified visitors are kept (the visitor cookie lives about 13 months); older ones are deleted daily.',
   },
 } as const satisfies Record<string, Field>;
 

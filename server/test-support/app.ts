@@ -24,12 +24,16 @@ export type Caller = { headers: Record<string, string>; userId?: string; label: 
 
 export async function createTestApp(
   dialect: Dialect,
-  options: { configure?: (app: FastifyInstance) => void } = {},
+  options: {
+    configure?: (app: FastifyInstance) => void;
+    /** Settings to override (tests of limits). */
+    config?: Partial<Record<keyof Config, unknown>>;
+  } = {},
 ) {
   const tdb = await createTestDatabase(dialect);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadloop-data-'));
   const clock = createManualClock(Date.UTC(2026, 10, 22, 9, 0, 0));
-  const config = testConfig({ dataDir });
+  const config = testConfig({ dataDir, ...options.config });
   const app = await buildApp(config, { database: tdb, clock, logger: testLogger });
   options.configure?.(app);
   await app.ready();

@@ -344,7 +344,13 @@ export function createImportsService(deps: Deps) {
           }
           const mapped = mapRow(e.fields, headers.length, columns, now);
           if (mapped.kind === 'blank') continue;
-          const lead = mapped.kind === 'lead' ? (mapped.input as Record<string, unknown>) : {};
+          const lead: Record<string, unknown> =
+            mapped.kind === 'lead'
+              ? {
+                  ...(mapped.input as Record<string, unknown>),
+                  ...(mapped.originalSource ? { originalSource: mapped.originalSource } : {}),
+                }
+              : {};
           const rowProblems = [...mapped.problems];
           if (typeof lead.email === 'string' && !isValidEmail(normaliseEmail(lead.email))) {
             rowProblems.push({
@@ -642,7 +648,13 @@ export function createImportsService(deps: Deps) {
               continue;
             }
           }
-          items.push({ input: mapped.input });
+          items.push({
+            input: mapped.input,
+            // The CRM's original source rides on the row's touchpoint, where attribution reads it.
+            ...(mapped.originalSource
+              ? { touchpointProperties: { originalSource: mapped.originalSource } }
+              : {}),
+          });
           itemRows.push(e);
         }
         const results: ResolveResult[] =

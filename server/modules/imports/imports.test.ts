@@ -86,7 +86,7 @@ for (const dialect of testDialects) {
       const preview = (await get(`/api/v1/imports/${created.id}/preview`)).json();
       assert.equal(preview.detectedPreset, 'hubspot');
       assert.equal(preview.mapping['Record ID'], 'externalId:hubspot');
-      assert.equal(preview.mapping['Original Source'], null);
+      assert.equal(preview.mapping['Original Source'], 'originalSource', 'the CRM source feeds attribution');
       assert.deepEqual(
         preview.rows.map((r: { row: number }) => r.row),
         [2, 3, 4, 5, 6, 7, 8, 10],
@@ -107,6 +107,7 @@ for (const dialect of testDialects) {
         companySize: 1200,
         lifecycleStage: 'mql',
         createdAt: '2024-03-05T14:23:00.000Z',
+        originalSource: 'Organic Search',
       });
       assert.deepEqual(
         preview.rows[4].problems.map((p: { field: string }) => p.field),
@@ -121,9 +122,6 @@ for (const dialect of testDialects) {
         `/api/v1/imports/${created.id}/start`,
         {
           mapping: preview.mapping,
-          createCustomFields: [
-            { column: 'Original Source', key: 'original_source', label: 'Original source', type: 'text' },
-          ],
         },
         admin,
       );
@@ -143,7 +141,9 @@ for (const dialect of testDialects) {
       assert.equal(ada.companySize, 1200);
       assert.equal(ada.companyName, 'Analytical Engines, Ltd');
       assert.deepEqual(ada.externalIds, [{ system: 'hubspot', id: '101' }]);
-      assert.deepEqual(ada.customFields, { original_source: 'Organic Search' });
+      assert.deepEqual(ada.customFields, {});
+      assert.equal(ada.firstTouch?.channel, 'organic_search', 'Original Source became the first touch');
+      assert.equal(ada.firstTouch?.source, 'Organic Search');
       assert.equal(ada.source, 'import');
       assert.ok(ada.companyId, 'linked to the company of its website');
       const tps = (await get(`/api/v1/leads/${ada.id}/touchpoints`)).json().data;

@@ -92,7 +92,7 @@ describe('header mapping presets', () => {
       Industry: 'industry',
       'Number of Employees': 'companySize',
       'Lifecycle Stage': 'lifecycleStage',
-      'Original Source': null,
+      'Original Source': 'originalSource',
       'Create Date': 'createdAt',
     });
   });
@@ -113,7 +113,7 @@ describe('header mapping presets', () => {
       City: 'city',
       Industry: 'industry',
       NumberOfEmployees: 'companySize',
-      LeadSource: null,
+      LeadSource: 'originalSource',
       Status: 'lifecycleStage',
       CreatedDate: 'createdAt',
       Rating: null,

@@ -48,6 +48,7 @@ const hubspot: Dict = {
   numberofemployees: 'companySize',
   lifecyclestage: 'lifecycleStage',
   createdate: 'createdAt',
+  originalsource: 'originalSource',
 };
 
 const salesforce: Dict = {
@@ -76,6 +77,7 @@ const salesforce: Dict = {
   leadstatus: 'lifecycleStage',
   createddate: 'createdAt',
   createdate: 'createdAt',
+  leadsource: 'originalSource',
 };
 
 const mautic: Dict = {
@@ -184,6 +186,8 @@ const generic: Dict = {
   datecreated: 'createdAt',
   dateadded: 'createdAt',
   signupdate: 'createdAt',
+  originalsource: 'originalSource',
+  leadsource: 'originalSource',
   // German, French, Spanish and Dutch exports of the same fields.
   vorname: 'firstName',
   nachname: 'lastName',
@@ -410,7 +414,13 @@ export type CompiledColumn = { index: number; header: string; target: string };
 
 export type MappedRow =
   | { kind: 'blank' }
-  | { kind: 'lead'; input: LeadInput; problems: RowProblem[] }
+  | {
+      kind: 'lead';
+      input: LeadInput;
+      problems: RowProblem[];
+      /** A CRM's "Original Source" / LeadSource: recorded on the row's touchpoint for attribution. */
+      originalSource?: string;
+    }
   | { kind: 'failed'; problems: RowProblem[] };
 
 /** Checks a mapping against the file's headers and the known targets; returns the problems found. */
@@ -489,6 +499,7 @@ export function mapRow(
   }
   const input: Record<string, unknown> = {};
   const problems: RowProblem[] = [];
+  let originalSource: string | undefined;
   const fail = (column: string, field: string, rule: string, message: string) =>
     problems.push({ column, field, rule, message });
   for (const c of columns) {
@@ -533,6 +544,11 @@ export function mapRow(
         else input.createdAt = new Date(t).toISOString();
         break;
       }
+      case 'originalSource':
+        if (value.length > 200)
+          fail(c.header, 'originalSource', 'maxLength', 'must be at most 200 characters');
+        else originalSource = value;
+        break;
       case 'companySize': {
         const n = parseEmployees(value);
         if (n === null)
@@ -567,5 +583,10 @@ export function mapRow(
     }
   }
   if (problems.length > 0) return { kind: 'failed', problems };
-  return { kind: 'lead', input: input as LeadInput, problems };
+  return {
+    kind: 'lead',
+    input: input as LeadInput,
+    problems,
+    ...(originalSource !== undefined ? { originalSource } : {}),
+  };
 }

@@ -1,5 +1,12 @@
 /** The lead's standard fields: their columns, and the row ↔ API shape conversion. */
-import type { ConsentPurpose, Lead, LifecycleStage, StandardField } from '../../../contracts/leads.ts';
+import type {
+  ConsentPurpose,
+  ConsentStatus,
+  Lead,
+  LeadTouch,
+  LifecycleStage,
+  StandardField,
+} from '../../../contracts/leads.ts';
 import { fromJson, type LeadsTable } from '../../platform/db/schema.ts';
 import { iso } from '../../platform/http/schemas.ts';
 
@@ -23,10 +30,7 @@ export type LeadRow = Omit<LeadsTable, 'custom_fields' | 'consent'> & {
 };
 
 export type ConsentState = Partial<
-  Record<
-    ConsentPurpose,
-    { status: 'granted' | 'withdrawn'; source: string; textVersion: string | null; at: number }
-  >
+  Record<ConsentPurpose, { status: ConsentStatus; source: string; textVersion: string | null; at: number }>
 >;
 
 export function consentOf(row: Pick<LeadRow, 'consent'>): ConsentState {
@@ -35,6 +39,20 @@ export function consentOf(row: Pick<LeadRow, 'consent'>): ConsentState {
 
 export function customFieldsOf(row: Pick<LeadRow, 'custom_fields'>): Record<string, unknown> {
   return fromJson<Record<string, unknown>>(row.custom_fields, {});
+}
+
+/** A stored first or last touch (JSON in the shape of contracts/capture.ts `Touch`), for the API. */
+function touchOf(value: unknown): LeadTouch | null {
+  const t = fromJson<LeadTouch | null>(value, null);
+  if (!t || typeof t !== 'object' || !t.channel) return null;
+  return {
+    channel: t.channel,
+    campaignId: t.campaignId ?? null,
+    source: t.source ?? null,
+    medium: t.medium ?? null,
+    landingPage: t.landingPage ?? null,
+    at: t.at,
+  };
 }
 
 export function toLeadView(row: LeadRow, externalIds: { system: string; id: string }[] = []): Lead {
@@ -64,6 +82,8 @@ export function toLeadView(row: LeadRow, externalIds: { system: string; id: stri
     customFields: customFieldsOf(row),
     externalIds,
     source: row.source,
+    firstTouch: touchOf(row.first_touch),
+    lastTouch: touchOf(row.last_touch),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

@@ -12,9 +12,11 @@ import type { Insertable } from 'kysely';
 import type { ErrorCode } from '../../../contracts/errors.ts';
 import {
   type ConsentPurpose,
+  type ConsentStatus,
   consentPurposes,
   type LeadInput,
   type LeadSource,
+  type LifecycleStage,
   type MergeRule,
   type StandardField,
   standardFieldKeys,
@@ -50,6 +52,17 @@ export type ResolveItem = {
   visitorId?: string;
   /** A touchpoint that happened, recorded whether or not any field changed (a form submission). */
   touchpoint?: { type: string; properties?: Record<string, unknown>; occurredAt?: number };
+  /**
+   * Properties added to the touchpoint recorded for this item, when one is recorded (a CSV row's
+   * original source, which attribution reads).
+   */
+  touchpointProperties?: Record<string, unknown>;
+  /**
+   * The stage a new lead starts at (instead of `lead`), and the stages of existing leads it moves
+   * forward from (forms: a newsletter makes subscribers; gated content turns a subscriber into a
+   * lead). Unlike `input.lifecycleStage`, it never moves a lead backwards.
+   */
+  stage?: { initial: LifecycleStage; advanceFrom?: readonly LifecycleStage[] };
 };
 
 export type ResolveOptions = {
@@ -110,13 +123,12 @@ type Prepared = {
   ownerId: string | null | undefined;
   stage: string | undefined;
   consent: Partial<
-    Record<
-      ConsentPurpose,
-      { status: 'granted' | 'withdrawn'; textVersion: string | null; source: string | null }
-    >
+    Record<ConsentPurpose, { status: ConsentStatus; textVersion: string | null; source: string | null }>
   >;
   createdAt: number | undefined;
   touchpoint: ResolveItem['touchpoint'];
+  touchpointProperties: ResolveItem['touchpointProperties'];
+  stageRule: ResolveItem['stage'];
 };
 
 type State = {
@@ -385,6 +397,8 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       consent,
       createdAt,
       touchpoint: item.touchpoint,
+      touchpointProperties: item.touchpointProperties,
+      stageRule: item.stage,
     };
   }
 
@@ -492,7 +506,7 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       city: null,
       industry: null,
       company_size: null,
-      lifecycle_stage: 'lead',
+      lifecycle_stage: p.stageRule?.initial ?? 'lead',
       owner_id: null,
       custom_fields: '{}',
       consent: '{}',
@@ -597,6 +611,14 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     if (p.stage && p.stage !== state.row.lifecycle_stage) {
       changes.lifecycleStage = [state.row.lifecycle_stage, p.stage];
       state.row.lifecycle_stage = p.stage;
+    } else if (
+      !p.stage &&
+      !state.isNew &&
+      p.stageRule?.advanceFrom?.includes(state.row.lifecycle_stage as LifecycleStage) &&
+      p.stageRule.initial !== state.row.lifecycle_stage
+    ) {
+      changes.lifecycleStage = [state.row.lifecycle_stage, p.stageRule.initial];
+      state.row.lifecycle_stage = p.stageRule.initial;
     }
     if (p.createdAt !== undefined && p.createdAt < state.row.created_at) {
       if (!state.isNew)
@@ -640,6 +662,8 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     ][]) {
       const current = state.consent[purpose];
       if (current && current.status === c.status && current.textVersion === c.textVersion) continue;
+      // Consent waiting for a double opt-in click never replaces consent already given.
+      if (c.status === 'pending' && current?.status === 'granted') continue;
       const source = c.source ?? opts.source;
       state.consent[purpose] = { status: c.status, source, textVersion: c.textVersion, at };
       state.consentEvents.push({ purpose, status: c.status, source, text_version: c.textVersion, at });
@@ -666,6 +690,7 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     const properties = {
       ...opts.touchpointProperties,
       ...p.touchpoint?.properties,
+      ...p.touchpointProperties,
       ...(Object.keys(changes).length ? { changes } : {}),
     };
     return {

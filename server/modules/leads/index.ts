@@ -3,9 +3,11 @@
  * consent; the identity resolver every entry point goes through.
  */
 
+import type { Insertable } from 'kysely';
 import type { LeadSource } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import type { TouchpointsTable } from '../../platform/db/schema.ts';
 import { newId } from '../../platform/ids.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
@@ -13,6 +15,7 @@ import { createIdentityResolver, type ResolvedListener } from './identity.ts';
 import { createLeadsRepo } from './leads.repo.ts';
 import { leadsRoutes } from './leads.routes.ts';
 import { createLeadsService } from './leads.service.ts';
+import { createVisitorApi } from './visitors.ts';
 
 export { checkCustomValue, type FieldDefinition } from './custom-fields.ts';
 export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult } from './identity.ts';
@@ -20,6 +23,12 @@ export { emailHash } from './identity.ts';
 export type { LeadsService, WriteContext } from './leads.service.ts';
 export { toTouchpointView } from './leads.service.ts';
 export { companyDomainFor, isFreeMailDomain, isValidEmail, normaliseEmail } from './normalize.ts';
+export type { VisitorApi, VisitorLead } from './visitors.ts';
+
+/** Sees touchpoints just before they are inserted, in the same transaction, and may fill columns. */
+export type TouchpointsInserting = (tx: Tx, rows: Insertable<TouchpointsTable>[]) => Promise<void>;
+/** Told, in the same transaction, about leads whose touchpoints moved to or from them (merge, un-merge). */
+export type TouchpointsMoved = (tx: Tx, leadIds: string[]) => Promise<void>;
 
 type Deps = {
   database: Database;
@@ -29,8 +38,18 @@ type Deps = {
 };
 
 export function createLeadsModule(deps: Deps) {
-  const repo = createLeadsRepo(deps.database.dialect);
   const listeners: ResolvedListener[] = [];
+  const inserting: TouchpointsInserting[] = [];
+  const moved: TouchpointsMoved[] = [];
+  const baseRepo = createLeadsRepo(deps.database.dialect);
+  // Every touchpoint insert (resolver, recordTouchpoints, merges) goes through the hooks first.
+  const repo: typeof baseRepo = {
+    ...baseRepo,
+    async insertTouchpoints(tx, rows) {
+      for (const hook of inserting) await hook(tx, rows);
+      await baseRepo.insertTouchpoints(tx, rows);
+    },
+  };
   let service: ReturnType<typeof createLeadsService> | undefined;
   const resolver = createIdentityResolver({
     repo,
@@ -45,6 +64,9 @@ export function createLeadsModule(deps: Deps) {
     resolver,
     audit: deps.audit,
     clock: deps.clock,
+    touchpointsMoved: async (tx, leadIds) => {
+      for (const listener of moved) await listener(tx, leadIds);
+    },
   });
   const api = {
     ...service,
@@ -88,6 +110,16 @@ export function createLeadsModule(deps: Deps) {
     onResolved(listener: ResolvedListener) {
       listeners.push(listener);
     },
+    /** Registers code that sees (and may fill columns of) touchpoints before they are inserted. */
+    onInsertingTouchpoints(hook: TouchpointsInserting) {
+      inserting.push(hook);
+    },
+    /** Registers code to run, in the same transaction, when touchpoints move between leads. */
+    onTouchpointsMoved(listener: TouchpointsMoved) {
+      moved.push(listener);
+    },
+    /** Visitor ids (tracking): which lead a browser belongs to; attach, detach, take its touchpoints. */
+    visitors: createVisitorApi({ dialect: deps.database.dialect }),
   };
   const parts: ModuleParts = {
     name: 'leads',

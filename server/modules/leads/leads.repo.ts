@@ -61,6 +61,9 @@ export type LeadFilter = {
   companySizeMax?: number;
   /** Equality on standard text columns. */
   columns?: Partial<Record<keyof LeadsTable, string>>;
+  /** Leads whose first touch is on one of these channels, or is this campaign (attribution). */
+  firstTouchChannels?: string[];
+  firstTouchCampaignId?: string;
   /** Equality on custom fields (array fields: contains). */
   custom?: { key: string; value: string | number | boolean; array: boolean }[];
 };
@@ -90,6 +93,8 @@ export function createLeadsRepo(dialect: Dialect) {
       and.push(f.ownerId === null ? eb('leads.owner_id', 'is', null) : eb('leads.owner_id', '=', f.ownerId));
     }
     if (f.companyId) and.push(eb('leads.company_id', '=', f.companyId));
+    if (f.firstTouchChannels) and.push(eb('leads.first_touch_channel', 'in', f.firstTouchChannels));
+    if (f.firstTouchCampaignId) and.push(eb('leads.first_touch_campaign_id', '=', f.firstTouchCampaignId));
     if (f.createdAfter !== undefined) and.push(eb('leads.created_at', '>=', f.createdAfter));
     if (f.createdBefore !== undefined) and.push(eb('leads.created_at', '<', f.createdBefore));
     if (f.updatedAfter !== undefined) and.push(eb('leads.updated_at', '>=', f.updatedAfter));
@@ -285,7 +290,8 @@ export function createLeadsRepo(dialect: Dialect) {
 
   // Touchpoints
   async function insertTouchpoints(tx: Tx, rows: Insertable<TouchpointsTable>[]): Promise<void> {
-    for (const part of chunks(rows, 10)) await tx.insertInto('touchpoints').values(part).execute();
+    // 16 columns with the attribution ones (channel, campaign, UTM values, rule version).
+    for (const part of chunks(rows, 16)) await tx.insertInto('touchpoints').values(part).execute();
   }
 
   async function touchpointsOf(

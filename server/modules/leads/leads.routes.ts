@@ -80,6 +80,15 @@ const listFilters = {
     Type.String({ maxLength: 64, description: 'A user id, or "none" for unassigned leads' }),
   ),
   companyId: Type.Optional(Type.String({ maxLength: 64 })),
+  firstTouchChannel: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: 'Channel of the first touch (attribution); several comma-separated',
+    }),
+  ),
+  firstTouchCampaignId: Type.Optional(
+    Type.String({ maxLength: 64, description: 'Leads whose first touch is this campaign' }),
+  ),
   createdAfter: Type.Optional(Type.String({ maxLength: 40 })),
   createdBefore: Type.Optional(Type.String({ maxLength: 40 })),
   updatedAfter: Type.Optional(Type.String({ maxLength: 40 })),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { channels } from '../../../contracts/capture.ts';
 import {
   type Company,
   type CustomFieldDefinition,
@@ -73,6 +74,8 @@ type Deps = {
   resolver: IdentityResolver;
   audit: Pick<AuditService, 'record'>;
   clock: Clock;
+  /** Told when touchpoints moved between leads (merge, un-merge), in the same transaction. */
+  touchpointsMoved?: (tx: Tx, leadIds: string[]) => Promise<void>;
 };
 
 const personalColumns = [
@@ -100,6 +103,8 @@ export function toTouchpointView(r: {
   actor_id: string | null;
   actor_label: string | null;
   properties: unknown;
+  channel?: string | null;
+  campaign_id?: string | null;
 }): Touchpoint {
   return {
     id: r.id,
@@ -109,10 +114,12 @@ export function toTouchpointView(r: {
     source: r.source,
     actor: r.actor_type ? { type: r.actor_type, id: r.actor_id, label: r.actor_label } : null,
     properties: fromJson<Record<string, unknown>>(r.properties, {}),
+    channel: (r.channel ?? null) as Touchpoint['channel'],
+    campaignId: r.campaign_id ?? null,
   };
 }
 
-export function createLeadsService({ database, repo, resolver, audit, clock }: Deps) {
+export function createLeadsService({ database, repo, resolver, audit, clock, touchpointsMoved }: Deps) {
   const db = database.db;
 
   async function views(tx: Kysely<DB>, rows: LeadRow[]): Promise<Lead[]> {
@@ -342,6 +349,8 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
     'companySizeMin',
     'companySizeMax',
     'ids',
+    'firstTouchChannel',
+    'firstTouchCampaignId',
   ]);
 
   /** Turns list query parameters into a filter, naming any parameter it does not know. */
@@ -378,6 +387,19 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
       f.ids = ids;
     }
     if (query.q) f.q = String(query.q);
+    if (query.firstTouchChannel) {
+      // Attribution: leads by the channel (or campaign) of their first touch.
+      const list = String(query.firstTouchChannel).split(',');
+      const bad = list.find((c) => !(channels as readonly string[]).includes(c));
+      if (bad)
+        throw validationError(
+          'firstTouchChannel',
+          'enum',
+          `"${bad}" is not a channel (${channels.join(', ')})`,
+        );
+      f.firstTouchChannels = list;
+    }
+    if (query.firstTouchCampaignId) f.firstTouchCampaignId = String(query.firstTouchCampaignId);
     f.createdAfter = date('createdAfter');
     f.createdBefore = date('createdBefore');
     f.updatedAfter = date('updatedAfter');
@@ -598,6 +620,7 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
           created_at: now,
         },
       ]);
+      await touchpointsMoved?.(tx, [survivorId, mergedId]);
       return id;
     });
     const m = await repo.mergeById(db, mergeId);
@@ -666,6 +689,7 @@ export function createLeadsService({ database, repo, resolver, audit, clock }: D
         created_at: now,
       });
       await repo.insertTouchpoints(tx, [tp(m.survivor_id, m.merged_id), tp(m.merged_id, m.survivor_id)]);
+      await touchpointsMoved?.(tx, [m.survivor_id, m.merged_id]);
     });
     return { survivor: await get(m.survivor_id), restored: await get(m.merged_id) };
   }

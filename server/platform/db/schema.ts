@@ -156,6 +156,15 @@ export type LeadsTable = {
   erased_at: number | null;
   created_at: number;
   updated_at: number;
+  // First and last touch (attribution module). Optional: writers of a lead row need not name them.
+  first_touch?: string | null; // JSON
+  first_touch_channel?: string | null;
+  first_touch_campaign_id?: string | null;
+  first_touch_at?: number | null;
+  last_touch?: string | null; // JSON
+  last_touch_channel?: string | null;
+  last_touch_campaign_id?: string | null;
+  last_touch_at?: number | null;
 };
 
 export type LeadIdentitiesTable = {
@@ -177,6 +186,13 @@ export type TouchpointsTable = {
   actor_label: string | null;
   properties: JsonColumn;
   created_at: number;
+  // Attribution (set on insert by the attribution module; null where a touchpoint is no touch).
+  channel?: string | null;
+  campaign_id?: string | null;
+  utm_source?: string | null; // lower-cased
+  utm_medium?: string | null;
+  utm_campaign?: string | null;
+  rule_version?: number | null;
 };
 
 export type LeadMergesTable = {
@@ -272,7 +288,166 @@ export type MailOutboxTable = {
   sent_at: number | null;
 };
 
+/** Events of anonymous visitors (tracking), kept until the visitor is identified. */
+export type VisitorEventsTable = {
+  id: string;
+  visitor_id: string;
+  type: string; // page_viewed | event
+  occurred_at: number;
+  properties: string; // JSON, the touchpoint properties (contracts/capture.ts)
+  received_at: number;
+};
+
+/** Every identity stitch: a visitor's browser joined to a lead, and whether it was undone. */
+export type VisitorStitchesTable = {
+  id: string;
+  visitor_id: string;
+  lead_id: string;
+  reason: string; // identify | form | api
+  outcome: string; // linked | separate_person | same_person
+  previous_lead_id: string | null;
+  event_count: number;
+  note: string;
+  actor_type: string | null;
+  actor_id: string | null;
+  actor_label: string | null;
+  at: number;
+  undone_at: number | null;
+  undone_by: string | null;
+  undone_events: number | null;
+};
+
+/** Tracking settings: one row (id 'default'). */
+export type TrackingSettingsTable = {
+  id: string;
+  allowed_domains: string; // JSON array
+  require_consent: number;
+  same_browser_same_person: number;
+  updated_at: number;
+  updated_by: string | null;
+};
+
+/** Forms built in the builder; `definition` holds fields, consents and settings (JSON). */
+export type FormsTable = {
+  id: string;
+  slug: string;
+  name: string;
+  status: string; // draft | published | archived
+  definition: string;
+  hubspot_form_guid: string | null;
+  submission_count: number;
+  spam_count: number;
+  last_submission_at: number | null;
+  published_at: number | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+/** Every version of every consent text a form showed; its id is the textVersion leads record. */
+export type FormConsentVersionsTable = {
+  id: string;
+  form_id: string;
+  consent_key: string;
+  version: number;
+  purpose: string;
+  text: string;
+  created_at: number;
+};
+
+export type FormSubmissionsTable = {
+  id: string;
+  form_id: string;
+  status: string; // accepted | pending | confirmed | spam
+  spam_reason: string | null;
+  disposable: number;
+  lead_id: string | null;
+  email: string | null;
+  data: string; // JSON
+  consents: string; // JSON
+  page_url: string | null;
+  utm: string; // JSON
+  visitor_id: string | null;
+  via: string;
+  token_id: string | null;
+  ip_hash: string | null;
+  user_agent: string | null;
+  created_at: number;
+  confirmed_at: number | null;
+};
+
+/** Published channel rule sets; `version` counts up from 1 (the defaults). */
+export type ChannelRuleVersionsTable = {
+  version: number;
+  definition: string; // JSON (contracts/attribution.ts RuleSetDefinition)
+  note: string | null;
+  published_at: number;
+  published_by: string | null;
+};
+
+/** The one shared draft of the channel rules (id 'draft'). */
+export type ChannelRuleDraftTable = {
+  id: string;
+  definition: string;
+  based_on: number;
+  updated_at: number;
+  updated_by: string | null;
+};
+
+/** Reclassification runs over touchpoint history, with their checkpoint and progress. */
+export type AttributionRunsTable = {
+  id: string;
+  reason: string; // publish | campaign
+  rule_version: number;
+  campaign_keys: string | null; // JSON array of utm_campaign values, or null for all
+  status: string;
+  total: number;
+  done: number;
+  changed: number;
+  leads_updated: number;
+  checkpoint: string | null;
+  message: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+};
+
+export type CampaignsTable = {
+  id: string;
+  name: string;
+  channel: string;
+  status: string;
+  start_date: string | null; // YYYY-MM-DD
+  end_date: string | null;
+  description: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+/** utm_campaign values (lower-cased) and the campaign each maps to. */
+export type CampaignKeysTable = { key: string; campaign_id: string };
+
+export type CampaignCostsTable = {
+  id: string;
+  campaign_id: string;
+  date: string; // YYYY-MM-DD
+  amount: number; // minor units
+  currency: string; // ISO 4217
+  note: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
 export type DB = {
+  channel_rule_versions: ChannelRuleVersionsTable;
+  channel_rule_draft: ChannelRuleDraftTable;
+  attribution_runs: AttributionRunsTable;
+  campaigns: CampaignsTable;
+  campaign_keys: CampaignKeysTable;
+  campaign_costs: CampaignCostsTable;
   app_secrets: AppSecretsTable;
   app_flags: AppFlagsTable;
   users: UsersTable;
@@ -296,6 +471,12 @@ export type DB = {
   imports: ImportsTable;
   import_chunks: ImportChunksTable;
   import_errors: ImportErrorsTable;
+  forms: FormsTable;
+  form_consent_versions: FormConsentVersionsTable;
+  form_submissions: FormSubmissionsTable;
+  visitor_events: VisitorEventsTable;
+  visitor_stitches: VisitorStitchesTable;
+  tracking_settings: TrackingSettingsTable;
 };
 
 /** Reads a JSON column on either dialect. */

@@ -1,0 +1,96 @@
+/**
+ * Forms module: the form builder, hosted pages, the embed script, the public JSON and
+ * HubSpot-compatible submission endpoints, spam protection and double opt-in. Every submission
+ * reaches leads through the identity resolver, as a `form_submitted` touchpoint.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import type { Database, Tx } from '../../platform/db/db.ts';
+import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
+import type { Secrets } from '../../platform/secrets.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { LeadsApi } from '../leads/index.ts';
+import type { MailService } from '../mail/index.ts';
+import { formsPublicRoutes } from './forms.public.ts';
+import { createFormsRepo } from './forms.repo.ts';
+import { formsRoutes } from './forms.routes.ts';
+import { createFormsService } from './forms.service.ts';
+import { createSubmissions, type Stitch } from './forms.submit.ts';
+import { createFormTokens } from './forms.tokens.ts';
+
+export type { FormsService, LoadedForm } from './forms.service.ts';
+export type { Stitch, SubmitRequest, SubmitResult } from './forms.submit.ts';
+
+type Deps = {
+  database: Database;
+  clock: Clock;
+  secrets: Secrets;
+  audit: Pick<AuditService, 'record'>;
+  leads: Pick<LeadsApi, 'resolveBatch' | 'definitions'>;
+  mail: Pick<MailService, 'send'>;
+  activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
+  /** Everyone who may be notified (the auth module's users). */
+  users: () => Promise<{ id: string; email: string; active: boolean }[]>;
+  /** Joins a visitor's anonymous history to the lead (the tracking module's); optional. */
+  stitch?: Stitch;
+  /** The URL people reach Leadloop at, for links in mails and the embed's submit URL. */
+  publicUrl: () => string;
+  /** Submissions per IP address and minute on the public endpoints. */
+  rateLimit: number;
+};
+
+export function createFormsModule(deps: Deps) {
+  const repo = createFormsRepo();
+  const tokens = createFormTokens(deps.secrets);
+  const service = createFormsService({
+    database: deps.database,
+    repo,
+    clock: deps.clock,
+    audit: deps.audit,
+    definitions: (tx) => deps.leads.definitions(tx),
+    activeUserIds: deps.activeUserIds,
+  });
+  const submissions = createSubmissions({
+    database: deps.database,
+    repo,
+    forms: service,
+    clock: deps.clock,
+    tokens,
+    secrets: deps.secrets,
+    leads: deps.leads,
+    mail: deps.mail,
+    users: deps.users,
+    stitch: deps.stitch,
+    publicUrl: deps.publicUrl,
+  });
+  const routes = bindRoutes(formsRoutes, { forms: service });
+  const publicRoutes = bindRoutes(formsPublicRoutes, {
+    forms: service,
+    submissions,
+    tokens,
+    clock: deps.clock,
+    publicUrl: deps.publicUrl,
+    rateLimit: deps.rateLimit,
+  });
+  const parts: ModuleParts = {
+    name: 'forms',
+    routes: async (app) => {
+      await routes(app, {});
+      await publicRoutes(app, {});
+    },
+  };
+  return {
+    api: {
+      ...service,
+      submit: submissions.submit,
+      confirm: submissions.confirm,
+      /** A render token for a published form, as its definition hands out (benchmarks, tests). */
+      renderToken: (formId: string, issuedAt: number, consents: Record<string, number> = {}) =>
+        tokens.issueRender(formId, issuedAt, consents),
+      /** Row counts, to prove in tests that a refused submission stored nothing. */
+      counts: () => repo.counts(deps.database.db),
+    },
+    parts,
+  };
+}
+
+export type FormsApi = ReturnType<typeof createFormsModule>['api'];
