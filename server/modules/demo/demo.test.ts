@@ -51,7 +51,7 @@ async function datasetHash(t: TestApp): Promise<string> {
   const hash = createHash('sha256');
   for (const { id, ...c } of companies) hash.update(canonical(c));
   // A touch names its touchpoint by id, and ids differ between databases: compare without it.
-  const touch = (json: string | null) => {
+  const touch = (json: string | null | undefined) => {
     if (!json) return json;
     const { touchpointId, ...rest } = JSON.parse(json) as Record<string, unknown>;
     return rest;
