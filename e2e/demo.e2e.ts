@@ -41,7 +41,8 @@ describe('demo data journey', () => {
     await screenshot(page, journey, '01-setup-with-demo-data');
     await page.getByRole('button', { name: 'Create administrator' }).click();
 
-    await page.getByRole('heading', { name: 'Welcome, Dana' }).waitFor();
+    // The demo load runs on the same process: allow a busy machine more time for the first page.
+    await page.getByRole('heading', { name: 'Welcome, Dana' }).waitFor({ timeout: 30_000 });
     await page.getByText('Loading demo data').first().waitFor();
     await screenshot(page, journey, '02-home-loading');
     await page.getByText('Demo data loaded').waitFor({ timeout: 120_000 });

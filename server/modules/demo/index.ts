@@ -45,6 +45,8 @@ export function createDemoModule(deps: Deps) {
       const summary = await service.load({
         ...payload,
         whenLeadsExist: 'add',
+        // Small batches: the web app shares this process (role all) and answers between them.
+        batchSize: 250,
         signal: ctx.signal,
         heartbeat: ctx.heartbeat,
         onProgress: (done, total) => ctx.logger.info({ done, total }, 'loading demo data'),
