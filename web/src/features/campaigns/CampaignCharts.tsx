@@ -53,6 +53,7 @@ export function CampaignCharts({ trend, loading }: { trend?: CampaignTrend; load
               currencies.length === 1 ? formatMoney(toMinor(v, currencies[0]!), currencies[0]!) : String(v)
             }
             tickLine="y"
+            yAxisProps={{ width: 88 }}
           />
         )}
       </Paper>

@@ -16,20 +16,24 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconPencil, IconPlus, IconTrash, IconUsers } from '@tabler/icons-react';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Campaign, CampaignCost } from '../../../../contracts/attribution.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatNumber } from '../../lib/format.ts';
 import { useCampaign, useCampaignCosts, useCampaignTrend, useDeleteCampaign, useDeleteCost } from './api.ts';
-import { CampaignCharts } from './CampaignCharts.tsx';
 import { CampaignDialog } from './CampaignDialog.tsx';
 import { useCanEditCampaigns } from './CampaignsLayout.tsx';
 import { dateRange, formatDay, Stat, StatusBadge } from './CampaignsListPage.tsx';
 import { CostDialog } from './CostDialog.tsx';
 import { ChannelBadge } from './channels.tsx';
 import { formatMoney, formatSpend } from './money.ts';
+
+// The charts library is big: it loads with the first campaign page, not with the app.
+const CampaignCharts = lazy(() =>
+  import('./CampaignCharts.tsx').then((m) => ({ default: m.CampaignCharts })),
+);
 
 function BackLink() {
   return (
@@ -160,7 +164,9 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
       </SimpleGrid>
 
       <ErrorAlert error={trend.error} title="The charts could not be loaded" />
-      <CampaignCharts trend={trend.data} loading={trend.isPending} />
+      <Suspense fallback={<Skeleton h={280} />}>
+        <CampaignCharts trend={trend.data} loading={trend.isPending} />
+      </Suspense>
 
       <CostsCard campaign={campaign} canEdit={canEdit} />
 

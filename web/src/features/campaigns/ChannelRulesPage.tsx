@@ -227,7 +227,7 @@ function RulesEditor({ server }: { server: RuleSetDraft }) {
           )}
           <Accordion multiple value={open} onChange={setOpen} variant="separated" chevronPosition="left">
             {definition.rules.map((rule, i) => (
-              <Accordion.Item key={rule.id} value={rule.id} aria-label={`Rule ${i + 1}: ${rule.name}`}>
+              <Accordion.Item key={rule.id} value={rule.id} data-rule-id={rule.id}>
                 <Group wrap="nowrap" gap={4} pr="xs">
                   <Accordion.Control>
                     <Group gap="sm" wrap="nowrap">

@@ -5,6 +5,7 @@ import type { CampaignCost } from '../../../../contracts/attribution.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { useSaveCost } from './api.ts';
+import { formatDay } from './CampaignsListPage.tsx';
 import { commonCurrencies, formatMoney, minorDigits, toMajor, toMinor } from './money.ts';
 
 const allCurrencies: string[] = (() => {
@@ -69,7 +70,7 @@ export function CostDialog({ campaignId, opened, onClose, cost, defaultCurrency 
               onSuccess: (c) => {
                 notifications.show({
                   color: 'green',
-                  message: `${cost ? 'Saved' : 'Added'} ${formatMoney(c.amount, c.currency)} on ${c.date}`,
+                  message: `${cost ? 'Saved' : 'Added'} ${formatMoney(c.amount, c.currency)} on ${formatDay(c.date)}`,
                 });
                 onClose();
               },

@@ -40,7 +40,7 @@ function Snippet({ code, label }: { code: string; label: string }) {
       <Code
         block
         aria-label={label}
-        style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', paddingRight: 48 }}
+        style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', paddingRight: 48 }}
       >
         {code}
       </Code>
@@ -83,12 +83,13 @@ function TrackingView({ settings }: { settings: TrackingSettings }) {
   const tag = `<script async src="${origin}/t.js"${consentAttr ? ' data-require-consent' : ''}></script>`;
   const usage = [
     '<script>',
-    '  // Calls made before t.js has loaded wait in this queue.',
+    '  // Calls made before t.js has loaded wait in a queue.',
     '  window.leadloop = window.leadloop || function () { (window.leadloop.q = window.leadloop.q || []).push(arguments) };',
     '',
     "  leadloop('track', 'pricing_viewed', { plan: 'team' });",
     "  leadloop('identify', { email: 'ada@example.com', firstName: 'Ada' });",
-    "  leadloop('consent', true); // after the visitor accepts your cookie banner",
+    '  // After the visitor accepts your cookie banner:',
+    "  leadloop('consent', true);",
     '</script>',
   ].join('\n');
 
