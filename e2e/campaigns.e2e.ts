@@ -63,6 +63,13 @@ describe('campaigns journey', () => {
       data: { email: 'ada@example.test', name: 'Ada Admin', password: 'a strong first password' },
     });
     assert.equal(setup.status(), 201);
+    const { csrfToken } = (await setup.json()) as { csrfToken: string };
+    // A lead from elsewhere, which the campaign's lead list must leave out.
+    const other = await page.request.post('/api/v1/leads', {
+      data: { email: 'alan@elsewhere.example', firstName: 'Alan' },
+      headers: { 'x-csrf-token': csrfToken },
+    });
+    assert.equal(other.status(), 201);
 
     // ── Campaigns: empty, then one with a UTM key ──
     await page.goto('/campaigns');
@@ -128,6 +135,14 @@ describe('campaigns journey', () => {
     await pick(page, rule, 'Channel', 'Email');
     await rule.getByRole('textbox', { name: 'Value' }).fill('partner_mail');
     await page.getByText('Unsaved changes').waitFor();
+    // The unsaved draft already decides a test visit.
+    const tester = page.getByLabel('Test a visit');
+    await tester
+      .getByLabel('Landing page URL')
+      .fill('https://www.tidewell.example/?utm_source=acme&utm_medium=partner_mail');
+    await tester.getByRole('button', { name: 'Classify' }).click();
+    await page.getByLabel('Test result').getByText('Rule “Partner newsletters” matched.').waitFor();
+    await page.getByLabel('Test result').getByText('Email', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByText('Saved, not published').waitFor();
     await page.getByRole('button', { name: 'Publish…' }).click();
@@ -225,6 +240,9 @@ describe('campaigns journey', () => {
     await page.getByRole('link', { name: 'Open in the lead list' }).click();
     await page.getByRole('link', { name: /Grace/ }).first().waitFor();
     assert.match(page.url(), /firstTouchCampaignId=/);
+    await page.getByText('1–1 of 1').waitFor();
+    assert.equal(await page.getByRole('link', { name: /Alan/ }).count(), 0);
+    await screenshot(page, '07-leads-of-campaign');
 
     // ── The lead: first touch, the visit on the timeline, the stitch ──
     await page.goto(`/leads/${encodeURIComponent(lead.id)}`);
@@ -242,7 +260,7 @@ describe('campaigns journey', () => {
     await landing.getByLabel('Attribution').getByText('Spring webinar').waitFor();
     const visitors = page.getByLabel('Website visitors');
     await visitors.getByText(visitorId).waitFor();
-    await screenshot(page, '07-lead-detail');
+    await screenshot(page, '08-lead-detail');
 
     // Undo the stitch: the page views leave the lead again.
     await visitors.getByRole('button', { name: 'Undo' }).click();
@@ -259,7 +277,7 @@ describe('campaigns journey', () => {
     await page.getByLabel('First and last touch').getByText('No visit, form submission').waitFor();
     const afterUndo = await (await page.request.get(`/api/v1/leads/${lead.id}`)).json();
     assert.equal(afterUndo.firstTouch, null);
-    await screenshot(page, '08-stitch-undone');
+    await screenshot(page, '09-stitch-undone');
 
     assert.deepEqual(pageProblems(page), []);
   }

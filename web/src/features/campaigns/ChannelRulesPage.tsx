@@ -54,6 +54,7 @@ import { type Channel, channels } from '../../../../contracts/capture.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatNumber, formatRelative } from '../../lib/format.ts';
+import { CampaignLink } from '../leads/components/CampaignLink.tsx';
 import {
   useDiscardDraft,
   usePublishRules,
@@ -62,6 +63,7 @@ import {
   useRulesDraft,
   useRuleVersions,
   useSaveDraft,
+  useTestRules,
 } from './api.ts';
 import { useCanEditCampaigns } from './CampaignsLayout.tsx';
 import { ChannelBadge, channelColors, channelOptions } from './channels.tsx';
@@ -309,6 +311,7 @@ function RulesEditor({ server }: { server: RuleSetDraft }) {
       </Grid.Col>
       <Grid.Col span={{ base: 12, lg: 4 }}>
         <Stack gap="md">
+          <TestCard definition={definition} />
           <RunsCard />
           <VersionsCard canEdit={canEdit} dirty={dirty} />
           <Paper withBorder radius="md" p="md">
@@ -802,6 +805,74 @@ function RunsCard() {
           })}
         </Stack>
       )}
+    </Paper>
+  );
+}
+
+/** Try a landing URL and referrer against the rules as edited (saved or not). */
+function TestCard({ definition }: { definition: RuleSetDefinition }) {
+  const test = useTestRules();
+  const [url, setUrl] = useState('');
+  const [referrer, setReferrer] = useState('');
+  const result = test.data;
+  return (
+    <Paper withBorder radius="md" p="md" aria-label="Test a visit">
+      <Title order={3} size="h5">
+        Test a visit
+      </Title>
+      <Text size="xs" c="dimmed" mb="xs">
+        Which channel would the rules in the editor give this visit? Nothing is saved.
+      </Text>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          test.mutate({
+            sample: {
+              ...(url.trim() ? { url: url.trim() } : {}),
+              ...(referrer.trim() ? { referrer: referrer.trim() } : {}),
+            },
+            definition,
+          });
+        }}
+      >
+        <Stack gap="xs">
+          <TextInput
+            label="Landing page URL"
+            placeholder="https://example.com/?utm_source=google&utm_medium=cpc"
+            value={url}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            maxLength={2000}
+            size="xs"
+          />
+          <TextInput
+            label="Referrer"
+            placeholder="https://www.linkedin.com/ (empty: typed in)"
+            value={referrer}
+            onChange={(e) => setReferrer(e.currentTarget.value)}
+            maxLength={2000}
+            size="xs"
+          />
+          <Group justify="flex-end">
+            <Button type="submit" size="xs" variant="light" loading={test.isPending}>
+              Classify
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+      <ErrorAlert error={test.error} title="Not classified" />
+      {result ? (
+        <Stack gap={4} mt="xs" aria-label="Test result">
+          <Group gap="xs">
+            <ChannelBadge channel={result.channel} size="lg" />
+            {result.campaignId ? <CampaignLink id={result.campaignId} /> : null}
+          </Group>
+          <Text size="xs">{result.reason}</Text>
+          <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
+            source {result.source ?? '—'} · medium {result.medium ?? '—'} · campaign {result.campaign ?? '—'}
+            {result.referrerDomain ? ` · from ${result.referrerDomain}` : ''}
+          </Text>
+        </Stack>
+      ) : null}
     </Paper>
   );
 }

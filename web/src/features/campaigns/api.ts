@@ -7,6 +7,8 @@ import type {
   CampaignInput,
   CampaignPatch,
   CampaignTrend,
+  ClassifyResult,
+  ClassifySample,
   Reclassification,
   RuleSetDefinition,
   RuleSetDraft,
@@ -155,5 +157,13 @@ export function useReclassifications() {
     queryFn: () =>
       api<{ data: Reclassification[] }>('GET', '/api/v1/channel-rules/reclassifications?limit=10'),
     refetchInterval: (q) => (q.state.data?.data.some(active) ? 1000 : false),
+  });
+}
+
+/** Classifies a sample visit against a rule set (the draft being edited), without saving anything. */
+export function useTestRules() {
+  return useMutation({
+    mutationFn: (body: { sample: ClassifySample; definition: RuleSetDefinition }) =>
+      api<ClassifyResult>('POST', '/api/v1/channel-rules/test', body),
   });
 }
