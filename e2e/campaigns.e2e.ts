@@ -158,6 +158,19 @@ describe('campaigns journey', () => {
     await page.locator('[data-status="completed"]').first().waitFor({ timeout: 20_000 });
     await page.getByText('Same as published').waitFor();
     await screenshot(page, '04-channel-rules');
+    // Restoring version 1 copies it into the draft; publishing it would go back.
+    await versions
+      .getByRole('listitem')
+      .filter({ hasText: 'Version 1' })
+      .getByRole('button', { name: 'Restore' })
+      .click();
+    await page.getByText('Saved, not published').waitFor();
+    await page.locator('[data-rule-id^="rule-"]').waitFor({ state: 'detached' });
+    const draft = await (await page.request.get('/api/v1/channel-rules/draft')).json();
+    assert.equal(draft.changed, true);
+    assert.ok(!draft.definition.rules.some((r: { name: string }) => r.name === 'Partner newsletters'));
+    await page.getByRole('button', { name: 'Discard' }).click();
+    await page.getByText('Same as published').waitFor();
     const published = await (await page.request.get('/api/v1/channel-rules')).json();
     assert.equal(published.version, 2);
     assert.ok(
