@@ -171,6 +171,11 @@ export function CampaignsListPage() {
           </Table.ScrollContainer>
         )}
       </Paper>
+      {list.data?.nextCursor ? (
+        <Text size="sm" c="dimmed" mt="sm">
+          Showing the {formatNumber(rows.length)} newest campaigns; search or filter to find older ones.
+        </Text>
+      ) : null}
     </>
   );
 }
