@@ -292,6 +292,17 @@ describe('campaigns journey', () => {
     assert.equal(afterUndo.firstTouch, null);
     await screenshot(page, '09-stitch-undone');
 
+    // Linking the browser again by its visitor id brings the visit back (a server-side identify).
+    await visitors.getByRole('button', { name: 'Link a browser by its visitor id…' }).click();
+    await visitors.getByLabel('Visitor id').fill(visitorId);
+    await visitors.getByRole('button', { name: 'Link', exact: true }).click();
+    await timeline.getByText('Viewed “Features”').waitFor();
+    await page
+      .getByRole('group', { name: 'First touch' })
+      .getByRole('link', { name: 'Spring webinar' })
+      .waitFor();
+    await visitors.getByRole('button', { name: 'Undo' }).waitFor();
+
     assert.deepEqual(pageProblems(page), []);
   }
 });

@@ -39,3 +39,13 @@ export function useUndoStitch() {
     onSuccess: () => client.invalidateQueries({ queryKey: leadsKey }),
   });
 }
+
+/** Joins a browser (its ll_vid visitor id) to the lead: a server-side identify. */
+export function useLinkVisitor(leadId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (visitorId: string) =>
+      api<Stitch>('POST', `/api/v1/leads/${encodeURIComponent(leadId)}/visitors`, { visitorId }),
+    onSuccess: () => client.invalidateQueries({ queryKey: leadsKey }),
+  });
+}

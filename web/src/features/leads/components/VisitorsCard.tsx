@@ -1,11 +1,11 @@
-import { Badge, Button, Group, Modal, Paper, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Modal, Paper, Skeleton, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Stitch } from '../../../../../contracts/tracking.ts';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
-import { useStitches, useUndoStitch } from '../../tracking/api.ts';
+import { useLinkVisitor, useStitches, useUndoStitch } from '../../tracking/api.ts';
 
 const reasonLabels: Record<Stitch['reason'], string> = {
   identify: 'identified on the website',
@@ -87,6 +87,7 @@ export function VisitorsCard({ leadId }: { leadId: string }) {
           ))}
         </Stack>
       )}
+      <LinkVisitor leadId={leadId} />
       <Modal opened={undoing !== null} onClose={() => setUndoing(null)} title="Undo this link?" centered>
         <Stack>
           <Text size="sm">
@@ -121,5 +122,52 @@ export function VisitorsCard({ leadId }: { leadId: string }) {
         </Stack>
       </Modal>
     </Paper>
+  );
+}
+
+/** Link a browser by its visitor id (the ll_vid cookie), e.g. one seen in a support chat. */
+function LinkVisitor({ leadId }: { leadId: string }) {
+  const link = useLinkVisitor(leadId);
+  const [open, setOpen] = useState(false);
+  const [visitorId, setVisitorId] = useState('');
+  if (!open)
+    return (
+      <Button size="xs" variant="subtle" mt="sm" px={0} onClick={() => setOpen(true)}>
+        Link a browser by its visitor id…
+      </Button>
+    );
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        link.mutate(visitorId.trim(), {
+          onSuccess: (s) => {
+            notifications.show({ color: 'green', message: s.note });
+            setVisitorId('');
+            setOpen(false);
+          },
+        });
+      }}
+    >
+      <Group gap="xs" mt="sm" align="flex-start" wrap="nowrap">
+        <TextInput
+          size="xs"
+          aria-label="Visitor id"
+          placeholder="ll_vid cookie value"
+          value={visitorId}
+          onChange={(e) => setVisitorId(e.currentTarget.value)}
+          error={link.error?.message}
+          style={{ flex: 1 }}
+          maxLength={64}
+          data-autofocus
+        />
+        <Button size="xs" type="submit" loading={link.isPending} disabled={visitorId.trim().length < 8}>
+          Link
+        </Button>
+        <Button size="xs" variant="default" onClick={() => setOpen(false)}>
+          Cancel
+        </Button>
+      </Group>
+    </form>
   );
 }
