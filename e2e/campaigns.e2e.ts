@@ -74,6 +74,7 @@ describe('campaigns journey', () => {
     // ── Campaigns: empty, then one with a UTM key ──
     await page.goto('/campaigns');
     await page.getByText('No campaigns yet').waitFor();
+    await screenshot(page, '00-empty');
     await page.getByRole('button', { name: 'New campaign' }).click();
     const dialog = page.getByRole('dialog', { name: 'New campaign' });
     await dialog.getByLabel('Name').fill('Spring webinar');
