@@ -311,6 +311,29 @@ export const CampaignCostPatch = Type.Object(
 );
 export type CampaignCostPatch = Static<typeof CampaignCostPatch>;
 
+/** A campaign's cost by calendar month and its leads by week of their first touch, for its charts. */
+export const CampaignTrend = Type.Object({
+  costByMonth: Type.Array(
+    Type.Object({
+      month: Type.String({ description: 'YYYY-MM' }),
+      currency: Type.String(),
+      amount: Type.Integer({ description: 'Minor units' }),
+    }),
+    { description: 'Oldest month first, one row per month and currency' },
+  ),
+  leadsByWeek: Type.Array(
+    Type.Object({
+      week: Type.String({ format: 'date', description: 'The Monday (UTC) the week starts on' }),
+      leads: Type.Integer(),
+    }),
+    {
+      description:
+        'Live leads first touched by the campaign, by week of that touch; oldest first, weeks without leads left out',
+    },
+  ),
+});
+export type CampaignTrend = Static<typeof CampaignTrend>;
+
 export const attributionErrors = {
   CAMPAIGN_NOT_FOUND: { status: 404, kind: 'user', description: 'No campaign has this id.' },
   CAMPAIGN_KEY_TAKEN: {

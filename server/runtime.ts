@@ -84,7 +84,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       leads: leads.api,
     });
-    const tracking = createTrackingModule({ database, clock, config, leads: leads.api, audit: audit.api });
+    const tracking = createTrackingModule({
+      database,
+      clock,
+      config,
+      leads: leads.api,
+      audit: audit.api,
+      // Undoing a stitch moves touchpoints off a lead: its first and last touch follow.
+      recomputeTouches: async (tx, ids) => void (await attribution.api.recomputeTouches(tx, ids)),
+    });
     const forms = createFormsModule({
       database,
       clock,

@@ -8,6 +8,7 @@ import {
   CampaignCostPatch,
   CampaignInput,
   CampaignPatch,
+  CampaignTrend,
   ClassifyResult,
   ClassifySample,
   Reclassification,
@@ -135,6 +136,20 @@ export const attributionRoutes: FastifyPluginAsyncTypebox<{
       await campaigns.remove(request.params.id, ctxOf(request));
       return reply.status(204).send(null);
     },
+  );
+
+  app.get(
+    '/api/v1/campaigns/:id/trend',
+    {
+      config: { access: read },
+      schema: {
+        tags: ['campaigns'],
+        summary: "A campaign's cost by month and its leads by week of first touch (for charts)",
+        params: IdParams,
+        response: { 200: CampaignTrend, ...errorResponses(404) },
+      },
+    },
+    async (request) => campaigns.trend(request.params.id),
   );
 
   app.get(

@@ -10,6 +10,9 @@ export type CampaignListOptions = {
   after?: { at: number; id: string };
 };
 
+const firstMonday = 4 * 86_400_000;
+const weekMs = 7 * 86_400_000;
+
 export function createCampaignsRepo() {
   async function insert(tx: Tx, row: CampaignsTable): Promise<void> {
     await tx.insertInto('campaigns').values(row).execute();
@@ -134,6 +137,40 @@ export function createCampaignsRepo() {
     return new Map(rows.map((r) => [r.campaign_id as string, Number(r.n)]));
   }
 
+  /** Cost per calendar month and currency (dates are YYYY-MM-DD text). */
+  async function costByMonth(tx: Tx, campaignId: string) {
+    const month = sql<string>`substr(date, 1, 7)`;
+    const rows = await tx
+      .selectFrom('campaign_costs')
+      .select((eb) => [month.as('month'), 'currency', eb.fn.sum<number>('amount').as('total')])
+      .where('campaign_id', '=', campaignId)
+      .groupBy([month, 'currency'])
+      .orderBy(month)
+      .orderBy('currency')
+      .execute();
+    return rows.map((r) => ({ month: r.month, currency: r.currency, amount: Number(r.total) }));
+  }
+
+  /** Live leads first touched by the campaign, per week (weeks start on Monday, UTC). */
+  async function leadsByWeek(tx: Tx, campaignId: string) {
+    // Epoch milliseconds; 1970-01-05 was the first Monday. Integer division in both dialects.
+    const week = sql<number>`(first_touch_at - ${sql.lit(firstMonday)}) / ${sql.lit(weekMs)}`;
+    const rows = await tx
+      .selectFrom('leads')
+      .select((eb) => [week.as('week'), eb.fn.countAll<number>().as('n')])
+      .where('first_touch_campaign_id', '=', campaignId)
+      .where('first_touch_at', 'is not', null)
+      .where('merged_into', 'is', null)
+      .where('erased_at', 'is', null)
+      .groupBy(week)
+      .orderBy(week)
+      .execute();
+    return rows.map((r) => ({
+      week: new Date(firstMonday + Number(r.week) * weekMs).toISOString().slice(0, 10),
+      leads: Number(r.n),
+    }));
+  }
+
   // ── Costs ──
   async function costs(tx: Tx, campaignId: string): Promise<CampaignCostsTable[]> {
     return tx
@@ -179,6 +216,8 @@ export function createCampaignsRepo() {
     spendOf,
     leadCounts,
     touchCounts,
+    costByMonth,
+    leadsByWeek,
     costs,
     cost,
     insertCost,

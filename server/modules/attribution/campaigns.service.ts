@@ -11,6 +11,7 @@ import {
   type CampaignInput,
   type CampaignPatch,
   type CampaignStatus,
+  type CampaignTrend,
   campaignStatuses,
 } from '../../../contracts/attribution.ts';
 import { type Channel, channels } from '../../../contracts/capture.ts';
@@ -86,6 +87,12 @@ export function createCampaignsService(deps: Deps) {
 
   async function get(id: string): Promise<Campaign> {
     return (await views(db, [await row(db, id)]))[0]!;
+  }
+
+  /** Cost by month and leads by week of first touch, for the campaign's charts. */
+  async function trend(id: string): Promise<CampaignTrend> {
+    await row(db, id);
+    return { costByMonth: await repo.costByMonth(db, id), leadsByWeek: await repo.leadsByWeek(db, id) };
   }
 
   async function list(o: {
@@ -310,7 +317,7 @@ export function createCampaignsService(deps: Deps) {
     });
   }
 
-  return { list, get, create, update, remove, listCosts, addCost, updateCost, deleteCost };
+  return { list, get, trend, create, update, remove, listCosts, addCost, updateCost, deleteCost };
 }
 
 export type CampaignsService = ReturnType<typeof createCampaignsService>;

@@ -4,15 +4,12 @@ import { AuditLogPage } from '../features/audit/AuditLogPage.tsx';
 import { AccountPage } from '../features/auth/AccountPage.tsx';
 import { LoginPage } from '../features/auth/LoginPage.tsx';
 import { SetupPage } from '../features/auth/SetupPage.tsx';
+import { CampaignDetailPage } from '../features/campaigns/CampaignDetailPage.tsx';
+import { CampaignsLayout } from '../features/campaigns/CampaignsLayout.tsx';
+import { CampaignsListPage } from '../features/campaigns/CampaignsListPage.tsx';
+import { ChannelRulesPage } from '../features/campaigns/ChannelRulesPage.tsx';
 import { CompanyPage } from '../features/companies/CompanyPage.tsx';
-import {
-  AnalyticsArea,
-  CampaignsArea,
-  FormsArea,
-  InboxArea,
-  PipelineArea,
-  ScoringArea,
-} from '../features/home/Areas.tsx';
+import { AnalyticsArea, FormsArea, InboxArea, PipelineArea, ScoringArea } from '../features/home/Areas.tsx';
 import { HomePage } from '../features/home/HomePage.tsx';
 import { SettingsLayout } from '../features/home/SettingsLayout.tsx';
 import { ImportWizardPage } from '../features/imports/ImportWizardPage.tsx';
@@ -21,6 +18,7 @@ import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
 import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
 import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
+import { TrackingSettingsPage } from '../features/tracking/TrackingSettingsPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
@@ -42,7 +40,15 @@ export const router = createBrowserRouter([
       { path: 'leads/:id', element: <LeadDetailPage /> },
       { path: 'companies/:id', element: <CompanyPage /> },
       { path: 'forms', element: <FormsArea /> },
-      { path: 'campaigns', element: <CampaignsArea /> },
+      {
+        path: 'campaigns',
+        element: <CampaignsLayout />,
+        children: [
+          { index: true, element: <CampaignsListPage /> },
+          { path: 'channel-rules', element: <ChannelRulesPage /> },
+        ],
+      },
+      { path: 'campaigns/:id', element: <CampaignDetailPage /> },
       { path: 'scoring', element: <ScoringArea /> },
       { path: 'inbox', element: <InboxArea /> },
       { path: 'pipeline', element: <PipelineArea /> },
@@ -63,6 +69,7 @@ export const router = createBrowserRouter([
           { path: 'audit-log', element: <AuditLogPage /> },
           { path: 'jobs', element: <JobsPage /> },
           { path: 'outbox', element: <OutboxPage /> },
+          { path: 'tracking', element: <TrackingSettingsPage /> },
         ],
       },
       { path: '*', element: <Navigate to="/" replace /> },

@@ -1,11 +1,4 @@
-import {
-  IconChartBar,
-  IconForms,
-  IconGauge,
-  IconInbox,
-  IconLayoutKanban,
-  IconSpeakerphone,
-} from '@tabler/icons-react';
+import { IconChartBar, IconForms, IconGauge, IconInbox, IconLayoutKanban } from '@tabler/icons-react';
 import { ComingSoon } from '../../components/ComingSoon.tsx';
 
 // Areas whose capability has not landed yet. Each says what it will hold, so nobody mistakes it
@@ -17,14 +10,6 @@ export const FormsArea = () => (
     icon={<IconForms size={22} />}
     description="Capture leads on hosted and embedded forms."
     what="Build forms with consent, embed them with one script tag, and see every submission on the lead's timeline."
-  />
-);
-export const CampaignsArea = () => (
-  <ComingSoon
-    title="Campaigns"
-    icon={<IconSpeakerphone size={22} />}
-    description="Channels, campaigns and what they cost."
-    what="UTM keys map visits to campaigns; costs by date let you see return on spend."
   />
 );
 export const ScoringArea = () => (

@@ -1,5 +1,13 @@
 import { Tabs } from '@mantine/core';
-import { IconBriefcase, IconForms, IconKey, IconListDetails, IconMail, IconUsers } from '@tabler/icons-react';
+import {
+  IconBriefcase,
+  IconForms,
+  IconKey,
+  IconListDetails,
+  IconMail,
+  IconUsers,
+  IconWorldWww,
+} from '@tabler/icons-react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 
 const tabs = [
@@ -9,6 +17,7 @@ const tabs = [
   { value: 'audit-log', label: 'Audit log', icon: <IconListDetails size={16} /> },
   { value: 'jobs', label: 'Jobs', icon: <IconBriefcase size={16} /> },
   { value: 'outbox', label: 'Outbox', icon: <IconMail size={16} /> },
+  { value: 'tracking', label: 'Tracking', icon: <IconWorldWww size={16} /> },
 ];
 
 export function SettingsLayout() {

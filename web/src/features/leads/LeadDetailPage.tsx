@@ -53,6 +53,8 @@ import {
 import { LeadTimeline } from './components/LeadTimeline.tsx';
 import { MergeDialog } from './components/MergeDialog.tsx';
 import { CustomFieldsCard, ProfileCard } from './components/ProfileCards.tsx';
+import { TouchesCard } from './components/TouchesCard.tsx';
+import { VisitorsCard } from './components/VisitorsCard.tsx';
 import { type FieldContext, purposeLabel, sourceLabel } from './fields.ts';
 
 type MergedState = { mergedFrom?: string } | null;
@@ -264,9 +266,11 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
         <Grid.Col span={{ base: 12, lg: 5 }}>
           <Stack gap="lg">
             <ProfileCard lead={lead} canEdit />
+            <TouchesCard lead={lead} />
             <CustomFieldsCard lead={lead} definitions={defs} canEdit />
             <ConsentCard lead={lead} />
             <IdentitiesCard lead={lead} />
+            <VisitorsCard leadId={lead.id} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 7 }}>

@@ -35,6 +35,7 @@ import { valueText } from '../../../components/leads/format.ts';
 import { formatDateTime, formatRelative } from '../../../lib/format.ts';
 import { type Touchpoint, useTouchpoints } from '../api.ts';
 import { type FieldContext, fieldLabel, fieldValue, purposeLabel, sourceLabel } from '../fields.ts';
+import { describeWebTouchpoint, TouchBadges, webTouchpointTypes } from './WebActivity.tsx';
 
 type LeadTimelineProps = { leadId: string; ctx: FieldContext };
 
@@ -61,7 +62,7 @@ export function LeadTimeline({ leadId, ctx }: LeadTimelineProps) {
       ) : null}
       <Timeline bulletSize={28} lineWidth={2} aria-label="Timeline">
         {items.map((tp) => {
-          const d = describe(tp, ctx);
+          const d = describeWebTouchpoint(tp) ?? describe(tp, ctx);
           return (
             <Timeline.Item
               key={tp.id}
@@ -89,6 +90,7 @@ export function LeadTimeline({ leadId, ctx }: LeadTimelineProps) {
                 </Text>
               </Group>
               {d.body}
+              {webTouchpointTypes.has(tp.type) ? null : <TouchBadges tp={tp} />}
             </Timeline.Item>
           );
         })}
