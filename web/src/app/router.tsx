@@ -5,10 +5,11 @@ import { AccountPage } from '../features/auth/AccountPage.tsx';
 import { LoginPage } from '../features/auth/LoginPage.tsx';
 import { SetupPage } from '../features/auth/SetupPage.tsx';
 import { CompanyPage } from '../features/companies/CompanyPage.tsx';
+import { FormEditorPage } from '../features/forms/FormEditorPage.tsx';
+import { FormsListPage } from '../features/forms/FormsListPage.tsx';
 import {
   AnalyticsArea,
   CampaignsArea,
-  FormsArea,
   InboxArea,
   PipelineArea,
   ScoringArea,
@@ -41,7 +42,9 @@ export const router = createBrowserRouter([
       { path: 'leads/import', element: <ImportWizardPage /> },
       { path: 'leads/:id', element: <LeadDetailPage /> },
       { path: 'companies/:id', element: <CompanyPage /> },
-      { path: 'forms', element: <FormsArea /> },
+      { path: 'forms', element: <FormsListPage /> },
+      { path: 'forms/new', element: <FormEditorPage /> },
+      { path: 'forms/:id', element: <FormEditorPage /> },
       { path: 'campaigns', element: <CampaignsArea /> },
       { path: 'scoring', element: <ScoringArea /> },
       { path: 'inbox', element: <InboxArea /> },
