@@ -109,6 +109,22 @@ describe('forms journey', () => {
       'Company',
       'Budget band',
     ]);
+    // Offer only some of the custom field's choices.
+    await page.getByRole('button', { name: 'More settings for Budget band' }).click();
+    const offered = page
+      .getByRole('group', { name: 'Field Budget band' })
+      .getByRole('combobox', { name: 'Choices offered' });
+    for (const choice of ['Medium', 'Large']) {
+      await offered.fill(choice);
+      await page.getByRole('option', { name: choice }).click();
+    }
+    await page.keyboard.press('Escape');
+    await waitFor(
+      async () =>
+        JSON.stringify(
+          await preview.getByRole('combobox', { name: 'Budget band' }).locator('option').allTextContents(),
+        ) === JSON.stringify(['Choose…', 'Medium', 'Large']),
+    );
     await page.getByRole('switch', { name: 'Budget band is required' }).click();
     await preview.locator('select[name="budget_band"][required]').waitFor();
     // Remove the company field.
@@ -188,7 +204,12 @@ describe('forms journey', () => {
     const history = consent.getByLabel('Version history', { exact: true });
     await history.getByText('Send me the recording and news by email', { exact: false }).waitFor();
     await history.getByText('Email me the recording and occasional news', { exact: false }).waitFor();
+    await closeNotifications(page);
     await screenshot(page, journey, '03-builder-preview');
+    await page.screenshot({ path: 'test-artifacts/screenshots/forms/03b-builder-viewport.png' });
+
+    const previewed = await previewLabels(page);
+    const previewedConsent = await preview.locator('.ll-consent label').textContent();
 
     // Publish.
     await page.getByRole('button', { name: 'Publish' }).click();
@@ -209,6 +230,7 @@ describe('forms journey', () => {
       await page.getByLabel('Hosted page URL', { exact: true }).textContent(),
       `${server.url}/f/spring-webinar`,
     );
+    await closeNotifications(page);
     await screenshot(page, journey, '04-embed');
 
     // The hosted page opens in a new tab; a visitor arrives with UTM values and sends it.
@@ -220,6 +242,15 @@ describe('forms journey', () => {
     assert.equal(visitor.url(), `${server.url}/f/spring-webinar`);
     await visitor.goto('/f/spring-webinar?utm_source=newsletter&utm_medium=email&utm_campaign=spring-launch');
     await visitor.getByRole('heading', { name: 'Spring webinar' }).waitFor();
+    // The page draws what the preview drew.
+    const hosted = await visitor
+      .locator('.ll-field > .ll-label, .ll-field > legend.ll-label')
+      .allTextContents();
+    assert.deepEqual(
+      hosted.map((l) => l.replace(/\*$/, '').trim()),
+      previewed,
+    );
+    assert.equal(await visitor.locator('.ll-consent label').textContent(), previewedConsent);
     await visitor.getByRole('textbox', { name: 'Work email' }).fill('eve@example.test');
     await visitor.getByRole('textbox', { name: 'First name' }).fill(markupName);
     await visitor.getByRole('textbox', { name: 'Last name' }).fill('Example');
@@ -249,6 +280,7 @@ describe('forms journey', () => {
     await table.getByText('/f/spring-webinar?utm_source=newsletter', { exact: false }).waitFor();
     await page.getByText('1 accepted').waitFor();
     assert.equal(await page.getByRole('tab', { name: /Submissions/ }).textContent(), 'Submissions1');
+    await closeNotifications(page);
     await screenshot(page, journey, '06-submissions');
     await page.getByRole('button', { name: 'Answers of eve@example.test' }).click();
     const answers = page.getByRole('dialog', { name: 'Submitted answers' });
@@ -279,6 +311,22 @@ describe('forms journey', () => {
     assert.deepEqual(pageProblems(page), []);
   }
 });
+
+/** Polls a condition the page reaches on its own (a re-render), up to the page timeout. */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail('the page never reached the expected state');
+}
+
+/** Closes the notifications in the corner so they do not cover a screenshot. */
+async function closeNotifications(page: Page): Promise<void> {
+  for (const button of await page.locator('.mantine-Notification-root .mantine-CloseButton-root').all())
+    await button.click().catch(() => undefined);
+  await page.locator('.mantine-Notification-root').first().waitFor({ state: 'detached' });
+}
 
 async function addField(page: Page, label: string): Promise<void> {
   await page.getByRole('combobox', { name: 'Add a field' }).click();

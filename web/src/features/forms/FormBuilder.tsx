@@ -351,25 +351,31 @@ function FieldCard({
   const controls = controlChoices(f, custom);
   const def = custom.get(f.key);
   const listOptions = def && (def.type === 'select' || def.type === 'multiselect') ? def.options : null;
+  const hasOptions = takesOptions(f.key, custom);
+  const customised = Boolean(
+    f.placeholder || (f.options && f.options.length > 0) || (f.control && f.control !== 'auto'),
+  );
+  const troubled = Boolean(at('placeholder') || at('options') || at('control'));
+  const [more, setMore] = useState(customised);
+  const open = more || troubled;
   return (
-    <Paper
-      withBorder
-      radius="md"
-      p="sm"
-      role="group"
-      aria-label={`Field ${name}`}
-      bg="var(--mantine-color-body)"
-    >
+    <Paper withBorder radius="md" p="sm" role="group" aria-label={`Field ${name}`}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap" miw={0}>
-            <Text fw={600} truncate>
+            <Text fw={600} truncate style={{ flexShrink: 0, maxWidth: '50%' }}>
               {name}
             </Text>
             <Code fz="xs">{f.key}</Code>
             {choice ? (
-              <Badge size="sm" variant="light" color={choice.group === 'Custom fields' ? 'grape' : 'blue'}>
-                {choice.group === 'Custom fields' ? `Custom · ${choice.kind}` : choice.kind}
+              <Badge
+                size="sm"
+                variant="light"
+                tt="none"
+                style={{ flexShrink: 0 }}
+                color={choice.group === 'Custom fields' ? 'grape' : 'blue'}
+              >
+                {choice.group === 'Custom fields' ? `Custom: ${choice.kind}` : choice.kind}
               </Badge>
             ) : (
               <Badge size="sm" color="red" variant="light">
@@ -377,7 +383,15 @@ function FieldCard({
               </Badge>
             )}
           </Group>
-          <Group gap={4} wrap="nowrap">
+          <Group gap={6} wrap="nowrap">
+            <Switch
+              size="xs"
+              label="Required"
+              checked={f.required}
+              onChange={(e) => onChange({ required: e.currentTarget.checked })}
+              aria-label={`${name} is required`}
+              mr="xs"
+            />
             <ActionIcon
               variant="subtle"
               color="gray"
@@ -411,62 +425,88 @@ function FieldCard({
             error={at('label')}
           />
           <TextInput
-            label="Placeholder"
+            label="Help text"
             size="sm"
-            value={f.placeholder ?? ''}
-            onChange={(e) => onChange({ placeholder: e.currentTarget.value })}
-            error={at('placeholder')}
+            placeholder="Shown under the field"
+            value={f.helpText ?? ''}
+            onChange={(e) => onChange({ helpText: e.currentTarget.value })}
+            error={at('helpText')}
           />
         </SimpleGrid>
-        <TextInput
-          label="Help text"
-          size="sm"
-          placeholder="Shown under the field"
-          value={f.helpText ?? ''}
-          onChange={(e) => onChange({ helpText: e.currentTarget.value })}
-          error={at('helpText')}
-        />
-        {takesOptions(f.key, custom) ? (
-          listOptions ? (
-            <MultiSelect
-              label="Choices offered"
-              description="All of the field's options when none are picked"
-              size="sm"
-              data={listOptions}
-              value={f.options ?? []}
-              onChange={(v) => onChange({ options: v })}
-              error={at('options')}
-              comboboxProps={{ withinPortal: true }}
-            />
-          ) : (
-            <TagsInput
-              label="Choices"
-              description="Turn the field into a list to choose from. Press Enter after each."
-              size="sm"
-              value={f.options ?? []}
-              onChange={(v) => onChange({ options: v })}
-              error={at('options')}
-            />
-          )
+        {open ? (
+          <>
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+              <TextInput
+                label="Placeholder"
+                size="sm"
+                placeholder="Shown inside the empty field"
+                value={f.placeholder ?? ''}
+                onChange={(e) => onChange({ placeholder: e.currentTarget.value })}
+                error={at('placeholder')}
+              />
+              {controls.length > 0 ? (
+                <Stack gap={4}>
+                  <Text size="sm" fw={500}>
+                    Show as
+                  </Text>
+                  <SegmentedControl
+                    size="xs"
+                    aria-label={`Show ${name} as`}
+                    value={f.control ?? 'auto'}
+                    onChange={(v) => onChange({ control: v as FieldControl })}
+                    data={controls}
+                    w="fit-content"
+                  />
+                  <Problem messages={[at('control')].filter((m): m is string => Boolean(m))} />
+                </Stack>
+              ) : null}
+            </SimpleGrid>
+            {hasOptions ? (
+              listOptions ? (
+                <MultiSelect
+                  label="Choices offered"
+                  description="All of the field's options when none are picked"
+                  size="sm"
+                  data={listOptions}
+                  searchable
+                  value={f.options ?? []}
+                  onChange={(v) => onChange({ options: v })}
+                  error={at('options')}
+                  comboboxProps={{ withinPortal: true }}
+                />
+              ) : (
+                <TagsInput
+                  label="Choices"
+                  description="Turn the field into a list to choose from. Press Enter after each."
+                  size="sm"
+                  value={f.options ?? []}
+                  onChange={(v) => onChange({ options: v })}
+                  error={at('options')}
+                />
+              )
+            ) : null}
+          </>
         ) : null}
-        <Group justify="space-between">
-          <Switch
-            label="Required"
-            checked={f.required}
-            onChange={(e) => onChange({ required: e.currentTarget.checked })}
-            aria-label={`${name} is required`}
-          />
-          {controls.length > 0 ? (
-            <SegmentedControl
-              size="xs"
-              aria-label={`Show ${name} as`}
-              value={f.control ?? 'auto'}
-              onChange={(v) => onChange({ control: v as FieldControl })}
-              data={controls}
-            />
-          ) : null}
-        </Group>
-        <Problem messages={[at('control')].filter((m): m is string => Boolean(m))} />
+        {troubled ? null : (
+          <Button
+            variant="subtle"
+            size="compact-xs"
+            color="gray"
+            w="fit-content"
+            onClick={() => setMore((m) => !m)}
+            rightSection={
+              <IconChevronDown size={12} style={{ transform: open ? 'rotate(180deg)' : undefined }} />
+            }
+            aria-expanded={open}
+            aria-label={`${open ? 'Fewer' : 'More'} settings for ${name}`}
+          >
+            {open
+              ? 'Fewer settings'
+              : ['Placeholder', hasOptions ? 'choices' : null, controls.length > 0 ? 'display' : null]
+                  .filter(Boolean)
+                  .join(', ')}
+          </Button>
+        )}
       </Stack>
     </Paper>
   );
