@@ -198,6 +198,12 @@ describe('forms journey', () => {
       );
     await consent.getByText('Changed: version 2 on save').waitFor();
     await page.getByText('Unsaved changes').waitFor();
+    // Leaving with unsaved changes asks first.
+    await page.getByRole('link', { name: 'Forms' }).first().click();
+    const leave = page.getByRole('dialog', { name: 'Leave without saving?' });
+    await leave.getByRole('button', { name: 'Keep editing' }).click();
+    await leave.waitFor({ state: 'hidden' });
+    assert.match(page.url(), /\/forms\/form_/);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await consent.getByText('Version 2', { exact: true }).waitFor();
     await consent.getByRole('button', { name: 'Version history (2)' }).click();
@@ -307,6 +313,15 @@ describe('forms journey', () => {
     assert.equal((await row.getByRole('cell').nth(2).textContent())?.trim(), '1');
     await row.getByText(/ago|now/).waitFor();
     await screenshot(page, journey, '07-list');
+
+    // Dark theme: the builder beside its preview.
+    await page.getByRole('button', { name: 'Toggle color scheme' }).click();
+    await list.getByRole('link', { name: 'Spring webinar' }).click();
+    await page
+      .frameLocator('iframe[title="Form preview"]')
+      .getByRole('heading', { name: 'Spring webinar' })
+      .waitFor();
+    await page.screenshot({ path: 'test-artifacts/screenshots/forms/08-builder-dark.png' });
 
     assert.deepEqual(pageProblems(page), []);
   }
