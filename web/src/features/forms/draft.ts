@@ -111,8 +111,11 @@ export function payloadOf(d: FormDraft): Omit<FormCreate, 'status'> {
     ...(d.slug.trim() ? { slug: d.slug.trim() } : {}),
     fields: d.fields.map(({ uid: _u, ...f }) => {
       const out: FormField = { key: f.key, label: f.label, required: f.required };
-      out.helpText = orNull(f.helpText);
-      out.placeholder = orNull(f.placeholder);
+      // The fields are replaced whole: an empty help text or placeholder is simply left out.
+      const helpText = orNull(f.helpText);
+      const placeholder = orNull(f.placeholder);
+      if (helpText) out.helpText = helpText;
+      if (placeholder) out.placeholder = placeholder;
       if (f.control && f.control !== 'auto') out.control = f.control;
       if (f.options && f.options.length > 0) out.options = f.options;
       return out;
