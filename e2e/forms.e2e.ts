@@ -81,6 +81,10 @@ describe('forms journey', () => {
     await page.waitForURL(/\/forms\/new$/);
     const preview = page.frameLocator('iframe[title="Form preview"]');
     await preview.getByRole('heading', { name: 'Untitled form' }).waitFor();
+    // Saving a new form without a name says, beside the name, what is missing.
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('cannot be empty', { exact: true }).waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Name' }).getAttribute('aria-invalid'), 'true');
     await page.getByRole('textbox', { name: 'Name' }).fill('Spring webinar');
     await preview.getByRole('heading', { name: 'Spring webinar' }).waitFor();
     await preview.getByRole('textbox', { name: /Work email/ }).waitFor();

@@ -39,6 +39,7 @@ import { formatNumber } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
 import { useConsentVersions, useCreateForm, useForm, useUpdateForm } from './api.ts';
 import {
+  changedFrom,
   customMapOf,
   draftOf,
   type FormDraft,
@@ -116,7 +117,9 @@ function Editor({ saved }: { saved: Form | undefined }) {
   const create = useCreateForm();
   const update = useUpdateForm(saved?.id ?? '');
   const busy = create.isPending || update.isPending;
-  const dirty = isDirty(draft, saved);
+  // A new form counts as changed once it differs from the one it started as.
+  const [initial] = useState(draft);
+  const dirty = saved ? isDirty(draft, saved) : changedFrom(draft, initial);
   const leaving = useRef(false);
   const blocker = useBlocker(
     ({ currentLocation, nextLocation }) =>

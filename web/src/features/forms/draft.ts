@@ -141,10 +141,14 @@ export function payloadOf(d: FormDraft): Omit<FormCreate, 'status'> {
   };
 }
 
+/** Whether two drafts would save differently. */
+export function changedFrom(draft: FormDraft, base: FormDraft): boolean {
+  return JSON.stringify(payloadOf(draft)) !== JSON.stringify(payloadOf(base));
+}
+
 /** Whether the draft differs from what the server holds. */
 export function isDirty(draft: FormDraft, saved: Form | undefined): boolean {
-  if (!saved) return true;
-  return JSON.stringify(payloadOf(draft)) !== JSON.stringify(payloadOf(draftOf(saved)));
+  return saved ? changedFrom(draft, draftOf(saved)) : true;
 }
 
 export function customMapOf(defs: readonly CustomFieldDefinition[]): Map<string, CustomFieldLike> {
@@ -270,7 +274,12 @@ export function problemsOf(
   const out = new Map<string, string>();
   for (const d of details) {
     if (out.has(d.field)) continue;
-    const words = d.rule === 'pattern' ? patternWords.find(([re]) => re.test(d.field))?.[1] : undefined;
+    const words =
+      d.rule === 'pattern'
+        ? patternWords.find(([re]) => re.test(d.field))?.[1]
+        : d.rule === 'minLength' && /fewer than 1 character/.test(d.message)
+          ? 'cannot be empty'
+          : undefined;
     out.set(d.field, words ?? d.message);
   }
   return out;
