@@ -318,6 +318,32 @@ describe('forms journey', () => {
     await row.getByText(/ago|now/).waitFor();
     await screenshot(page, journey, '07-list');
 
+    // Paging: 26 more submissions (through the same submit path the endpoints use) make two pages.
+    const formId = (await list.getByRole('link', { name: 'Spring webinar' }).getAttribute('href'))!
+      .split('/')
+      .pop()!;
+    const forms = server.app.runtime.api.forms;
+    const loaded = await forms.byIdCached(formId);
+    assert.ok(loaded);
+    for (let i = 1; i <= 26; i++) {
+      await forms.submit({
+        form: loaded,
+        via: 'api',
+        token: forms.renderToken(formId, Date.now() - 60_000),
+        raw: { values: { email: `guest${i}@example.test`, budget_band: 'Medium' }, consents: {} },
+      });
+    }
+    await page.goto(`/forms/${formId}?tab=submissions`);
+    await table.getByRole('link', { name: 'guest26@example.test' }).waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 25);
+    await page.getByRole('button', { name: 'Older' }).click();
+    await table.getByRole('link', { name: 'eve@example.test' }).waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 2);
+    await page.getByRole('button', { name: 'Newer' }).click();
+    await table.getByRole('link', { name: 'guest26@example.test' }).waitFor();
+    await page.getByText('27 accepted').waitFor();
+    await page.goto('/forms');
+
     // Dark theme: the builder beside its preview.
     await page.getByRole('button', { name: 'Toggle color scheme' }).click();
     await list.getByRole('link', { name: 'Spring webinar' }).click();
