@@ -114,6 +114,8 @@ for (const dialect of testDialects) {
       assert.match(csp, new RegExp(`frame-ancestors 'self' ${site.replace(/\./g, '\\.')}`));
       assert.equal(res.headers['x-frame-options'], undefined);
       assert.equal(res.headers['cache-control'], 'no-store');
+      // With no-referrer, a browser posts the form with `Origin: null` and the origin check refuses it.
+      assert.equal(res.headers['referrer-policy'], 'same-origin');
     });
 
     it('takes a form-encoded POST without JavaScript: 303 to the thank-you page, one lead with a form_submitted touchpoint', async () => {

@@ -378,10 +378,13 @@ export const formsPublicRoutes: FastifyPluginAsyncTypebox<Options> = async (app,
       const frameAncestors = ["'self'", ...(form?.def.allowedOrigins ?? [])].join(' ');
       const redirect = form?.def.redirectUrl ? originOfUrl(form.def.redirectUrl) : null;
       reply.removeHeader('x-frame-options');
+      // Browsers send `Origin: null` with a form POST from a no-referrer page, which the origin
+      // check would refuse: the page's own submit must carry its real origin (same-origin policy).
       return reply
         .status(status)
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')
+        .header('referrer-policy', 'same-origin')
         .header(
           'content-security-policy',
           [

@@ -9,7 +9,9 @@ import { CampaignsLayout } from '../features/campaigns/CampaignsLayout.tsx';
 import { CampaignsListPage } from '../features/campaigns/CampaignsListPage.tsx';
 import { ChannelRulesPage } from '../features/campaigns/ChannelRulesPage.tsx';
 import { CompanyPage } from '../features/companies/CompanyPage.tsx';
-import { AnalyticsArea, FormsArea, InboxArea, PipelineArea, ScoringArea } from '../features/home/Areas.tsx';
+import { FormEditorPage } from '../features/forms/FormEditorPage.tsx';
+import { FormsListPage } from '../features/forms/FormsListPage.tsx';
+import { AnalyticsArea, InboxArea, PipelineArea, ScoringArea } from '../features/home/Areas.tsx';
 import { HomePage } from '../features/home/HomePage.tsx';
 import { SettingsLayout } from '../features/home/SettingsLayout.tsx';
 import { ImportWizardPage } from '../features/imports/ImportWizardPage.tsx';
@@ -39,7 +41,9 @@ export const router = createBrowserRouter([
       { path: 'leads/import', element: <ImportWizardPage /> },
       { path: 'leads/:id', element: <LeadDetailPage /> },
       { path: 'companies/:id', element: <CompanyPage /> },
-      { path: 'forms', element: <FormsArea /> },
+      { path: 'forms', element: <FormsListPage /> },
+      { path: 'forms/new', element: <FormEditorPage /> },
+      { path: 'forms/:id', element: <FormEditorPage /> },
       {
         path: 'campaigns',
         element: <CampaignsLayout />,

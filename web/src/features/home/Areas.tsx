@@ -1,17 +1,9 @@
-import { IconChartBar, IconForms, IconGauge, IconInbox, IconLayoutKanban } from '@tabler/icons-react';
+import { IconChartBar, IconGauge, IconInbox, IconLayoutKanban } from '@tabler/icons-react';
 import { ComingSoon } from '../../components/ComingSoon.tsx';
 
 // Areas whose capability has not landed yet. Each says what it will hold, so nobody mistakes it
 // for a finished page; each is replaced by its feature when that lands.
 
-export const FormsArea = () => (
-  <ComingSoon
-    title="Forms"
-    icon={<IconForms size={22} />}
-    description="Capture leads on hosted and embedded forms."
-    what="Build forms with consent, embed them with one script tag, and see every submission on the lead's timeline."
-  />
-);
 export const ScoringArea = () => (
   <ComingSoon
     title="Scoring"
