@@ -52,6 +52,7 @@ import { auc, calibrationBins, fitLogistic, liftAt, type SparseRows, sigmoid } f
 const labelledStages = [...positiveStages, ...negativeStages] as string[];
 const closedStages = labelledStages;
 const DAY = 86_400_000;
+const staleAfterMs = 30 * 60_000;
 
 export const defaultTrainOptions = {
   holdoutFraction: 0.2,
@@ -202,12 +203,16 @@ export function createPredictService(deps: Deps) {
   }
 
   async function inProgress(tx: Tx): Promise<PredictModelsTable | undefined> {
-    return tx
-      .selectFrom('predict_models')
-      .selectAll()
-      .where('status', 'in', ['queued', 'running'])
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
+    return (
+      tx
+        .selectFrom('predict_models')
+        .selectAll()
+        .where('status', 'in', ['queued', 'running'])
+        // A run that has not moved for this long died with its process (a CLI run stopped by ^C).
+        .where('updated_at', '>', deps.clock.now() - staleAfterMs)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst()
+    );
   }
 
   /**
@@ -221,7 +226,7 @@ export function createPredictService(deps: Deps) {
     return db.transaction().execute(async (tx) => {
       await checkOptions(tx, options);
       const busy = await inProgress(tx);
-      if (busy && o.trigger !== 'cli')
+      if (busy)
         throw new AppError('PREDICT_RUN_IN_PROGRESS', `Training run ${busy.id} is ${busy.status}.`, {
           details: [{ field: 'runId', rule: 'in_progress', message: busy.id }],
         });
