@@ -371,7 +371,8 @@ export function factorLabel(encoder: Encoder, column: number, raw: RawFeatures):
     | NumericGroup
     | undefined;
   if (!g) return c.label;
-  const v = raw.get(g.source);
+  // Engagement a lead does not have is a count of zero.
+  const v = raw.get(g.source) ?? (g.source.startsWith('eng:') ? 0 : null);
   if (typeof v !== 'number') return c.label;
   if (g.source.startsWith('eng:') && g.source !== 'eng:span_days')
     return `${c.label}: ${Math.round(Math.expm1(v))}`;
