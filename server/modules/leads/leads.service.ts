@@ -154,7 +154,8 @@ export function createLeadsService({ database, repo, resolver, audit, clock, tou
     return rows.map((r) => {
       const view = toLeadView(r, external.get(r.id) ?? []);
       const p = predictions.get(r.id);
-      if (p) {
+      // A lead that closed since the last training run has an outcome, no longer a probability.
+      if (p && !['customer', 'disqualified', 'recycled'].includes(r.lifecycle_stage)) {
         view.conversionProbability = Number(p.probability);
         view.conversionFactors = fromJson(p.factors, []);
       }

@@ -46,6 +46,8 @@ for (const dialect of testDialects) {
       ).json();
       assert.equal(state.model, null);
       assert.equal(state.latestRun, null);
+      // The daily schedule skips quietly below the minimum.
+      assert.equal(await t.runtime.api.predict.scheduledRun(), null);
     });
 
     it('rejects unknown excluded fields and callers without the role', async () => {
@@ -260,6 +262,34 @@ for (const dialect of testDialects) {
       );
       // Without behaviour the model fits the same training leads less well.
       assert.ok(state.model!.report.trainAuc < model.report.trainAuc);
+    });
+
+    it('retrains on the daily schedule, and a lead that closes since shows no stale probability', async () => {
+      const runId = await t.runtime.api.predict.scheduledRun();
+      assert.ok(runId);
+      // A second scheduled run while the first is queued does nothing.
+      assert.equal(await t.runtime.api.predict.scheduledRun(), null);
+      const done = await t.runtime.api.predict.runTraining(runId);
+      assert.equal(done.status, 'completed');
+      assert.equal(done.trigger, 'schedule');
+      assert.equal(done.version, 4);
+
+      const scored = await t.tdb.db
+        .selectFrom('lead_predictions')
+        .select('lead_id')
+        .executeTakeFirstOrThrow();
+      const patch = await t.request({
+        method: 'PATCH',
+        url: `/api/v1/leads/${scored.lead_id}`,
+        headers: marketing.headers,
+        payload: { lifecycleStage: 'disqualified' },
+      });
+      assert.equal(patch.statusCode, 200, patch.body);
+      const lead = (
+        await t.request({ method: 'GET', url: `/api/v1/leads/${scored.lead_id}`, headers: rep.headers })
+      ).json();
+      assert.equal(lead.lifecycleStage, 'disqualified');
+      assert.equal(lead.conversionProbability, undefined);
     });
 
     it('answers 404 for an unknown run', async () => {
