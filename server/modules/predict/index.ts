@@ -3,7 +3,6 @@
  * whose outcome is known, judged on a held-out part, retrained daily and on demand; every open
  * lead's conversion probability and top factors (read by the leads module's views).
  */
-import Type from 'typebox';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/db.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
@@ -11,7 +10,7 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import { predictRoutes } from './predict.routes.ts';
-import { createPredictService, type PredictService } from './predict.service.ts';
+import { createPredictService, type PredictService, trainSchema } from './predict.service.ts';
 
 export type { PredictService } from './predict.service.ts';
 
@@ -22,11 +21,6 @@ type Deps = {
   audit: Pick<AuditService, 'record'>;
   batchSize?: number;
 };
-
-export const trainSchema = Type.Object({
-  /** The run to execute; absent on the daily schedule, which makes its own run. */
-  runId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-});
 
 export function createPredictModule(deps: Deps) {
   let service: PredictService | undefined;

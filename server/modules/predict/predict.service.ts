@@ -9,6 +9,7 @@
  * (a few dozen numbers each), never all lead rows at once.
  */
 import { sql } from 'kysely';
+import Type from 'typebox';
 import type { CustomFieldType } from '../../../contracts/leads.ts';
 import {
   type Coefficient,
@@ -48,6 +49,12 @@ import {
   standardFeatures,
 } from './features.ts';
 import { auc, calibrationBins, fitLogistic, liftAt, type SparseRows, sigmoid } from './logistic.ts';
+
+/** The training job's payload. */
+export const trainSchema = Type.Object({
+  /** The run to execute; absent on the daily schedule, which makes its own run. */
+  runId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
 
 const labelledStages = [...positiveStages, ...negativeStages] as string[];
 const closedStages = labelledStages;
@@ -95,7 +102,8 @@ type Deps = {
   database: Database;
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
-  job: () => JobDefinition<import('typebox').TObject>;
+  /** The training job (defined by the module, which needs this service to run it). */
+  job: () => JobDefinition<typeof trainSchema>;
   audit: Pick<AuditService, 'record'>;
   /** Leads per batch while reading and writing (tests make it small to cross batch edges). */
   batchSize?: number;
