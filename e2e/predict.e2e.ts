@@ -92,6 +92,7 @@ describe('predictive model journey', () => {
     await chart.locator('.recharts-line').first().waitFor();
     const coefficients = page.getByRole('table', { name: 'Top coefficients' });
     assert.equal(await coefficients.locator('tbody tr').count(), 12);
+    await page.getByText('Training started').waitFor({ state: 'hidden', timeout: 15_000 });
     await page.waitForTimeout(500); // let the chart's entry animation end before the picture
     await screenshot(page, journey, '02-report');
 
