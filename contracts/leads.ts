@@ -181,6 +181,19 @@ export const Lead = Type.Object({
   source: Type.String(),
   firstTouch: Type.Optional(Nullable(LeadTouch)),
   lastTouch: Type.Optional(Nullable(LeadTouch)),
+  conversionProbability: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description:
+        "Open leads: the predictive model's chance that the lead becomes a customer (absent until scored)",
+    }),
+  ),
+  conversionFactors: Type.Optional(
+    Type.Array(Type.Object({ label: Type.String(), contribution: Type.Number() }), {
+      description: 'The traits that move the probability most, largest first (log-odds contributions)',
+    }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

@@ -13,6 +13,7 @@ import { createFormsModule } from './modules/forms/index.ts';
 import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
+import { createPredictModule } from './modules/predict/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
@@ -110,6 +111,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 
     const imports = createImportsModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
     const demo = createDemoModule({ database, clock, jobs, leads: leads.api });
+    const predict = createPredictModule({ database, clock, jobs, audit: audit.api });
 
     const modules: ModuleParts[] = [
       system.parts,
@@ -122,6 +124,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       attribution.parts,
       tracking.parts,
       forms.parts,
+      predict.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -162,6 +165,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         attribution: attribution.api,
         tracking: tracking.api,
         forms: forms.api,
+        predict: predict.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

@@ -5,6 +5,7 @@ import { demo, demoHelp } from './demo.ts';
 import { exportCommand, exportHelp, importCommand, importHelp } from './imports.ts';
 import { say, UsageError } from './io.ts';
 import { migrate, migrateHelp } from './migrate.ts';
+import { predict, predictHelp } from './predict.ts';
 import { start, startHelp } from './start.ts';
 import { users, usersHelp } from './users.ts';
 
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   import: { run: importCommand, help: importHelp, summary: 'import leads from a CSV file' },
   export: { run: exportCommand, help: exportHelp, summary: 'export leads as CSV' },
   demo: { run: demo, help: demoHelp, summary: 'load a realistic, fictional demo dataset' },
+  predict: { run: predict, help: predictHelp, summary: 'train the predictive model and print its report' },
 };
 
 export function mainHelp(): string {

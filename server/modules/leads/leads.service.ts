@@ -135,7 +135,32 @@ export function createLeadsService({ database, repo, resolver, audit, clock, tou
       if (list) list.push({ system: i.system, id: i.value });
       else external.set(i.lead_id, [{ system: i.system, id: i.value }]);
     }
-    return rows.map((r) => toLeadView(r, external.get(r.id) ?? []));
+    // The predictive model's probability of open leads (predict module), one batched lookup.
+    const predictions = new Map(
+      rows.length === 0
+        ? []
+        : (
+            await tx
+              .selectFrom('lead_predictions')
+              .select(['lead_id', 'probability', 'factors'])
+              .where(
+                'lead_id',
+                'in',
+                rows.map((r) => r.id),
+              )
+              .execute()
+          ).map((p) => [p.lead_id, p]),
+    );
+    return rows.map((r) => {
+      const view = toLeadView(r, external.get(r.id) ?? []);
+      const p = predictions.get(r.id);
+      // A lead that closed since the last training run has an outcome, no longer a probability.
+      if (p && !['customer', 'disqualified', 'recycled'].includes(r.lifecycle_stage)) {
+        view.conversionProbability = Number(p.probability);
+        view.conversionFactors = fromJson(p.factors, []);
+      }
+      return view;
+    });
   }
 
   /** Reads a live lead, or explains why it is not there. */

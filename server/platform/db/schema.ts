@@ -441,7 +441,39 @@ export type CampaignCostsTable = {
   updated_at: number;
 };
 
+/** Predictive model training runs; a completed run is a model version (predict module). */
+export type PredictModelsTable = {
+  id: string;
+  version: number | null;
+  status: string; // queued | running | completed | failed
+  trigger: string; // manual | schedule | cli
+  phase: string;
+  done: number;
+  total: number;
+  options: string; // JSON
+  report: string | null; // JSON
+  model: string | null; // JSON
+  message: string | null;
+  requested_by: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+};
+
+/** Each open lead's conversion probability under the latest model (predict module). */
+export type LeadPredictionsTable = {
+  lead_id: string;
+  probability: number;
+  factors: string; // JSON array of { label, contribution }
+  model_id: string;
+  model_version: number;
+  scored_at: number;
+};
+
 export type DB = {
+  predict_models: PredictModelsTable;
+  lead_predictions: LeadPredictionsTable;
   channel_rule_versions: ChannelRuleVersionsTable;
   channel_rule_draft: ChannelRuleDraftTable;
   attribution_runs: AttributionRunsTable;

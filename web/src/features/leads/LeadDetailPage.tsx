@@ -38,6 +38,7 @@ import { StageBadge } from '../../components/leads/StageBadge.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
+import { LeadPredictionCard } from '../predict/LeadPredictionCard.tsx';
 import {
   canDeleteLeads,
   canHandlePrivacy,
@@ -275,6 +276,7 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack gap="lg">
+            <LeadPredictionCard lead={lead} />
             <Paper withBorder radius="md" p="lg">
               <Title order={3} size="h4" mb="md">
                 Timeline
