@@ -181,6 +181,17 @@ export const Lead = Type.Object({
   source: Type.String(),
   firstTouch: Type.Optional(Nullable(LeadTouch)),
   lastTouch: Type.Optional(Nullable(LeadTouch)),
+  score: Type.Optional(
+    Type.Object(
+      {
+        fit: Type.Integer(),
+        engagement: Type.Integer(),
+        total: Type.Integer(),
+        grade: Nullable(Type.Enum(['A', 'B', 'C', 'D'], { description: 'Fit grade; null = not graded yet' })),
+      },
+      { description: 'Read-only: written by scoring' },
+    ),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

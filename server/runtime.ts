@@ -12,6 +12,7 @@ import { createDemoModule } from './modules/demo/index.ts';
 import { createFormsModule } from './modules/forms/index.ts';
 import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
+import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
@@ -84,6 +85,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       leads: leads.api,
     });
+    // Lifecycle records the resolver's stage moves and promotes hand-raises (it registers its hooks).
+    const lifecycle = createLifecycleModule({ database, clock, audit: audit.api, leads: leads.api });
     const tracking = createTrackingModule({ database, clock, config, leads: leads.api, audit: audit.api });
     const forms = createFormsModule({
       database,
@@ -114,6 +117,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       attribution.parts,
       tracking.parts,
       forms.parts,
+      lifecycle.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -154,6 +158,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         attribution: attribution.api,
         tracking: tracking.api,
         forms: forms.api,
+        lifecycle: lifecycle.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

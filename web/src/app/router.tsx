@@ -21,6 +21,7 @@ import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
 import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
 import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
+import { PolicyPage } from '../features/policy/PolicyPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
@@ -44,6 +45,7 @@ export const router = createBrowserRouter([
       { path: 'forms', element: <FormsArea /> },
       { path: 'campaigns', element: <CampaignsArea /> },
       { path: 'scoring', element: <ScoringArea /> },
+      { path: 'policy', element: <PolicyPage /> },
       { path: 'inbox', element: <InboxArea /> },
       { path: 'pipeline', element: <PipelineArea /> },
       { path: 'analytics', element: <AnalyticsArea /> },
