@@ -86,7 +86,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       leads: leads.api,
     });
     // Lifecycle records the resolver's stage moves and promotes hand-raises (it registers its hooks).
-    const lifecycle = createLifecycleModule({ database, clock, audit: audit.api, leads: leads.api });
+    const lifecycle = createLifecycleModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
     const tracking = createTrackingModule({ database, clock, config, leads: leads.api, audit: audit.api });
     const forms = createFormsModule({
       database,

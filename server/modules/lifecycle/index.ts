@@ -4,9 +4,11 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/db.ts';
+import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LeadsApi } from '../leads/index.ts';
+import { reevaluateJob } from './lifecycle.jobs.ts';
 import { createLifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
 import { createLifecycleService } from './lifecycle.service.ts';
@@ -19,12 +21,23 @@ type Deps = {
   database: Database;
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
   leads: Pick<LeadsApi, 'onResolved'>;
 };
 
 export function createLifecycleModule(deps: Deps) {
   const repo = createLifecycleRepo();
-  const policy = createPolicyService({ database: deps.database, repo, clock: deps.clock, audit: deps.audit });
+  const job = reevaluateJob((version, ctx) => lifecycle.reevaluateAll(version, ctx).then(() => {}));
+  const policy = createPolicyService({
+    database: deps.database,
+    repo,
+    clock: deps.clock,
+    audit: deps.audit,
+    // A new version applies to the leads already there, in the background.
+    onActivated: async (tx, version) => {
+      await deps.jobs.enqueue(tx, job, { version }, { idempotencyKey: `lifecycle.reevaluate:${version}` });
+    },
+  });
   const lifecycle = createLifecycleService({ database: deps.database, repo, clock: deps.clock, policy });
 
   // Stage moves the resolver makes, and hand-raises among new touchpoints, in the same transaction.
@@ -39,11 +52,14 @@ export function createLifecycleModule(deps: Deps) {
     eventsAfter: lifecycle.eventsAfter,
     stagesOf: lifecycle.stagesOf,
     changeStage: lifecycle.changeStage,
+    /** Applies an active version to every lead it could qualify (what the job does). */
+    reevaluateAll: lifecycle.reevaluateAll,
     policy,
   };
   const parts: ModuleParts = {
     name: 'lifecycle',
     routes: bindRoutes(lifecycleRoutes, { lifecycle, policy }),
+    jobs: [job],
   };
   return { api, parts };
 }

@@ -83,6 +83,26 @@ export function createLifecycleRepo() {
     return out;
   }
 
+  /** Ids of live leads in these stages after `after`, in id order (re-evaluation walks them in batches). */
+  async function leadIdsInStages(
+    tx: Tx,
+    stages: readonly string[],
+    after: string,
+    limit: number,
+  ): Promise<string[]> {
+    const rows = await tx
+      .selectFrom('leads')
+      .select('id')
+      .where('lifecycle_stage', 'in', [...stages])
+      .where('merged_into', 'is', null)
+      .where('erased_at', 'is', null)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Moves a lead's stage if it still is `from`; false when someone moved it meanwhile. */
   async function setStage(tx: Tx, id: string, from: string, to: string, now: number): Promise<boolean> {
     const r = await tx
@@ -178,6 +198,7 @@ export function createLifecycleRepo() {
     eventsAfter,
     leadStages,
     setStage,
+    leadIdsInStages,
     activePolicy,
     activeVersion,
     policy,

@@ -376,7 +376,35 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     return { data, nextCursor: rows.length === limit ? rows.at(-1)!.id : null };
   }
 
-  return { onResolved, evaluate, stagesOf, changeStage, eventsAfter };
+  /**
+   * Applies a policy version that just took effect to every lead it could qualify, in batches of
+   * their own transactions; stops when another version has taken over. Returns how many became MQLs.
+   */
+  async function reevaluateAll(
+    version: number,
+    ctx: { signal: AbortSignal; heartbeat(): Promise<void> },
+    batchSize = 500,
+  ): Promise<number> {
+    let after = '';
+    let promoted = 0;
+    for (;;) {
+      if (ctx.signal.aborted) throw new Error('Re-evaluation interrupted; the job runs again');
+      const seen = await db.transaction().execute(async (tx) => {
+        if ((await repo.activeVersion(tx)) !== version) return 0;
+        const ids = await repo.leadIdsInStages(tx, qualifiableStages, after, batchSize);
+        if (ids.length === 0) return 0;
+        promoted += (await evaluate(tx, ids, { reason: 'policy' })).length;
+        after = ids.at(-1)!;
+        return ids.length;
+      });
+      if (seen < batchSize) return promoted;
+      await ctx.heartbeat();
+      // SQLite work is synchronous: let the web app in the same process answer between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  return { onResolved, evaluate, stagesOf, changeStage, eventsAfter, reevaluateAll };
 }
 
 export type LifecycleService = ReturnType<typeof createLifecycleService>;

@@ -28,6 +28,8 @@ type Deps = {
   repo: LifecycleRepo;
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
+  /** Told, in the same transaction, when a version takes effect (lifecycle re-evaluates leads). */
+  onActivated?: (tx: Tx, version: number) => Promise<void>;
 };
 
 type Ctx = { actor: Actor; ip?: string | null };
@@ -35,7 +37,7 @@ type Ctx = { actor: Actor; ip?: string | null };
 const idOf = (a: Actor) => ('id' in a ? a.id : null);
 const labelOf = (a: Actor) => a.label ?? null;
 
-export function createPolicyService({ database, repo, clock, audit }: Deps) {
+export function createPolicyService({ database, repo, clock, audit, onActivated }: Deps) {
   const db = database.db;
   const parsed = new Map<number, PolicyDefinition>();
   // The active version, remembered briefly so the capture hot path can skip touchpoints that cannot
@@ -255,6 +257,7 @@ export function createPolicyService({ database, repo, clock, audit }: Deps) {
       ...(override ? { override } : {}),
     });
     cached = undefined;
+    await onActivated?.(tx, version);
   }
 
   /** Records an approval by a marketing user or a sales manager; both sides make it active. */

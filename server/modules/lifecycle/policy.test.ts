@@ -260,6 +260,60 @@ for (const dialect of testDialects) {
         assert.deepEqual(lead.score, { fit: 0, engagement: 0, total: 50, grade: 'A' });
       });
 
+      it('applies a newly active version to the leads already there, in a background job', async () => {
+        const db = t.runtime.database.db;
+        const ready = [
+          await newLead('ready1@eval.example'),
+          await newLead('ready2@eval.example', 'subscriber'),
+        ];
+        const notYet = await newLead('notyet@eval.example');
+        await db
+          .updateTable('leads')
+          .set({ score_total: 30, fit_grade: 'A' })
+          .where('id', 'in', ready)
+          .execute();
+        await db
+          .updateTable('leads')
+          .set({ score_total: 10, fit_grade: 'A' })
+          .where('id', '=', notYet)
+          .execute();
+        const draft = await call('POST', '/api/v1/policy/draft', marketer, {
+          definition: {
+            ...defaultPolicy,
+            mql: { ...defaultPolicy.mql, score: { minTotal: 25, minGrade: 'B' } },
+          },
+        });
+        const next = draft.json().version;
+        await call('POST', `/api/v1/policy/versions/${next}/override`, admin, { reason: 'lower threshold' });
+        const queued = await db
+          .selectFrom('jobs')
+          .select(['payload'])
+          .where('name', '=', 'lifecycle.reevaluate')
+          .where('status', '=', 'queued')
+          .execute();
+        assert.ok(queued.some((j) => JSON.parse(j.payload).version === next));
+        // What the job does, in batches of 1 to cross batch boundaries.
+        const promoted = await t.runtime.api.lifecycle.reevaluateAll(
+          next,
+          { signal: new AbortController().signal, heartbeat: async () => {} },
+          1,
+        );
+        assert.ok(promoted >= 2);
+        for (const id of ready) {
+          const last = (await stagesOf(id)).history.at(-1)!;
+          assert.deepEqual([last.to, last.source, last.policyVersion], ['mql', 'policy', next]);
+        }
+        assert.equal((await stagesOf(notYet)).stage, 'lead');
+        // A version no longer active does nothing.
+        assert.equal(
+          await t.runtime.api.lifecycle.reevaluateAll(version, {
+            signal: new AbortController().signal,
+            heartbeat: async () => {},
+          }),
+          0,
+        );
+      });
+
       it('rolls the transition and its events back with the transaction that caused them', async () => {
         const id = await newLead('rollback@eval.example');
         await assert.rejects(
