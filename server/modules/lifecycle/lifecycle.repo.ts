@@ -45,6 +45,26 @@ export function createLifecycleRepo() {
       .execute();
   }
 
+  /** The history of several leads, in order (historical replays check what a creation wrote). */
+  async function historyOfLeads(tx: Tx, leadIds: string[]): Promise<HistoryRow[]> {
+    const out: HistoryRow[] = [];
+    for (let i = 0; i < leadIds.length; i += chunk)
+      out.push(
+        ...(await tx
+          .selectFrom('lead_stage_history')
+          .selectAll()
+          .where('lead_id', 'in', leadIds.slice(i, i + chunk))
+          .orderBy('at')
+          .orderBy('id')
+          .execute()),
+      );
+    return out;
+  }
+
+  async function setHistoryTo(tx: Tx, id: string, to: string): Promise<void> {
+    await tx.updateTable('lead_stage_history').set({ to_stage: to }).where('id', '=', id).execute();
+  }
+
   async function insertEvents(tx: Tx, rows: Insertable<DomainEventsTable>[]): Promise<void> {
     for (let i = 0; i < rows.length; i += chunk)
       await tx
@@ -194,6 +214,8 @@ export function createLifecycleRepo() {
   return {
     insertHistory,
     historyOf,
+    historyOfLeads,
+    setHistoryTo,
     insertEvents,
     eventsAfter,
     leadStages,

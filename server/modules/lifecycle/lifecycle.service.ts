@@ -4,7 +4,7 @@
  * policy promotes qualifying leads to MQL on its own; imports and demo data record history as given.
  */
 import type { Insertable } from 'kysely';
-import type { LifecycleStage } from '../../../contracts/leads.ts';
+import { type LifecycleStage, lifecycleStages } from '../../../contracts/leads.ts';
 import {
   bantFields,
   type DomainEvent,
@@ -55,6 +55,9 @@ type Deps = {
   policy: PolicyService;
 };
 
+const isStage = (v: unknown): v is LifecycleStage =>
+  typeof v === 'string' && (lifecycleStages as readonly string[]).includes(v);
+
 const policyActor = (version: number): Actor => ({
   type: 'system',
   label: `qualification policy v${version}`,
@@ -76,8 +79,16 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     details?: Record<string, unknown>;
   };
 
-  /** Writes history rows and their events: `lead.stage_changed` per change, `lead.mql` on reaching MQL. */
-  async function record(tx: Tx, moves: Move[]): Promise<TransitionMade[]> {
+  /**
+   * Writes history rows and their events: `lead.stage_changed` per change, `lead.mql` on reaching
+   * MQL. A replay of past moves (`events: false`) is history only: nothing to hand off or deliver.
+   */
+  async function record(
+    tx: Tx,
+    moves: Move[],
+    options: { events?: boolean } = {},
+  ): Promise<TransitionMade[]> {
+    const withEvents = options.events ?? true;
     if (moves.length === 0) return [];
     const now = clock.now();
     const history: Insertable<LeadStageHistoryTable>[] = [];
@@ -120,7 +131,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
         ...(m.details?.explanation ? { explanation: m.details.explanation } : {}),
       };
       // A lead's first stage is its creation, not a change of stage.
-      if (m.from !== null)
+      if (m.from !== null && withEvents)
         events.push({
           id: newId('evt', now),
           type: 'lead.stage_changed',
@@ -129,7 +140,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
           occurred_at: m.at,
         });
       // Historical stages (imports, demo data) are not fresh MQLs to hand off.
-      if (m.to === 'mql' && m.from !== 'mql' && !historical)
+      if (m.to === 'mql' && m.from !== 'mql' && !historical && withEvents)
         events.push({
           id: newId('evt', now),
           type: 'lead.mql',
@@ -172,12 +183,55 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
         })),
       );
     }
+    await replay(tx, resolved);
     if (touchpoints.length > 0)
       await evaluate(tx, [...new Set(touchpoints.map((t) => t.leadId))], {
         reason: 'touchpoint',
         touchpoints,
       });
   };
+
+  /**
+   * Imports and demo data may bring a lead's past stage path as `stage_changed` touchpoints
+   * ({ from, to, reason }): each becomes a history row at its own time. The lead was created at its
+   * current stage, so when its history is just that creation, the creation is corrected to the
+   * stage the path starts from (same transaction: the placeholder never was true).
+   */
+  async function replay(tx: Tx, resolved: Parameters<ResolvedListener>[1]): Promise<void> {
+    const moves: Move[] = [];
+    for (const r of resolved)
+      for (const t of r.touchpoints) {
+        if (t.type !== 'stage_changed' || !unvalidatedSources.includes(t.source)) continue;
+        const p = fromJson<Record<string, unknown>>(t.properties, {});
+        if (!isStage(p.from) || !isStage(p.to)) continue;
+        const actor: Actor = t.actor_id
+          ? ({ type: t.actor_type ?? 'system', id: t.actor_id, label: t.actor_label ?? '' } as Actor)
+          : { type: 'system', label: t.actor_label ?? t.source };
+        moves.push({
+          leadId: r.leadId,
+          from: p.from,
+          to: p.to,
+          at: Number(t.occurred_at),
+          actor,
+          source: t.source,
+          reason: typeof p.reason === 'string' ? p.reason.slice(0, 2000) : null,
+          policyVersion: null,
+        });
+      }
+    if (moves.length === 0) return;
+    moves.sort((a, b) => a.at - b.at);
+    const history = Map.groupBy(
+      await repo.historyOfLeads(tx, [...new Set(moves.map((m) => m.leadId))]),
+      (h) => h.lead_id,
+    );
+    for (const [leadId, rows] of history) {
+      const only = rows.length === 1 ? rows[0]! : undefined;
+      const first = moves.find((m) => m.leadId === leadId)!;
+      if (only && only.kind === 'initial' && only.source === first.source && only.to_stage !== first.from)
+        await repo.setHistoryTo(tx, only.id, first.from!);
+    }
+    await record(tx, moves, { events: false });
+  }
 
   /**
    * Applies the active policy to these leads inside the caller's transaction: a subscriber, lead or

@@ -195,6 +195,39 @@ for (const dialect of testDialects) {
       assert.equal(fresh.history.length, 1);
     });
 
+    it("turns demo data stage paths into history that chains up to each lead's stage, without events", async () => {
+      const db = t.runtime.database.db;
+      const before = await db
+        .selectFrom('domain_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
+      const summary = await t.runtime.api.demo.load({ leads: 150, seed: 7, whenLeadsExist: 'add' });
+      assert.ok(summary);
+      const after = await db
+        .selectFrom('domain_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
+      assert.equal(Number(after?.n), Number(before?.n), 'historical paths are not new events');
+      const leads = await db
+        .selectFrom('leads')
+        .select(['id', 'lifecycle_stage'])
+        .where('source', '=', 'demo')
+        .execute();
+      assert.equal(leads.length, 150);
+      let moved = 0;
+      for (const lead of leads) {
+        const s = await stages(lead.id);
+        assert.equal(s.history[0].from, null);
+        for (let i = 1; i < s.history.length; i++) {
+          assert.equal(s.history[i].from, s.history[i - 1].to, `${lead.id} history chains`);
+          assert.ok(s.history[i].at >= s.history[i - 1].at);
+        }
+        assert.equal(s.history.at(-1).to, lead.lifecycle_stage);
+        if (s.history.length > 1) moved++;
+      }
+      assert.ok(moved > 30, `demo leads with a stage path: ${moved}`);
+    });
+
     it('answers 404 for an unknown lead and 403 for a read-only key', async () => {
       const res = await move('lead_nope', { to: 'mql' });
       assert.equal(res.statusCode, 404);
