@@ -22,7 +22,7 @@ type Deps = {
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
   jobs: Pick<JobQueue, 'enqueue'>;
-  leads: Pick<LeadsApi, 'onResolved'>;
+  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved'>;
 };
 
 export function createLifecycleModule(deps: Deps) {
@@ -42,6 +42,9 @@ export function createLifecycleModule(deps: Deps) {
 
   // Stage moves the resolver makes, and hand-raises among new touchpoints, in the same transaction.
   deps.leads.onResolved(lifecycle.onResolved);
+  deps.leads.onTouchpointsMoved(async (tx, leadIds) => {
+    await lifecycle.reconcile(tx, leadIds);
+  });
 
   const api = {
     /** Applies the active policy to these leads in the caller's transaction (scoring calls it on every score change). */

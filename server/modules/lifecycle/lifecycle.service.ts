@@ -192,6 +192,38 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
   };
 
   /**
+   * Merges and un-merges may set a lead's stage outside the resolver (the merge dialog's choice,
+   * an un-merge restoring it): a stage that differs from the history's last entry is recorded.
+   */
+  async function reconcile(tx: Tx, leadIds: string[]): Promise<TransitionMade[]> {
+    const leads = (await repo.leadStages(tx, leadIds)).filter((l) => !l.merged_into && l.erased_at === null);
+    if (leads.length === 0) return [];
+    const last = new Map<string, string>();
+    for (const h of await repo.historyOfLeads(
+      tx,
+      leads.map((l) => l.id),
+    ))
+      last.set(h.lead_id, h.to_stage);
+    const stale = leads.filter((l) => last.get(l.id) !== l.lifecycle_stage);
+    if (stale.length === 0) return [];
+    const { version } = await policy.active(tx);
+    const now = clock.now();
+    return record(
+      tx,
+      stale.map((l) => ({
+        leadId: l.id,
+        from: (last.get(l.id) ?? null) as LifecycleStage | null,
+        to: l.lifecycle_stage as LifecycleStage,
+        at: now,
+        actor: { type: 'system', label: 'merge' },
+        source: 'system',
+        reason: 'Stage taken over in a merge or restored by un-merging',
+        policyVersion: version || null,
+      })),
+    );
+  }
+
+  /**
    * Imports and demo data may bring a lead's past stage path as `stage_changed` touchpoints
    * ({ from, to, reason }): each becomes a history row at its own time. The lead was created at its
    * current stage, so when its history is just that creation, the creation is corrected to the
@@ -458,7 +490,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     }
   }
 
-  return { onResolved, evaluate, stagesOf, changeStage, eventsAfter, reevaluateAll };
+  return { onResolved, reconcile, evaluate, stagesOf, changeStage, eventsAfter, reevaluateAll };
 }
 
 export type LifecycleService = ReturnType<typeof createLifecycleService>;

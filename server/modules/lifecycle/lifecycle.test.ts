@@ -228,6 +228,34 @@ for (const dialect of testDialects) {
       assert.ok(moved > 30, `demo leads with a stage path: ${moved}`);
     });
 
+    it('records a stage taken over in a merge, and restored by un-merging', async () => {
+      const survivor = await leadAt('lead');
+      const other = await leadAt('sql');
+      const merged = await t.request({
+        method: 'POST',
+        url: `/api/v1/leads/${survivor}/merge`,
+        headers: admin,
+        payload: { mergedId: other, prefer: ['lifecycleStage'] },
+      });
+      assert.equal(merged.statusCode, 200, merged.body);
+      let s = await stages(survivor);
+      assert.equal(s.stage, 'sql');
+      assert.deepEqual(
+        [s.history.at(-1).from, s.history.at(-1).to, s.history.at(-1).source],
+        ['lead', 'sql', 'system'],
+      );
+      const undo = await t.request({
+        method: 'POST',
+        url: `/api/v1/lead-merges/${merged.json().merge.id}/undo`,
+        headers: admin,
+      });
+      assert.equal(undo.statusCode, 200, undo.body);
+      s = await stages(survivor);
+      assert.equal(s.stage, 'lead');
+      assert.deepEqual([s.history.at(-1).from, s.history.at(-1).to], ['sql', 'lead']);
+      assert.equal((await stages(other)).stage, 'sql');
+    });
+
     it('answers 404 for an unknown lead and 403 for a read-only key', async () => {
       const res = await move('lead_nope', { to: 'mql' });
       assert.equal(res.statusCode, 404);
