@@ -26,7 +26,7 @@ type Deps = {
 };
 
 export function createLifecycleModule(deps: Deps) {
-  const repo = createLifecycleRepo();
+  const repo = createLifecycleRepo(deps.database.dialect);
   const job = reevaluateJob((version, ctx) => lifecycle.reevaluateAll(version, ctx).then(() => {}));
   const policy = createPolicyService({
     database: deps.database,

@@ -1,6 +1,6 @@
 /** Lifecycle tables: stage history, policy versions and approvals, domain events; a lead's stage. */
-import type { Insertable, Selectable } from 'kysely';
-import type { Tx } from '../../platform/db/db.ts';
+import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type {
   DomainEventsTable,
   LeadStageHistoryTable,
@@ -24,8 +24,15 @@ export type LeadStageRow = {
 };
 
 const chunk = 500;
+/** Serialises policy changes on PostgreSQL (two approvals at once must see each other). */
+const policyLockKey = 7_261_520;
 
-export function createLifecycleRepo() {
+export function createLifecycleRepo(dialect: Dialect) {
+  /** Holds the policy lock until the transaction ends (SQLite transactions are serial already). */
+  async function lockPolicy(tx: Tx): Promise<void> {
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${policyLockKey})`.execute(tx);
+  }
+
   async function insertHistory(tx: Tx, rows: Insertable<LeadStageHistoryTable>[]): Promise<void> {
     for (let i = 0; i < rows.length; i += chunk)
       await tx
@@ -221,6 +228,7 @@ export function createLifecycleRepo() {
     leadStages,
     setStage,
     leadIdsInStages,
+    lockPolicy,
     activePolicy,
     activeVersion,
     policy,

@@ -134,6 +134,7 @@ export function createPolicyService({ database, repo, clock, audit, onActivated 
 
   async function createDraft(input: PolicyDraftInput, ctx: Ctx): Promise<PolicyVersion> {
     return db.transaction().execute(async (tx) => {
+      await repo.lockPolicy(tx);
       if ((await repo.policyByStatus(tx, 'draft')).length > 0)
         throw new AppError('POLICY_DRAFT_EXISTS', 'A draft policy exists already; edit or propose it');
       const base = await active(tx);
@@ -169,6 +170,7 @@ export function createPolicyService({ database, repo, clock, audit, onActivated 
 
   async function updateDraft(input: PolicyDraftInput, ctx: Ctx): Promise<PolicyVersion> {
     return db.transaction().execute(async (tx) => {
+      await repo.lockPolicy(tx);
       const [draft] = await repo.policyByStatus(tx, 'draft');
       if (!draft) throw new AppError('POLICY_DRAFT_NOT_FOUND', 'There is no draft policy; create one first');
       if (input.definition) checkDefinition(input.definition);
@@ -190,6 +192,7 @@ export function createPolicyService({ database, repo, clock, audit, onActivated 
 
   async function discardDraft(ctx: Ctx): Promise<void> {
     await db.transaction().execute(async (tx) => {
+      await repo.lockPolicy(tx);
       const [draft] = await repo.policyByStatus(tx, 'draft');
       if (!draft) throw new AppError('POLICY_DRAFT_NOT_FOUND', 'There is no draft policy');
       await repo.updatePolicy(tx, Number(draft.version), { status: 'withdrawn', updated_at: clock.now() });
@@ -222,6 +225,7 @@ export function createPolicyService({ database, repo, clock, audit, onActivated 
   /** Proposes the draft for approval; an earlier proposal still waiting is withdrawn. */
   async function propose(version: number, ctx: Ctx): Promise<PolicyVersion> {
     return db.transaction().execute(async (tx) => {
+      await repo.lockPolicy(tx);
       await expect(tx, version, ['draft'], 'proposed');
       const now = clock.now();
       for (const p of await repo.policyByStatus(tx, 'proposed'))
@@ -269,6 +273,7 @@ export function createPolicyService({ database, repo, clock, audit, onActivated 
       );
     const role = principal.role as ApproverRole;
     return db.transaction().execute(async (tx) => {
+      await repo.lockPolicy(tx);
       await expect(tx, version, ['proposed'], 'approved');
       const now = clock.now();
       await repo.insertApproval(tx, {
@@ -308,6 +313,7 @@ export function createPolicyService({ database, repo, clock, audit, onActivated 
         details: [{ field: 'reason', rule: 'required', message: 'an override needs a reason' }],
       });
     return db.transaction().execute(async (tx) => {
+      await repo.lockPolicy(tx);
       await expect(tx, version, ['draft', 'proposed'], 'overridden into force');
       const now = clock.now();
       const record = JSON.stringify({

@@ -124,6 +124,20 @@ for (const dialect of testDialects) {
       assert.equal((await call('GET', '/api/v1/policy/versions/99', rep)).statusCode, 404);
     });
 
+    it('activates a version approved by both sides at the same moment', async () => {
+      const version = (await call('POST', '/api/v1/policy/draft', marketer, {})).json().version;
+      await call('POST', `/api/v1/policy/versions/${version}/propose`, marketer);
+      const [a, b] = await Promise.all([
+        call('POST', `/api/v1/policy/versions/${version}/approve`, marketer),
+        call('POST', `/api/v1/policy/versions/${version}/approve`, manager),
+      ]);
+      assert.equal(a.statusCode, 200);
+      assert.equal(b.statusCode, 200);
+      assert.equal((await active()).version, version);
+      const versions = (await call('GET', '/api/v1/policy/versions', rep)).json().data;
+      assert.equal(versions.filter((v: { status: string }) => v.status === 'active').length, 1);
+    });
+
     it('refuses duplicate rejection reason codes', async () => {
       const res = await call('POST', '/api/v1/policy/draft', marketer, {
         definition: {
