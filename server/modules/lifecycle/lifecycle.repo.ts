@@ -68,8 +68,13 @@ export function createLifecycleRepo(dialect: Dialect) {
     return out;
   }
 
-  async function setHistoryTo(tx: Tx, id: string, to: string): Promise<void> {
-    await tx.updateTable('lead_stage_history').set({ to_stage: to }).where('id', '=', id).execute();
+  async function setHistoryTo(tx: Tx, ids: string[], to: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += chunk)
+      await tx
+        .updateTable('lead_stage_history')
+        .set({ to_stage: to })
+        .where('id', 'in', ids.slice(i, i + chunk))
+        .execute();
   }
 
   async function insertEvents(tx: Tx, rows: Insertable<DomainEventsTable>[]): Promise<void> {

@@ -256,12 +256,20 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
       await repo.historyOfLeads(tx, [...new Set(moves.map((m) => m.leadId))]),
       (h) => h.lead_id,
     );
+    const firstOf = new Map<string, Move>();
+    for (const m of moves) if (!firstOf.has(m.leadId)) firstOf.set(m.leadId, m);
+    const corrections = new Map<string, string[]>();
     for (const [leadId, rows] of history) {
       const only = rows.length === 1 ? rows[0]! : undefined;
-      const first = moves.find((m) => m.leadId === leadId)!;
-      if (only && only.kind === 'initial' && only.source === first.source && only.to_stage !== first.from)
-        await repo.setHistoryTo(tx, only.id, first.from!);
+      const first = firstOf.get(leadId)!;
+      if (only && only.kind === 'initial' && only.source === first.source && only.to_stage !== first.from) {
+        const ids = corrections.get(first.from!);
+        if (ids) ids.push(only.id);
+        else corrections.set(first.from!, [only.id]);
+      }
     }
+    // One statement per stage the paths start from (a handful), not one per lead.
+    for (const [to, ids] of corrections) await repo.setHistoryTo(tx, ids, to);
     await record(tx, moves, { events: false });
   }
 
