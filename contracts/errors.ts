@@ -9,6 +9,7 @@ import { demoErrors } from './demo.ts';
 import { formErrors } from './forms.ts';
 import { importErrors } from './imports.ts';
 import { leadErrors } from './leads.ts';
+import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
 import { predictErrors } from './predict.ts';
 import { trackingErrors } from './tracking.ts';
@@ -94,6 +95,7 @@ export const errorCatalogue = {
   ...trackingErrors,
   ...formErrors,
   ...predictErrors,
+  ...lifecycleErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

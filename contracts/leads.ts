@@ -194,6 +194,17 @@ export const Lead = Type.Object({
       description: 'The traits that move the probability most, largest first (log-odds contributions)',
     }),
   ),
+  score: Type.Optional(
+    Type.Object(
+      {
+        fit: Type.Integer(),
+        engagement: Type.Integer(),
+        total: Type.Integer(),
+        grade: Nullable(Type.Enum(['A', 'B', 'C', 'D'], { description: 'Fit grade; null = not graded yet' })),
+      },
+      { description: 'Read-only: written by scoring' },
+    ),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

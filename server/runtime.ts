@@ -12,6 +12,7 @@ import { createDemoModule } from './modules/demo/index.ts';
 import { createFormsModule } from './modules/forms/index.ts';
 import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
+import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
@@ -85,6 +86,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       leads: leads.api,
     });
+    // Lifecycle records the resolver's stage moves and promotes hand-raises (it registers its hooks).
+    const lifecycle = createLifecycleModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
     const tracking = createTrackingModule({
       database,
       clock,
@@ -125,6 +128,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       tracking.parts,
       forms.parts,
       predict.parts,
+      lifecycle.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -166,6 +170,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         tracking: tracking.api,
         forms: forms.api,
         predict: predict.api,
+        lifecycle: lifecycle.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

@@ -149,7 +149,8 @@ for (const dialect of testDialects) {
       assert.equal(lead.city, 'spring', 'a hidden field filled from utm_campaign');
       assert.deepEqual(lead.customFields, { topics: ['CRM', 'Forms'] });
       assert.equal(lead.source, 'form');
-      assert.equal(lead.lifecycleStage, 'lead');
+      // The demo form is a hand-raise: the default qualification policy makes its lead an MQL.
+      assert.equal(lead.lifecycleStage, 'mql');
       assert.equal(lead.consent.emailMarketing.status, 'granted');
       assert.equal(lead.consent.emailMarketing.textVersion, `${form.id}/news/v1`);
       assert.equal(lead.consent.emailMarketing.source, 'form:demo');

@@ -84,6 +84,12 @@ export function toLeadView(row: LeadRow, externalIds: { system: string; id: stri
     source: row.source,
     firstTouch: touchOf(row.first_touch),
     lastTouch: touchOf(row.last_touch),
+    score: {
+      fit: Number(row.score_fit ?? 0),
+      engagement: Number(row.score_engagement ?? 0),
+      total: Number(row.score_total ?? 0),
+      grade: (row.fit_grade ?? null) as 'A' | 'B' | 'C' | 'D' | null,
+    },
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

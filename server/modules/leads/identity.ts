@@ -21,6 +21,7 @@ import {
   type StandardField,
   standardFieldKeys,
 } from '../../../contracts/leads.ts';
+import { transitionOf, unvalidatedSources } from '../../../contracts/lifecycle.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Tx } from '../../platform/db/db.ts';
 import type {
@@ -103,10 +104,25 @@ export type ResolveResult =
     }
   | { index: number; status: 'error'; error: ResolveError };
 
+/** A lead's stage as the resolver set it: its first stage (`from` null) or a change. */
+export type StageMove = {
+  from: LifecycleStage | null;
+  to: LifecycleStage;
+  at: number;
+  source: LeadSource;
+  actor: Actor;
+};
+
 /** Told about every lead the resolver created or changed, inside the same transaction. */
 export type ResolvedListener = (
   tx: Tx,
-  resolved: { leadId: string; created: boolean; touchpoints: Insertable<TouchpointsTable>[] }[],
+  resolved: {
+    leadId: string;
+    created: boolean;
+    touchpoints: Insertable<TouchpointsTable>[];
+    /** Stage moves the resolver made (lifecycle records them); absent when there were none. */
+    stageMoves?: StageMove[];
+  }[],
 ) => Promise<void>;
 
 export type Definitions = { custom: Map<string, FieldDefinition>; rules: Map<string, MergeRule> };
@@ -147,6 +163,7 @@ type State = {
     text_version: string | null;
     at: number;
   }[];
+  stageMoves: StageMove[];
   items: number[];
 };
 
@@ -296,6 +313,13 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
         leadId = state.row.id;
         states.set(leadId, state);
       }
+      // A stage change by a person or an API call must be an allowed, forward move (backward
+      // moves need a reason: POST /leads/{id}/stage). Imports and demo data carry history as it was.
+      const stageError = checkStage(state, p, opts);
+      if (stageError) {
+        results[p.index] = { index: p.index, status: 'error', error: stageError };
+        continue;
+      }
       const changes = apply(state, p, defs, opts, at, now, byEmail, byExternal, byVisitor, warnings);
       state.items.push(p.index);
       const created = state.isNew && state.items.length === 1;
@@ -330,6 +354,35 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       });
     }
     return results;
+  }
+
+  function checkStage(state: State, p: Prepared, opts: ResolveOptions): ResolveError | null {
+    // A new lead may start at any stage.
+    if (!p.stage || (state.isNew && state.items.length === 0)) return null;
+    const from = state.row.lifecycle_stage as LifecycleStage;
+    const to = p.stage as LifecycleStage;
+    if (from === to || unvalidatedSources.includes(opts.source)) return null;
+    const rule = transitionOf(from, to);
+    const details = [
+      { field: 'from', rule: 'stage', message: from },
+      { field: 'to', rule: 'stage', message: to },
+    ];
+    if (!rule)
+      return {
+        code: 'STAGE_TRANSITION_NOT_ALLOWED',
+        message: `lifecycleStage: a lead cannot move from ${from} to ${to}`,
+        details,
+      };
+    if (rule.reasonRequired)
+      return {
+        code: 'STAGE_REASON_REQUIRED',
+        message: `lifecycleStage: moving from ${from} to ${to} is a ${rule.kind} and needs a reason; use POST /api/v1/leads/{id}/stage`,
+        details: [
+          ...details,
+          { field: 'reason', rule: 'required', message: `a ${rule.kind} needs a reason` },
+        ],
+      };
+    return null;
   }
 
   function prepare(item: ResolveItem, index: number, defs: Definitions): Prepared | { error: ResolveError } {
@@ -486,6 +539,7 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       identities: [],
       touchpoints: [],
       consentEvents: [],
+      stageMoves: [],
       items: [],
     };
   }
@@ -518,7 +572,14 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       created_at: created,
       updated_at: now,
     };
-    return { ...stateOf(row), isNew: true, dirty: true };
+    const entered: StageMove = {
+      from: null,
+      to: row.lifecycle_stage as LifecycleStage,
+      at: created,
+      source: opts.source,
+      actor: opts.actor,
+    };
+    return { ...stateOf(row), isNew: true, dirty: true, stageMoves: [entered] };
   }
 
   /** Applies one item to a lead under the merge policy; returns what changed. */
@@ -608,17 +669,31 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
         state.row.owner_id = v as string | null;
       });
     }
+    const moveStage = (to: string) => {
+      const first = state.stageMoves[0];
+      // A new lead's first item sets the stage it starts at: one entry, not an entry and a move.
+      if (state.isNew && state.items.length === 0 && first && first.from === null)
+        first.to = to as LifecycleStage;
+      else
+        state.stageMoves.push({
+          from: state.row.lifecycle_stage as LifecycleStage,
+          to: to as LifecycleStage,
+          at,
+          source: opts.source,
+          actor: opts.actor,
+        });
+      changes.lifecycleStage = [state.row.lifecycle_stage, to];
+      state.row.lifecycle_stage = to;
+    };
     if (p.stage && p.stage !== state.row.lifecycle_stage) {
-      changes.lifecycleStage = [state.row.lifecycle_stage, p.stage];
-      state.row.lifecycle_stage = p.stage;
+      moveStage(p.stage);
     } else if (
       !p.stage &&
       !state.isNew &&
       p.stageRule?.advanceFrom?.includes(state.row.lifecycle_stage as LifecycleStage) &&
       p.stageRule.initial !== state.row.lifecycle_stage
     ) {
-      changes.lifecycleStage = [state.row.lifecycle_stage, p.stageRule.initial];
-      state.row.lifecycle_stage = p.stageRule.initial;
+      moveStage(p.stageRule.initial);
     }
     if (p.createdAt !== undefined && p.createdAt < state.row.created_at) {
       if (!state.isNew)
@@ -827,7 +902,12 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     );
     const changed = kept
       .filter((s) => s.touchpoints.length > 0 || s.isNew)
-      .map((s) => ({ leadId: s.row.id, created: s.isNew, touchpoints: s.touchpoints }));
+      .map((s) => ({
+        leadId: s.row.id,
+        created: s.isNew,
+        touchpoints: s.touchpoints,
+        ...(s.stageMoves.length > 0 ? { stageMoves: s.stageMoves } : {}),
+      }));
     for (const listener of listeners) await listener(tx, changed);
     return lost.flatMap((s) => s.items);
   }

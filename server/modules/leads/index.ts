@@ -18,7 +18,7 @@ import { createLeadsService } from './leads.service.ts';
 import { createVisitorApi } from './visitors.ts';
 
 export { checkCustomValue, type FieldDefinition } from './custom-fields.ts';
-export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult } from './identity.ts';
+export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult, StageMove } from './identity.ts';
 export { emailHash } from './identity.ts';
 export type { LeadsService, WriteContext } from './leads.service.ts';
 export { toTouchpointView } from './leads.service.ts';

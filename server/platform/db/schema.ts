@@ -165,6 +165,11 @@ export type LeadsTable = {
   last_touch_channel?: string | null;
   last_touch_campaign_id?: string | null;
   last_touch_at?: number | null;
+  // Scores (written by scoring; read-only on the lead view). Optional for writers, like the touches.
+  score_fit?: number;
+  score_engagement?: number;
+  score_total?: number;
+  fit_grade?: string | null;
 };
 
 export type LeadIdentitiesTable = {
@@ -471,9 +476,63 @@ export type LeadPredictionsTable = {
   scored_at: number;
 };
 
+export type LeadStageHistoryTable = {
+  id: string;
+  lead_id: string;
+  from_stage: string | null;
+  to_stage: string;
+  kind: string; // initial | historical | forward | recycle | disqualify | reopen
+  at: number;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  source: string;
+  reason: string | null;
+  reason_code: string | null;
+  policy_version: number | null;
+  details: string; // JSON object
+};
+
+export type QualificationPoliciesTable = {
+  version: number;
+  status: string; // draft | proposed | active | superseded | withdrawn
+  definition: string; // JSON
+  note: string | null;
+  created_by_id: string | null;
+  created_by_label: string | null;
+  created_at: number;
+  updated_at: number;
+  proposed_at: number | null;
+  proposed_by_id: string | null;
+  proposed_by_label: string | null;
+  activated_at: number | null;
+  override: string | null; // JSON { by, reason, at }
+  superseded_at: number | null;
+};
+
+export type QualificationPolicyApprovalsTable = {
+  version: number;
+  role: string;
+  user_id: string;
+  user_label: string | null;
+  at: number;
+};
+
+export type DomainEventsTable = {
+  id: string;
+  type: string;
+  lead_id: string | null;
+  payload: string; // JSON
+  occurred_at: number;
+};
+
 export type DB = {
   predict_models: PredictModelsTable;
   lead_predictions: LeadPredictionsTable;
+  lead_stage_history: LeadStageHistoryTable;
+  qualification_policies: QualificationPoliciesTable;
+  qualification_policy_approvals: QualificationPolicyApprovalsTable;
+  domain_events: DomainEventsTable;
   channel_rule_versions: ChannelRuleVersionsTable;
   channel_rule_draft: ChannelRuleDraftTable;
   attribution_runs: AttributionRunsTable;

@@ -20,6 +20,7 @@ import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
 import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
 import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
+import { PolicyPage } from '../features/policy/PolicyPage.tsx';
 import { PredictPage } from '../features/predict/PredictPage.tsx';
 import { TrackingSettingsPage } from '../features/tracking/TrackingSettingsPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
@@ -56,6 +57,7 @@ export const router = createBrowserRouter([
       { path: 'campaigns/:id', element: <CampaignDetailPage /> },
       { path: 'scoring', element: <ScoringArea /> },
       { path: 'predict', element: <PredictPage /> },
+      { path: 'policy', element: <PolicyPage /> },
       { path: 'inbox', element: <InboxArea /> },
       { path: 'pipeline', element: <PipelineArea /> },
       { path: 'analytics', element: <AnalyticsArea /> },

@@ -35,6 +35,7 @@ import { leadName } from '../../components/leads/format.ts';
 import { OwnerSelect } from '../../components/leads/OwnerSelect.tsx';
 import { useCustomFields, useDirectory } from '../../components/leads/queries.ts';
 import { StageBadge } from '../../components/leads/StageBadge.tsx';
+import { StageHistoryCard } from '../../components/lifecycle/StageHistoryCard.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
@@ -277,6 +278,7 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack gap="lg">
             <LeadPredictionCard lead={lead} />
+            <StageHistoryCard leadId={lead.id} canChange />
             <Paper withBorder radius="md" p="lg">
               <Title order={3} size="h4" mb="md">
                 Timeline
