@@ -90,6 +90,25 @@ export function parseBatch(raw: unknown, now: number): ParseResult {
 
 type Problem = (field: string, rule: string, message: string) => void;
 
+/** Names the first string (value or key) holding a NUL character; true when there was one. */
+function nulIn(value: unknown, at: string, problem: Problem, depth: number): boolean {
+  if (typeof value === 'string') {
+    if (!value.includes('\u0000')) return false;
+    problem(at, 'characters', 'must not contain NUL characters');
+    return true;
+  }
+  if (typeof value !== 'object' || value === null || depth > 20) return false;
+  if (Array.isArray(value)) return value.some((v, i) => nulIn(v, `${at}[${i}]`, problem, depth + 1));
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) {
+      problem(at, 'characters', 'must not contain keys with NUL characters');
+      return true;
+    }
+    if (nulIn(v, `${at}.${k}`, problem, depth + 1)) return true;
+  }
+  return false;
+}
+
 function parseEvent(
   e: unknown,
   at: string,
@@ -101,6 +120,8 @@ function parseEvent(
     problem(at, 'type', 'must be an object');
     return null;
   }
+  // NUL is in no page, name or trait a browser sends, and PostgreSQL cannot store it in text.
+  if (nulIn(e, at, problem, 0)) return null;
   const type = e.type;
   if (type !== 'page' && type !== 'event' && type !== 'identify') {
     problem(`${at}.type`, 'enum', 'must be one of: page, event, identify');
