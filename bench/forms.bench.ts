@@ -70,7 +70,10 @@ async function measure(name: string, script: string, path: string) {
   );
   if (stored !== null) {
     const sent = warm.requests - warm.non2xx + (r.requests - r.non2xx);
-    process.stderr.write(`${''.padEnd(44)} stored ${stored} submissions for ${sent} answered 2xx\n`);
+    // Requests still in flight when a run stops are stored but not counted, so stored ≥ answered.
+    process.stderr.write(
+      `${''.padEnd(44)} stored ${stored} accepted submissions for ${sent} answered 2xx${stored < sent ? '  (MISSING SUBMISSIONS)' : ''}\n`,
+    );
   }
   return { ...r, serverCpuMsPerRequest };
 }
