@@ -91,22 +91,30 @@ export function parseBatch(raw: unknown, now: number): ParseResult {
 type Problem = (field: string, rule: string, message: string) => void;
 
 /** Names the first string (value or key) holding a NUL character; true when there was one. */
-function nulIn(value: unknown, at: string, problem: Problem, depth: number): boolean {
-  if (typeof value === 'string') {
-    if (!value.includes('\u0000')) return false;
-    problem(at, 'characters', 'must not contain NUL characters');
-    return true;
-  }
-  if (typeof value !== 'object' || value === null || depth > 20) return false;
-  if (Array.isArray(value)) return value.some((v, i) => nulIn(v, `${at}[${i}]`, problem, depth + 1));
-  for (const [k, v] of Object.entries(value)) {
-    if (k.includes('\u0000')) {
-      problem(at, 'characters', 'must not contain keys with NUL characters');
-      return true;
+function nulIn(value: unknown, at: string, problem: Problem): boolean {
+  const found = nulPath(value, 0);
+  if (found === null) return false;
+  problem(`${at}${found}`, 'characters', 'must not contain NUL characters');
+  return true;
+}
+
+/** The path below `value` to the first NUL character ('' for value itself), or null: built only when found. */
+function nulPath(value: unknown, depth: number): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? '' : null;
+  if (typeof value !== 'object' || value === null || depth > 20) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const below = nulPath(value[i], depth + 1);
+      if (below !== null) return `[${i}]${below}`;
     }
-    if (nulIn(v, `${at}.${k}`, problem, depth + 1)) return true;
+    return null;
   }
-  return false;
+  for (const k in value) {
+    if (k.includes('\u0000')) return '';
+    const below = nulPath((value as Obj)[k], depth + 1);
+    if (below !== null) return `.${k}${below}`;
+  }
+  return null;
 }
 
 function parseEvent(
@@ -121,7 +129,7 @@ function parseEvent(
     return null;
   }
   // NUL is in no page, name or trait a browser sends, and PostgreSQL cannot store it in text.
-  if (nulIn(e, at, problem, 0)) return null;
+  if (nulIn(e, at, problem)) return null;
   const type = e.type;
   if (type !== 'page' && type !== 'event' && type !== 'identify') {
     problem(`${at}.type`, 'enum', 'must be one of: page, event, identify');
