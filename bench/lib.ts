@@ -1,6 +1,6 @@
 /** Shared helpers for benchmarks: child servers, load generation, percentiles, reporting. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 
@@ -84,6 +84,22 @@ export async function load(opts: {
     errors: result.errors,
     non2xx: result.non2xx,
   };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc on Linux; null elsewhere.
+ * On a shared, busy machine throughput swings with the neighbours, CPU per request much less.
+ */
+export function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** Prints a result line for people and records it for the run report. */

@@ -6,7 +6,7 @@
  * Baseline in the same run: a bare Fastify endpoint with the same validation that stores nothing.
  * Target (issue): ≥ 20,000 events/s in batches of 50.
  */
-import { load, report, startChild } from './lib.ts';
+import { cpuMs, load, report, startChild } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const eventsPerBatch = 50;
@@ -63,14 +63,25 @@ async function measure(name: string, script: string, path: string, setup?: (url:
   const url = `http://127.0.0.1:${server.port}${path}`;
   await setup?.(url);
   await load({ url, method: 'POST', headers, body, seconds: 3 }); // warm-up
+  const cpuBefore = cpuMs(server.child.pid);
   const r = await load({ url, method: 'POST', headers, body, seconds });
+  const cpuAfter = cpuMs(server.child.pid);
   await server.stop();
   const events = r.rps * eventsPerBatch;
-  report(name, { ...r, eventsPerSecond: events, eventsPerBatch, seconds, connections: 100 });
+  const serverCpuMsPerBatch =
+    cpuBefore !== null && cpuAfter !== null ? +((cpuAfter - cpuBefore) / r.requests).toFixed(3) : null;
+  report(name, {
+    ...r,
+    eventsPerSecond: events,
+    eventsPerBatch,
+    serverCpuMsPerBatch,
+    seconds,
+    connections: 100,
+  });
   process.stderr.write(
-    `${name.padEnd(34)} ${String(events).padStart(8)} events/s (${r.rps} batches/s)  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}\n`,
+    `${name.padEnd(34)} ${String(events).padStart(8)} events/s (${r.rps} batches/s)  p50 ${r.p50} ms  p99 ${r.p99} ms  server CPU ${serverCpuMsPerBatch} ms/batch  non-2xx ${r.non2xx}  errors ${r.errors}\n`,
   );
-  return { ...r, events };
+  return { ...r, events, serverCpuMsPerBatch };
 }
 
 /** Known visitors: each identifies once, so its events become touchpoints on its lead. */
@@ -97,6 +108,14 @@ const leadloop = await measure(
 );
 report('tracking ratios', {
   leadloopVsValidation: +(leadloop.events / bare.events).toFixed(3),
+  cpuPerBatchVsValidation:
+    leadloop.serverCpuMsPerBatch && bare.serverCpuMsPerBatch
+      ? +(leadloop.serverCpuMsPerBatch / bare.serverCpuMsPerBatch).toFixed(1)
+      : null,
+  // What one core could sustain at the measured CPU cost per batch (no neighbours, no load generator).
+  oneCoreCeilingEventsPerSecond: leadloop.serverCpuMsPerBatch
+    ? Math.round((1000 / leadloop.serverCpuMsPerBatch) * eventsPerBatch)
+    : null,
   target: '>= 20000 events/s in batches of 50',
   met: leadloop.events >= 20_000 && leadloop.non2xx === 0 && leadloop.errors === 0,
 });

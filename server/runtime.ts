@@ -108,6 +108,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       users: auth.api.listUsers,
       // Optional: without tracking, a submission still attaches the visitor id to its lead.
       stitch: tracking.api.stitch,
+      stitchMany: tracking.api.stitchMany,
       publicUrl: () => publicUrlOf(config),
       rateLimit: config.formsRateLimit,
     });

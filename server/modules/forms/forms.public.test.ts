@@ -576,6 +576,14 @@ for (const dialect of testDialects) {
         [{ fields: { email: 'a@b.example', firstName: { $gt: '' } } }, ['fields.firstName:type']],
         [{ fields: { email: 'a@b.example', firstName: 'A'.repeat(10_001) } }, ['fields.firstName:maxLength']],
         [{ fields: {}, unknown: 1 }, ['unknown:additionalProperties']],
+        [
+          {
+            fields: { email: 'a@b.example', firstName: 'A\u0000' },
+            consents: { terms: true },
+            page: { title: 'x\u0000' },
+          },
+          ['fields.firstName:characters', 'page.title:characters'],
+        ],
       ];
       for (const [body, want] of cases) {
         const res = await submitJson(t, 'demo', { token: await token(), ...(body as object) });

@@ -249,6 +249,9 @@ export function pageContextOf(raw: RawSubmission['page'], given?: Utm) {
   };
 }
 
+const hasNul = (v: unknown): boolean =>
+  typeof v === 'string' ? v.includes('\u0000') : Array.isArray(v) && v.some(hasNul);
+
 const blank = (v: unknown) =>
   v === undefined ||
   v === null ||
@@ -280,6 +283,17 @@ export function checkSubmission(
     for (const key of Object.keys(raw.values)) {
       if (!byName.has(key)) add(key, 'known', 'is not a field of this form');
     }
+  }
+  // NUL is no character a person types, and PostgreSQL cannot store it in text.
+  const nulMessage = 'must not contain NUL characters';
+  for (const [key, value] of Object.entries(raw.values))
+    if (byName.has(key) && hasNul(value)) add(key, 'characters', nulMessage);
+  for (const [part, record] of [
+    ['page', raw.page],
+    ['utm', raw.utm],
+  ] as const) {
+    for (const [key, value] of Object.entries(record ?? {}))
+      if (hasNul(value)) errors.push({ field: `${part}.${key}`, rule: 'characters', message: nulMessage });
   }
 
   for (const f of fields) {

@@ -382,9 +382,15 @@ export function createFormsService({ database, repo, clock, audit, definitions, 
   // Read on every view and submission: kept for two seconds, dropped at once by changes made here.
   const cacheTtlMs = 2000;
   const cache = new Map<string, { value: LoadedForm | null; at: number }>();
+  // Loads under way, shared by the requests that miss together (no stampede when an entry expires).
+  const loading = new Map<string, Promise<LoadedForm | null>>();
+  // Bumped by every change: a load that began before it must not put the old form back.
+  let generation = 0;
 
   function forget(): void {
+    generation++;
     cache.clear();
+    loading.clear();
   }
 
   async function load(
@@ -393,25 +399,36 @@ export function createFormsService({ database, repo, clock, audit, definitions, 
   ): Promise<LoadedForm | null> {
     const hit = cache.get(key);
     if (hit && performance.now() - hit.at < cacheTtlMs) return hit.value;
-    const r = await find(db);
-    let value: LoadedForm | null = null;
-    if (r) {
-      const def = definitionOf(r);
-      const { custom } = await definitions(db);
-      value = {
-        id: r.id,
-        slug: r.slug,
-        name: r.name,
-        status: r.status,
-        hubspotFormGuid: r.hubspot_form_guid,
-        def,
-        custom,
-        fields: def.fields.map((f) => publicFieldOf(f, custom)).filter((f): f is PublicField => f !== null),
-      };
-    }
-    if (cache.size > 5000) cache.clear();
-    cache.set(key, { value, at: performance.now() });
-    return value;
+    const pending = loading.get(key);
+    if (pending) return pending;
+    const started = generation;
+    const promise = (async () => {
+      const r = await find(db);
+      let value: LoadedForm | null = null;
+      if (r) {
+        const def = definitionOf(r);
+        const { custom } = await definitions(db);
+        value = {
+          id: r.id,
+          slug: r.slug,
+          name: r.name,
+          status: r.status,
+          hubspotFormGuid: r.hubspot_form_guid,
+          def,
+          custom,
+          fields: def.fields.map((f) => publicFieldOf(f, custom)).filter((f): f is PublicField => f !== null),
+        };
+      }
+      if (started === generation) {
+        if (cache.size > 5000) cache.clear();
+        cache.set(key, { value, at: performance.now() });
+      }
+      return value;
+    })().finally(() => {
+      if (loading.get(key) === promise) loading.delete(key);
+    });
+    loading.set(key, promise);
+    return promise;
   }
 
   /** The published form with this slug, or FORM_NOT_FOUND (drafts and archived forms are not public). */

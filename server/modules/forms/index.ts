@@ -14,7 +14,7 @@ import { formsPublicRoutes } from './forms.public.ts';
 import { createFormsRepo } from './forms.repo.ts';
 import { formsRoutes } from './forms.routes.ts';
 import { createFormsService } from './forms.service.ts';
-import { createSubmissions, type Stitch } from './forms.submit.ts';
+import { createSubmissions, type Stitch, type StitchMany } from './forms.submit.ts';
 import { createFormTokens } from './forms.tokens.ts';
 
 export type { FormsService, LoadedForm } from './forms.service.ts';
@@ -32,6 +32,8 @@ type Deps = {
   users: () => Promise<{ id: string; email: string; active: boolean }[]>;
   /** Joins a visitor's anonymous history to the lead (the tracking module's); optional. */
   stitch?: Stitch;
+  /** The same for a group of submissions at once (the tracking module's); optional. */
+  stitchMany?: StitchMany;
   /** The URL people reach Leadloop at, for links in mails and the embed's submit URL. */
   publicUrl: () => string;
   /** Submissions per IP address and minute on the public endpoints. */
@@ -60,6 +62,7 @@ export function createFormsModule(deps: Deps) {
     mail: deps.mail,
     users: deps.users,
     stitch: deps.stitch,
+    stitchMany: deps.stitchMany,
     publicUrl: deps.publicUrl,
   });
   const routes = bindRoutes(formsRoutes, { forms: service });

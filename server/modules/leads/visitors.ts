@@ -64,19 +64,27 @@ export function createVisitorApi({ dialect }: { dialect: Dialect }) {
 
   /** Whether a lead is live, merged into another or erased; null when there is no such lead. */
   async function stateOf(tx: Tx, leadId: string): Promise<LeadState | null> {
-    const [row] = await repo.leadStates(tx, [leadId]);
-    if (!row) return null;
-    return {
-      id: row.id,
-      status: row.erased_at !== null ? 'erased' : row.merged_into ? 'merged' : 'live',
-      mergedInto: row.merged_into,
-      trackingWithdrawn: consentOf(row).tracking?.status === 'withdrawn',
-    };
+    return (await statesOf(tx, [leadId])).get(leadId) ?? null;
+  }
+
+  /** stateOf for many leads in one query; leads that do not exist are missing from the map. */
+  async function statesOf(tx: Tx, leadIds: string[]): Promise<Map<string, LeadState>> {
+    const out = new Map<string, LeadState>();
+    for (const row of await repo.leadStates(tx, leadIds)) {
+      out.set(row.id, {
+        id: row.id,
+        status: row.erased_at !== null ? 'erased' : row.merged_into ? 'merged' : 'live',
+        mergedInto: row.merged_into,
+        trackingWithdrawn: consentOf(row).tracking?.status === 'withdrawn',
+      });
+    }
+    return out;
   }
 
   return {
     leadsOf,
     stateOf,
+    statesOf,
     /** Gives the visitor id to the lead (taking it from another lead that held it). */
     attach: (tx: Tx, visitorId: string, leadId: string, now: number) =>
       repo.attach(tx, visitorId, leadId, now),

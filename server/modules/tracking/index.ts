@@ -52,6 +52,8 @@ export function createTrackingModule(deps: Deps) {
      * visitor id is attached, the stitch is recorded (undoable) and returned.
      */
     stitch: service.stitch,
+    /** stitch for a group of browsers at once (a group of form submissions), the same records. */
+    stitchMany: service.stitchMany,
     /** The tracking settings (cached for a few seconds). */
     settings: service.settings,
     ingest: service.ingest,

@@ -20,7 +20,14 @@ const visitorIds = fc.oneof(
 );
 const urls = fc.oneof(
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom('https://www.example.com/', 'javascript:alert(1)', 'ftp://x/y', '/relative', ''),
+  fc.constantFrom(
+    'https://www.example.com/',
+    'https://www.example.com/a\u0000b',
+    'javascript:alert(1)',
+    'ftp://x/y',
+    '/relative',
+    '',
+  ),
   fc.string({ maxLength: 50 }),
 );
 const at = fc.oneof(

@@ -83,6 +83,10 @@ export function createTrackingRepo(_dialect: Dialect) {
     await tx.insertInto('visitor_stitches').values(row).execute();
   }
 
+  async function insertStitches(tx: Tx, rows: VisitorStitchesTable[]): Promise<void> {
+    for (const part of chunks(rows, 15)) await tx.insertInto('visitor_stitches').values(part).execute();
+  }
+
   async function stitchById(tx: Tx, id: string): Promise<VisitorStitchesTable | undefined> {
     return tx.selectFrom('visitor_stitches').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -157,6 +161,7 @@ export function createTrackingRepo(_dialect: Dialect) {
     countEvents,
     purgeEvents,
     insertStitch,
+    insertStitches,
     stitchById,
     activeStitchesOf,
     stitchesOfLead,

@@ -196,6 +196,8 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
+      // Pages on other sites read the answer (sendBeacon's no-cors included): Helmet's same-origin default would block it.
+      reply.header('cross-origin-resource-policy', 'cross-origin');
       await checkOrigin(request, reply);
       const headers = request.headers;
       if (isBot(headers['user-agent']) || headers.dnt === '1' || headers['sec-gpc'] === '1')

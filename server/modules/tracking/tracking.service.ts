@@ -308,6 +308,78 @@ export function createTrackingService({ database, clock, repo, leads, audit, rec
     return stitchView(await stitchIn(tx, input));
   }
 
+  /**
+   * Stitches many browsers in the caller's transaction (a group of form submissions). The common
+   * case, a browser with no waiting events and no stitch yet that points at no lead or at this one,
+   * costs a few queries for the whole group; every other case takes stitch's one-by-one path.
+   * Records the same stitches and touchpoints as calling stitch for each.
+   */
+  async function stitchMany(tx: Tx, inputs: StitchInput[]): Promise<void> {
+    if (inputs.length === 0) return;
+    const visitorIds = inputs.map((i) => i.visitorId);
+    const times = new Map<string, number>();
+    for (const v of visitorIds) times.set(v, (times.get(v) ?? 0) + 1);
+    const states = await leads.visitors.statesOf(
+      tx,
+      inputs.map((i) => i.leadId),
+    );
+    const current = await leads.visitors.leadsOf(tx, visitorIds);
+    const stitched = new Set((await repo.activeStitchesOf(tx, visitorIds)).map((s) => s.visitor_id));
+    const waiting = new Set((await repo.eventsOf(tx, visitorIds)).map((e) => e.visitor_id));
+    const simple: StitchInput[] = [];
+    const rest: StitchInput[] = [];
+    for (const input of inputs) {
+      const state = states.get(input.leadId);
+      const on = current.get(input.visitorId);
+      const easy =
+        times.get(input.visitorId) === 1 &&
+        state?.status === 'live' &&
+        !state.trackingWithdrawn &&
+        !stitched.has(input.visitorId) &&
+        !waiting.has(input.visitorId) &&
+        (!on || on.leadId === input.leadId);
+      (easy ? simple : rest).push(input);
+    }
+    const now = clock.now();
+    const rows: VisitorStitchesTable[] = [];
+    const linked: Parameters<LeadsApi['recordTouchpoints']>[1] = [];
+    for (const input of simple) {
+      const { visitorId, leadId, reason } = input;
+      if (!current.has(visitorId)) await leads.visitors.attach(tx, visitorId, leadId, now);
+      const actor =
+        input.actor ?? (reason === 'identify' ? visitorActor : { type: 'system' as const, label: reason });
+      const id = newId('stitch', now);
+      rows.push({
+        id,
+        visitor_id: visitorId,
+        lead_id: leadId,
+        reason,
+        outcome: 'linked',
+        previous_lead_id: null,
+        event_count: 0,
+        note: noteOf('linked', 0, null, undefined, 0),
+        actor_type: actor.type,
+        actor_id: 'id' in actor ? actor.id : null,
+        actor_label: actor.label ?? null,
+        at: now,
+        undone_at: null,
+        undone_by: null,
+        undone_events: null,
+      });
+      linked.push({
+        leadId,
+        type: 'visitor_linked',
+        occurredAt: now,
+        source: reason === 'form' ? 'form' : reason === 'api' ? 'api' : 'tracking',
+        actor,
+        properties: { stitchId: id, visitorId, outcome: 'linked', events: 0 },
+      });
+    }
+    await repo.insertStitches(tx, rows);
+    if (linked.length > 0) await leads.recordTouchpoints(tx, linked);
+    for (const input of rest) await stitchIn(tx, input);
+  }
+
   async function stitchIn(
     tx: Tx,
     input: StitchInput & { samePersonEmail?: string },
@@ -512,6 +584,7 @@ export function createTrackingService({ database, clock, repo, leads, audit, rec
     updateSettings,
     ingest,
     stitch,
+    stitchMany,
     undo,
     stitchesOf,
     stitchByApi,

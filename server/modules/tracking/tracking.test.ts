@@ -300,6 +300,8 @@ for (const dialect of testDialects) {
       assert.equal(ok.statusCode, 202);
       assert.equal(ok.headers['access-control-allow-origin'], 'https://www.example.com');
       assert.match(String(ok.headers.vary), /origin/i);
+      // sendBeacon reads the answer in no-cors mode: a same-origin resource policy would block it.
+      assert.equal(ok.headers['cross-origin-resource-policy'], 'cross-origin');
       const other = await track({ visitorId, events: [pageEvent('/')] }, { origin: 'https://evil.test' });
       assert.equal(other.statusCode, 403);
       assert.equal(other.json().error.code, 'TRACKING_ORIGIN_NOT_ALLOWED');

@@ -90,6 +90,33 @@ export function parseBatch(raw: unknown, now: number): ParseResult {
 
 type Problem = (field: string, rule: string, message: string) => void;
 
+/** Names the first string (value or key) holding a NUL character; true when there was one. */
+function nulIn(value: unknown, at: string, problem: Problem): boolean {
+  const found = nulPath(value, 0);
+  if (found === null) return false;
+  problem(`${at}${found}`, 'characters', 'must not contain NUL characters');
+  return true;
+}
+
+/** The path below `value` to the first NUL character ('' for value itself), or null: built only when found. */
+function nulPath(value: unknown, depth: number): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? '' : null;
+  if (typeof value !== 'object' || value === null || depth > 20) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const below = nulPath(value[i], depth + 1);
+      if (below !== null) return `[${i}]${below}`;
+    }
+    return null;
+  }
+  for (const k in value) {
+    if (k.includes('\u0000')) return '';
+    const below = nulPath((value as Obj)[k], depth + 1);
+    if (below !== null) return `.${k}${below}`;
+  }
+  return null;
+}
+
 function parseEvent(
   e: unknown,
   at: string,
@@ -101,6 +128,8 @@ function parseEvent(
     problem(at, 'type', 'must be an object');
     return null;
   }
+  // NUL is in no page, name or trait a browser sends, and PostgreSQL cannot store it in text.
+  if (nulIn(e, at, problem)) return null;
   const type = e.type;
   if (type !== 'page' && type !== 'event' && type !== 'identify') {
     problem(`${at}.type`, 'enum', 'must be one of: page, event, identify');
