@@ -134,6 +134,11 @@ describe('encoder', () => {
     const labels = e.cols.map((c) => enc.columns[c]!.label);
     assert.ok(labels.includes('Industry: other'));
     assert.ok(labels.includes('Seats: not set'));
+    // Levels are user text: names of Object.prototype's members are levels like any other.
+    for (const industry of ['__proto__', 'constructor', 'toString']) {
+      const odd = encode(enc, rawFeatures(lead({ industry }), none, settings));
+      assert.ok(odd.cols.map((c) => enc.columns[c]!.label).includes('Industry: other'), industry);
+    }
     fc.assert(
       fc.property(
         fc.record({

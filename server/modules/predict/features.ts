@@ -258,7 +258,8 @@ export function buildEncoder(stats: StatsCollector, o: EncoderOptions): Encoder 
     if (frequent.length === 0) continue;
     const covered = frequent.reduce((s, l) => s + counts.get(l)!, 0);
     const rest = stats.rows.n - covered;
-    const levels: Record<string, number> = {};
+    // No prototype: a level may be any text a user typed, "__proto__" and "constructor" included.
+    const levels: Record<string, number> = Object.create(null);
     for (const level of frequent.sort()) {
       levels[level] = columns.length;
       columns.push({
@@ -315,7 +316,7 @@ export function encode(encoder: Encoder, raw: RawFeatures): { cols: number[]; va
       }
     } else {
       const level = v === null || v === undefined ? '(missing)' : String(v);
-      const column = g.levels[level] ?? g.levels['(other)'];
+      const column = (Object.hasOwn(g.levels, level) ? g.levels[level] : undefined) ?? g.levels['(other)'];
       if (column !== undefined) pairs.push([column, 1]);
     }
   }
