@@ -10,6 +10,7 @@ import { formErrors } from './forms.ts';
 import { importErrors } from './imports.ts';
 import { leadErrors } from './leads.ts';
 import { mailErrors } from './mail.ts';
+import { segmentErrors } from './segments.ts';
 import { trackingErrors } from './tracking.ts';
 
 export type ErrorKind = 'user' | 'conflict' | 'auth' | 'operational' | 'unexpected';
@@ -92,6 +93,7 @@ export const errorCatalogue = {
   ...attributionErrors,
   ...trackingErrors,
   ...formErrors,
+  ...segmentErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

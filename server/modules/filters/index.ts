@@ -17,7 +17,7 @@ import type { Database, Tx } from '../../platform/db/db.ts';
 import { access } from '../../platform/http/access.ts';
 import { errorResponses } from '../../platform/http/schemas.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
-import type { FieldDefinition } from '../leads/index.ts';
+import type { FieldDefinition, LeadsApi } from '../leads/index.ts';
 import { buildCatalog, type Catalog, catalogView } from './catalog.ts';
 import { evaluate, type LeadContext } from './memory.ts';
 import { createCompiler } from './sql.ts';
@@ -33,8 +33,11 @@ export { behaviorTypesOf, hasTimeWindow, parseFilter, validateFilter } from './v
 type Deps = {
   database: Database;
   clock: Clock;
-  /** Custom field definitions (the leads module's cached ones). */
-  definitions: (tx: Tx) => Promise<{ custom: Map<string, FieldDefinition> }>;
+  /** Custom field definitions (the leads module's cached ones); `filter=` on lead lists. */
+  leads: {
+    definitions: (tx: Tx) => Promise<{ custom: Map<string, FieldDefinition> }>;
+    onListQuery?: LeadsApi['onListQuery'];
+  };
 };
 
 export function createFiltersModule(deps: Deps) {
@@ -42,7 +45,7 @@ export function createFiltersModule(deps: Deps) {
 
   /** The allow-list as of now: standard fields, attributes, custom fields, company fields. */
   async function catalog(tx: Tx = deps.database.db): Promise<Catalog> {
-    const defs = await deps.definitions(tx);
+    const defs = await deps.leads.definitions(tx);
     let c = catalogs.get(defs.custom);
     if (!c) {
       c = buildCatalog([...defs.custom.values()]);
@@ -123,6 +126,12 @@ export function createFiltersModule(deps: Deps) {
     }
     return out;
   }
+
+  // `filter=<JSON>` on the lead list, count, stats and export.
+  deps.leads.onListQuery?.({
+    keys: ['filter'],
+    apply: async (query) => [await compile(await parse(String(query.filter)))],
+  });
 
   const api = { catalog, validate, parse, compile, matches, contexts, hasTimeWindow };
   const parts: ModuleParts = { name: 'filters', routes: bindRoutes(filtersRoutes, { catalog }) };
