@@ -18,26 +18,40 @@ type Value = FilterValue | FilterValue[] | undefined;
 const TRUE = sql<SqlBool>`1 = 1`;
 const FALSE = sql<SqlBool>`1 = 0`;
 
-/** A JSON value at a path of a JSON column, guarded by its JSON type (null when of another type). */
+/**
+ * A value to compare: `x`, meaningful only where `guard` holds (a JSON value of the right type).
+ * Conditions on it compile to `coalesce(case when guard then cond end, false)`: false when the
+ * value is missing or of another type, and `x` is read once.
+ */
+type Typed = { x: Expr; guard?: Bool };
+
+/** A JSON value at a path of a JSON column. */
 type JsonAccess = {
-  text: Expr;
-  number: Expr;
-  /** 1 for true, 0 for false, null otherwise. */
-  boolean: Expr;
-  isArray: Bool;
+  text: Typed;
+  number: Typed;
+  /** 1 for true, 0 for false. */
+  boolean: Typed;
   isPresent: Bool;
   /** Whether a string element of the array equals (folded) one of `values`. */
   arrayHas(values: string[]): Bool;
-  arrayLength: Expr;
+  arrayLength: Typed;
 };
+
+/** Text that JSON writes as it is (printable ASCII but " and \): safe to look for in raw JSON. */
+const plainJsonText = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export function createCompiler(dialect: Dialect, catalog: Catalog) {
   const pg = dialect === 'postgres';
+  const falsy = pg ? sql`false` : sql`0`;
 
   const foldSql = (x: Expr): Expr =>
     pg ? sql`translate(${x}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')` : sql`lower(${x})`;
   const num = (v: unknown): Expr => (pg ? sql`cast(${v} as double precision)` : sql`${v}`);
   const list = (values: Expr[]): Expr => sql`(${sql.join(values)})`;
+  const when = (t: Typed, cond: Expr): Bool =>
+    t.guard
+      ? sql<SqlBool>`coalesce(case when ${t.guard} then ${cond} end, ${falsy})`
+      : sql<SqlBool>`coalesce(${cond}, ${falsy})`;
 
   function json(column: Expr, segs: string[]): JsonAccess {
     if (pg) {
@@ -46,119 +60,142 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
       const atText = sql`(${column} #>> ${path}::text[])`;
       const type = sql`jsonb_typeof(${at})`;
       return {
-        text: sql`(case when ${type} = 'string' then ${atText} end)`,
-        number: sql`(case when ${type} = 'number' then cast(${atText} as double precision) end)`,
-        boolean: sql`(case when ${type} = 'boolean' then (case when ${atText} = 'true' then 1 else 0 end) end)`,
-        isArray: sql<SqlBool>`coalesce(${type} = 'array', false)`,
+        text: { guard: sql<SqlBool>`${type} = 'string'`, x: atText },
+        number: { guard: sql<SqlBool>`${type} = 'number'`, x: sql`cast(${atText} as double precision)` },
+        boolean: {
+          guard: sql<SqlBool>`${type} = 'boolean'`,
+          x: sql`(case when ${atText} = 'true' then 1 else 0 end)`,
+        },
         isPresent: sql<SqlBool>`coalesce(${type} <> 'null', false)`,
         arrayHas: (values) =>
           sql<SqlBool>`exists (select 1 from jsonb_array_elements(case when ${type} = 'array' then ${at} else '[]'::jsonb end) as je(v) where jsonb_typeof(je.v) = 'string' and ${foldSql(sql`(je.v #>> '{}')`)} in ${list(values.map((v) => sql`${v}`))})`,
-        arrayLength: sql`(case when ${type} = 'array' then jsonb_array_length(${at}) end)`,
+        arrayLength: { guard: sql<SqlBool>`${type} = 'array'`, x: sql`jsonb_array_length(${at})` },
       };
     }
     const path = `$${segs.map((s) => `."${s}"`).join('')}`;
     const type = sql`json_type(${column}, ${path})`;
+    const value = sql`json_extract(${column}, ${path})`;
     return {
-      text: sql`(case when ${type} = 'text' then json_extract(${column}, ${path}) end)`,
-      number: sql`(case when ${type} in ('integer', 'real') then json_extract(${column}, ${path}) end)`,
-      boolean: sql`(case ${type} when 'true' then 1 when 'false' then 0 end)`,
-      isArray: sql<SqlBool>`coalesce(${type} = 'array', 0)`,
+      text: { guard: sql<SqlBool>`${type} = 'text'`, x: value },
+      number: { guard: sql<SqlBool>`${type} in ('integer', 'real')`, x: value },
+      boolean: { guard: sql<SqlBool>`${type} in ('true', 'false')`, x: value },
       isPresent: sql<SqlBool>`coalesce(${type} <> 'null', 0)`,
       arrayHas: (values) =>
-        sql<SqlBool>`(${type} = 'array' and exists (select 1 from json_each(${column}, ${path}) as je where je.type = 'text' and lower(je.value) in ${list(values.map((v) => sql`${v}`))}))`,
-      arrayLength: sql`(case when ${type} = 'array' then json_array_length(${column}, ${path}) end)`,
+        sql<SqlBool>`coalesce(${type} = 'array' and exists (select 1 from json_each(${column}, ${path}) as je where je.type = 'text' and lower(je.value) in ${list(values.map((v) => sql`${v}`))}), 0)`,
+      arrayLength: { guard: sql<SqlBool>`${type} = 'array'`, x: sql`json_array_length(${column}, ${path})` },
     };
   }
 
-  /** Positive text operators on a text expression (null when unset). */
-  function textOp(x: Expr, op: FilterOp, value: Value): Bool {
-    const fx = foldSql(x);
-    const guard = (cond: Expr) => sql<SqlBool>`(${x} is not null and ${cond})`;
+  /**
+   * SQLite only: a cheap test on the raw JSON text that every match passes (it holds the value's
+   * text), so most rows skip parsing. Null when no such test applies.
+   */
+  function rawPrefilter(column: Expr, op: FilterOp, value: Value): Bool | null {
+    if (pg) return null;
+    let needles: string[];
+    if (op === 'eq' || op === 'contains' || op === 'startsWith') needles = [fold(String(value))];
+    else if (op === 'in') needles = (value as FilterValue[]).map((v) => fold(String(v)));
+    else if (op === 'matches') {
+      const parts = fold(String(value)).split(/[*?]/).filter(Boolean);
+      if (parts.length === 0) return null;
+      needles = [parts.reduce((a, b) => (b.length > a.length ? b : a))];
+    } else return null;
+    if (!needles.every((n) => plainJsonText.test(n))) return null;
+    return sql<SqlBool>`(${sql.join(
+      needles.map((n) => sql`instr(lower(${column}), ${n}) > 0`),
+      sql` or `,
+    )})`;
+  }
+
+  /** Positive text operators. */
+  function textOp(t: Typed, op: FilterOp, value: Value): Bool {
+    const fx = foldSql(t.x);
     switch (op) {
       case 'eq':
-        return guard(sql`${fx} = ${fold(String(value))}`);
+        return when(t, sql`${fx} = ${fold(String(value))}`);
       case 'in':
-        return guard(sql`${fx} in ${list((value as FilterValue[]).map((v) => sql`${fold(String(v))}`))}`);
+        return when(t, sql`${fx} in ${list((value as FilterValue[]).map((v) => sql`${fold(String(v))}`))}`);
       case 'contains':
-        return guard(
+        return when(
+          t,
           pg ? sql`strpos(${fx}, ${fold(String(value))}) > 0` : sql`instr(${fx}, ${fold(String(value))}) > 0`,
         );
       case 'startsWith': {
         const v = fold(String(value));
-        return guard(sql`substr(${fx}, 1, ${[...v].length}) = ${v}`);
+        return when(t, sql`substr(${fx}, 1, ${[...v].length}) = ${v}`);
       }
       case 'matches':
-        return guard(sql`${fx} like ${globToLike(String(value))} escape '\\'`);
+        return when(t, sql`${fx} like ${globToLike(String(value))} escape '\\'`);
       case 'isSet':
-        return guard(sql`${x} <> ''`);
+        return when(t, sql`${t.x} <> ''`);
       default:
         return FALSE;
     }
   }
 
-  function numberOp(x: Expr, op: FilterOp, value: Value): Bool {
-    const guard = (cond: Expr) => sql<SqlBool>`(${x} is not null and ${cond})`;
+  function numberOp(t: Typed, op: FilterOp, value: Value): Bool {
+    const x = t.x;
     switch (op) {
       case 'eq':
-        return guard(sql`${x} = ${num(value)}`);
+        return when(t, sql`${x} = ${num(value)}`);
       case 'in':
-        return guard(sql`${x} in ${list((value as number[]).map(num))}`);
+        return when(t, sql`${x} in ${list((value as number[]).map(num))}`);
       case 'gt':
-        return guard(sql`${x} > ${num(value)}`);
+        return when(t, sql`${x} > ${num(value)}`);
       case 'gte':
-        return guard(sql`${x} >= ${num(value)}`);
+        return when(t, sql`${x} >= ${num(value)}`);
       case 'lt':
-        return guard(sql`${x} < ${num(value)}`);
+        return when(t, sql`${x} < ${num(value)}`);
       case 'lte':
-        return guard(sql`${x} <= ${num(value)}`);
+        return when(t, sql`${x} <= ${num(value)}`);
       case 'between': {
         const [lo, hi] = value as [number, number];
-        return guard(sql`${x} >= ${num(lo)} and ${x} <= ${num(hi)}`);
+        return when(t, sql`${x} between ${num(lo)} and ${num(hi)}`);
       }
       case 'isSet':
-        return sql<SqlBool>`(${x} is not null)`;
+        return when(t, sql`${x} is not null`);
       default:
         return FALSE;
     }
   }
 
   /** Dates held as epoch ms. */
-  function msOp(x: Expr, op: FilterOp, value: Value, now: number): Bool {
-    const guard = (cond: Expr) => sql<SqlBool>`(${x} is not null and ${cond})`;
+  function msOp(t: Typed, op: FilterOp, value: Value, now: number): Bool {
+    const x = t.x;
     switch (op) {
       case 'before':
-        return guard(sql`${x} < ${parseDate(value)}`);
+        return when(t, sql`${x} < ${parseDate(value)}`);
       case 'after':
-        return guard(sql`${x} > ${parseDate(value)}`);
+        return when(t, sql`${x} > ${parseDate(value)}`);
       case 'between': {
         const [lo, hi] = value as [string, string];
-        return guard(sql`${x} >= ${parseDate(lo)} and ${x} <= ${parseDate(hi)}`);
+        return when(t, sql`${x} between ${parseDate(lo)} and ${parseDate(hi)}`);
       }
       case 'withinLastDays':
-        return guard(sql`${x} >= ${now - (value as number) * dayMs}`);
+        return when(t, sql`${x} >= ${now - (value as number) * dayMs}`);
       case 'isSet':
-        return sql<SqlBool>`(${x} is not null)`;
+        return when(t, sql`${x} is not null`);
       default:
         return FALSE;
     }
   }
 
   /** Dates held as YYYY-MM-DD text (midnight UTC): compared as text against day thresholds. */
-  function dayOp(x: Expr, op: FilterOp, value: Value, now: number): Bool {
-    const guard = (cond: Expr) => sql<SqlBool>`(${x} is not null and ${cond})`;
+  function dayOp(t: Typed, op: FilterOp, value: Value, now: number): Bool {
+    const x = t.x;
     switch (op) {
       case 'before':
-        return guard(sql`${x} < ${ceilDay(parseDate(value))}`);
+        return when(t, sql`${x} < ${ceilDay(parseDate(value))}`);
       case 'after':
-        return guard(sql`${x} > ${floorDay(parseDate(value))}`);
+        return when(t, sql`${x} > ${floorDay(parseDate(value))}`);
       case 'between': {
         const [lo, hi] = value as [string, string];
-        return guard(sql`${x} >= ${ceilDay(parseDate(lo))} and ${x} <= ${floorDay(parseDate(hi))}`);
+        return when(t, sql`${x} between ${ceilDay(parseDate(lo))} and ${floorDay(parseDate(hi))}`);
       }
       case 'withinLastDays':
-        return guard(sql`${x} >= ${ceilDay(now - (value as number) * dayMs)}`);
+        return when(t, sql`${x} >= ${ceilDay(now - (value as number) * dayMs)}`);
       case 'isSet':
-        return guard(sql`${x} <> ''`);
+        return when(t, sql`${x} <> ''`);
       default:
         return FALSE;
     }
@@ -168,21 +205,23 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
   function specOp(spec: FieldSpec, op: FilterOp, value: Value, now: number, table: string): Bool {
     const s = spec.source;
     if (s.type === 'custom') {
-      const j = json(sql.ref('leads.custom_fields'), [s.key]);
+      const column = sql.ref('leads.custom_fields') as Expr;
+      const j = json(column, [s.key]);
       switch (spec.kind) {
         case 'text':
-        case 'enum':
-          return textOp(j.text, op, value);
+        case 'enum': {
+          const r = textOp(j.text, op, value);
+          const pre = rawPrefilter(column, op, value);
+          return pre ? sql<SqlBool>`(${pre} and ${r})` : r;
+        }
         case 'number':
           return numberOp(j.number, op, value);
         case 'date':
           return dayOp(j.text, op, value, now);
         case 'boolean':
-          return op === 'isSet'
-            ? sql<SqlBool>`(${j.boolean} is not null)`
-            : sql<SqlBool>`(${j.boolean} is not null and ${j.boolean} = ${value ? 1 : 0})`;
+          return when(j.boolean, op === 'isSet' ? sql`1 = 1` : sql`${j.boolean.x} = ${value ? 1 : 0}`);
         case 'list':
-          if (op === 'isSet') return sql<SqlBool>`(${j.arrayLength} is not null and ${j.arrayLength} > 0)`;
+          if (op === 'isSet') return when(j.arrayLength, sql`${j.arrayLength.x} > 0`);
           return j.arrayHas(
             (op === 'contains' ? [value as FilterValue] : (value as FilterValue[])).map((v) =>
               fold(String(v)),
@@ -190,7 +229,7 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
           );
       }
     }
-    const x = sql.ref(`${table}.${s.column}`) as Expr;
+    const x: Typed = { x: sql.ref(`${table}.${s.column}`) as Expr };
     switch (spec.kind) {
       case 'text':
       case 'enum':
@@ -206,21 +245,26 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
 
   function property(c: PropertyCondition): Bool {
     const { op, negate } = positiveOf(c.op);
-    const j = json(sql.ref('t.properties'), c.path.split('.'));
+    const column = sql.ref('t.properties') as Expr;
+    const j = json(column, c.path.split('.'));
     let r: Bool;
     if (op === 'isSet') r = j.isPresent;
     else {
       const sample = Array.isArray(c.value) ? c.value[0] : c.value;
+      const textual = ['contains', 'startsWith', 'matches'].includes(op);
       const numeric =
-        ['gt', 'gte', 'lt', 'lte', 'between'].includes(op) ||
-        (!['contains', 'startsWith', 'matches'].includes(op) && typeof sample === 'number');
+        ['gt', 'gte', 'lt', 'lte', 'between'].includes(op) || (!textual && typeof sample === 'number');
       if (numeric) r = numberOp(j.number, op, c.value);
-      else if (typeof sample === 'boolean' && !['contains', 'startsWith', 'matches'].includes(op)) {
+      else if (typeof sample === 'boolean' && !textual) {
         const vals = (Array.isArray(c.value) ? c.value : [c.value]).map((v) => sql`${v ? 1 : 0}`);
-        r = sql<SqlBool>`(${j.boolean} is not null and ${j.boolean} in ${list(vals)})`;
-      } else r = textOp(j.text, op, c.value);
+        r = when(j.boolean, sql`${j.boolean.x} in ${list(vals)}`);
+      } else {
+        r = textOp(j.text, op, c.value);
+        const pre = negate ? null : rawPrefilter(column, op, c.value);
+        if (pre) r = sql<SqlBool>`(${pre} and ${r})`;
+      }
     }
-    return negate ? sql<SqlBool>`not ${r}` : r;
+    return negate ? sql<SqlBool>`(not ${r})` : r;
   }
 
   function behavior(b: Extract<Filter, { behavior: unknown }>['behavior'], now: number): Bool {
@@ -233,12 +277,15 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
       return sql<SqlBool>`leads.id in (select t.lead_id from touchpoints as t where ${cond})`;
     }
     const n = b.count.value;
+    // SQLite would otherwise walk the (lead_id, occurred_at) index for the grouping's order,
+    // reading every touchpoint; `+` makes it take the (type, occurred_at) range instead.
+    const group = pg ? sql`t.lead_id` : sql`+t.lead_id`;
     const cmp = b.count.op === 'gte' ? sql`>=` : b.count.op === 'lte' ? sql`<=` : sql`=`;
     // A condition that holds for leads with no such touchpoint at all ("at most 2", "exactly 0")
     // is the complement of the leads whose count breaks it.
     if (countHolds(b.count, 0))
-      return sql<SqlBool>`leads.id not in (select t.lead_id from touchpoints as t where ${cond} group by t.lead_id having not (count(*) ${cmp} ${n}))`;
-    return sql<SqlBool>`leads.id in (select t.lead_id from touchpoints as t where ${cond} group by t.lead_id having count(*) ${cmp} ${n})`;
+      return sql<SqlBool>`leads.id not in (select t.lead_id from touchpoints as t where ${cond} group by ${group} having not (count(*) ${cmp} ${n}))`;
+    return sql<SqlBool>`leads.id in (select t.lead_id from touchpoints as t where ${cond} group by ${group} having count(*) ${cmp} ${n})`;
   }
 
   /** The where-clause of a filter over `leads`, at `now` (epoch ms, for the time windows). */

@@ -21,6 +21,9 @@ import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
 import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
 import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
+import { SegmentDetailPage } from '../features/segments/SegmentDetailPage.tsx';
+import { SegmentEditorPage } from '../features/segments/SegmentEditorPage.tsx';
+import { SegmentsPage } from '../features/segments/SegmentsPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
@@ -41,6 +44,10 @@ export const router = createBrowserRouter([
       { path: 'leads/import', element: <ImportWizardPage /> },
       { path: 'leads/:id', element: <LeadDetailPage /> },
       { path: 'companies/:id', element: <CompanyPage /> },
+      { path: 'segments', element: <SegmentsPage /> },
+      { path: 'segments/new', element: <SegmentEditorPage /> },
+      { path: 'segments/:id', element: <SegmentDetailPage /> },
+      { path: 'segments/:id/edit', element: <SegmentEditorPage /> },
       { path: 'forms', element: <FormsArea /> },
       { path: 'campaigns', element: <CampaignsArea /> },
       { path: 'scoring', element: <ScoringArea /> },
