@@ -22,7 +22,7 @@ import { percentile, report } from './lib.ts';
 const leadCount = Number(process.env.BENCH_SEGMENT_LEADS ?? 1_000_000);
 const perLead = 10;
 const dir = path.join(tmpdir(), 'leadloop-bench-segments');
-const file = path.join(dir, `segments-${leadCount}.sqlite`);
+const file = path.join(dir, `segments-v2-${leadCount}.sqlite`);
 const now = Date.UTC(2026, 10, 22, 9, 0, 0);
 const day = 86_400_000;
 
@@ -80,34 +80,38 @@ async function build(): Promise<void> {
     }
   });
   for (let i = 0; i < leadCount; i += 50_000) leadsTx(i, Math.min(leadCount, i + 50_000));
+  // Touchpoints arrive over time, so the table holds them in time order (as it does in use): a
+  // year of days, each with its share of the touchpoints, spread over random leads.
   let tp = 0;
-  const tpTx = raw.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const leadId = `lead_${String(i).padStart(8, '0')}`;
-      for (let k = 0; k < perLead; k++) {
-        const r = rand();
-        const at = now - Math.floor(rand() * 365 * day);
-        let type: string;
-        let props: unknown;
-        if (r < 0.7) {
-          type = 'page_viewed';
-          const p = pick(paths);
-          props = { page: { path: p, url: `https://www.example.test${p}` } };
-        } else if (r < 0.75) {
-          type = 'form_submitted';
-          props = { form: { slug: pick(forms) } };
-        } else if (r < 0.9) {
-          type = 'event';
-          props = { name: pick(['signup', 'invite', 'upgrade']), props: { plan: pick(plans) } };
-        } else {
-          type = 'email_opened';
-          props = {};
-        }
-        insertTp.run(`tp_${String(tp++).padStart(9, '0')}`, leadId, type, at, JSON.stringify(props), at);
+  const total = leadCount * perLead;
+  const days = 365;
+  const tpTx = raw.transaction((d: number) => {
+    const n = Math.round(total / days) + (d === 0 ? total - Math.round(total / days) * days : 0);
+    const dayStart = now - (d + 1) * day;
+    const times = Array.from({ length: n }, () => dayStart + Math.floor(rand() * day)).sort((a, b) => a - b);
+    for (const at of times) {
+      const leadId = `lead_${String(Math.floor(rand() * leadCount)).padStart(8, '0')}`;
+      const r = rand();
+      let type: string;
+      let props: unknown;
+      if (r < 0.7) {
+        type = 'page_viewed';
+        const p = pick(paths);
+        props = { page: { path: p, url: `https://www.example.test${p}` } };
+      } else if (r < 0.75) {
+        type = 'form_submitted';
+        props = { form: { slug: pick(forms) } };
+      } else if (r < 0.9) {
+        type = 'event';
+        props = { name: pick(['signup', 'invite', 'upgrade']), props: { plan: pick(plans) } };
+      } else {
+        type = 'email_opened';
+        props = {};
       }
+      insertTp.run(`tp_${String(tp++).padStart(9, '0')}`, leadId, type, at, JSON.stringify(props), at);
     }
   });
-  for (let i = 0; i < leadCount; i += 20_000) tpTx(i, Math.min(leadCount, i + 20_000));
+  for (let d = days - 1; d >= 0; d--) tpTx(d);
   const inserted = performance.now();
   for (const i of indexes) raw.exec(i.sql);
   raw.exec('analyze');

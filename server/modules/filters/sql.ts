@@ -102,7 +102,8 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
     } else return null;
     if (!needles.every((n) => plainJsonText.test(n))) return null;
     return sql<SqlBool>`(${sql.join(
-      needles.map((n) => sql`instr(lower(${column}), ${n}) > 0`),
+      // LIKE ignores ASCII case without copying the text as lower() would.
+      needles.map((n) => sql`${column} like ${`%${n.replace(/[%_]/g, (c) => `\\${c}`)}%`} escape '\\'`),
       sql` or `,
     )})`;
   }
