@@ -257,6 +257,37 @@ for (const dialect of testDialects) {
       assert.equal((await call('GET', `/api/v1/segments/${seg.id}`)).statusCode, 404);
     });
 
+    it('moves membership with touchpoints when leads merge', async () => {
+      const created = await call('POST', '/api/v1/segments', {
+        name: 'Saw the docs',
+        kind: 'dynamic',
+        filter: {
+          behavior: { type: 'page_viewed', where: [{ path: 'page.path', op: 'startsWith', value: '/docs' }] },
+        },
+      });
+      const seg = created.json();
+      await drain();
+      const survivor = await lead('merge-a@merge.example');
+      const merged = await lead('merge-b@merge.example');
+      await view(merged, '/docs/setup', t.clock.now());
+      assert.deepEqual(await members(seg.id), ['merge-b@merge.example']);
+      const res = await call('POST', `/api/v1/leads/${survivor}/merge`, { mergedId: merged });
+      assert.equal(res.statusCode, 200, res.body);
+      // The touchpoint moved to the survivor, which entered; the merged lead left, in that transaction.
+      assert.deepEqual(await members(seg.id), ['merge-a@merge.example']);
+      assert.equal(await recorded(seg.id), 1);
+      const history = (await call('GET', `/api/v1/segments/${seg.id}/history?limit=2`)).json().data;
+      assert.deepEqual(
+        history
+          .map((h: { leadId: string; change: string; reason: string }) => [h.leadId, h.change, h.reason])
+          .sort(),
+        [
+          [merged, 'left', 'event'],
+          [survivor, 'entered', 'event'],
+        ].sort(),
+      );
+    });
+
     it('rebuilds members when a filter changes, and tells listeners in the same transaction', async () => {
       const seen: string[] = [];
       t.runtime.api.segments.onMembershipChanged(async (_tx, changes) => {
