@@ -103,13 +103,41 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
     if (!needles.every((n) => plainJsonText.test(n))) return null;
     return sql<SqlBool>`(${sql.join(
       // LIKE ignores ASCII case without copying the text as lower() would.
-      needles.map((n) => sql`${column} like ${`%${n.replace(/[%_]/g, (c) => `\\${c}`)}%`} escape '\\'`),
+      needles.map((n) => sql`${column} like ${`%${likeLiteral(n)}%`} escape '\\'`),
       sql` or `,
     )})`;
   }
 
-  /** Positive text operators. */
+  /** Escapes LIKE's wildcards (and the escape character) in literal text. */
+  const likeLiteral = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+  /**
+   * Positive text operators. SQLite compares with NOCASE and LIKE, which ignore the case of ASCII
+   * letters exactly as fold() does, without copying each value as lower() would.
+   */
   function textOp(t: Typed, op: FilterOp, value: Value): Bool {
+    if (!pg) {
+      const x = t.x;
+      switch (op) {
+        case 'eq':
+          return when(t, sql`${x} = ${fold(String(value))} collate nocase`);
+        case 'in':
+          return when(
+            t,
+            sql`${x} collate nocase in ${list((value as FilterValue[]).map((v) => sql`${fold(String(v))}`))}`,
+          );
+        case 'contains':
+          return when(t, sql`${x} like ${`%${likeLiteral(fold(String(value)))}%`} escape '\\'`);
+        case 'startsWith':
+          return when(t, sql`${x} like ${`${likeLiteral(fold(String(value)))}%`} escape '\\'`);
+        case 'matches':
+          return when(t, sql`${x} like ${globToLike(String(value))} escape '\\'`);
+        case 'isSet':
+          return when(t, sql`${x} <> ''`);
+        default:
+          return FALSE;
+      }
+    }
     const fx = foldSql(t.x);
     switch (op) {
       case 'eq':
@@ -117,10 +145,7 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
       case 'in':
         return when(t, sql`${fx} in ${list((value as FilterValue[]).map((v) => sql`${fold(String(v))}`))}`);
       case 'contains':
-        return when(
-          t,
-          pg ? sql`strpos(${fx}, ${fold(String(value))}) > 0` : sql`instr(${fx}, ${fold(String(value))}) > 0`,
-        );
+        return when(t, sql`strpos(${fx}, ${fold(String(value))}) > 0`);
       case 'startsWith': {
         const v = fold(String(value));
         return when(t, sql`substr(${fx}, 1, ${[...v].length}) = ${v}`);
