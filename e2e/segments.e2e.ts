@@ -169,6 +169,20 @@ describe('segments journey', () => {
     assert.equal(await page.getByText('hans@wien.example').count(), 0);
     await screenshot(page, '04-lead-list');
 
+    // An ad-hoc filter on the lead list, built in the same builder.
+    await page.goto('/leads');
+    await page.getByRole('button', { name: 'Advanced filter' }).click();
+    const builder = page.getByRole('dialog', { name: 'Advanced filter' });
+    await builder.getByRole('button', { name: 'Add condition' }).click();
+    await page.getByRole('menuitem', { name: 'Lead field' }).click();
+    await pick(builder, 'Lead field', 'Country', page);
+    await builder.getByRole('textbox', { name: 'Value', exact: true }).fill('DE');
+    await screenshot(page, '05-advanced-filter');
+    await builder.getByRole('button', { name: 'Apply filter' }).click();
+    await page.getByText('1–4 of 4').waitFor();
+    assert.equal(await page.getByText('jules@paris.example').count(), 0);
+    assert.match(page.url(), /filter=/);
+
     // A static list from a selection.
     await page.goto('/leads');
     await page.getByRole('checkbox', { name: /Hans/ }).check();
@@ -184,12 +198,12 @@ describe('segments journey', () => {
     const rows = page.getByRole('table', { name: 'Segments' }).getByRole('row');
     await rows.filter({ hasText: 'Webinar guests' }).filter({ hasText: '1' }).waitFor();
     await rows.filter({ hasText: 'Hot German prospects' }).filter({ hasText: '3' }).waitFor();
-    await screenshot(page, '05-list');
+    await screenshot(page, '06-list');
 
     await page.getByRole('link', { name: 'Webinar guests' }).click();
     await page.getByTestId('segment-count').filter({ hasText: '1' }).waitFor();
     await page.getByText('hans@wien.example').first().waitFor();
-    await screenshot(page, '06-static');
+    await screenshot(page, '07-static');
     assert.equal(ids.size, 5);
     assert.deepEqual(pageProblems(page), []);
   }
