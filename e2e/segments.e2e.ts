@@ -204,6 +204,11 @@ describe('segments journey', () => {
     await page.getByTestId('segment-count').filter({ hasText: '1' }).waitFor();
     await page.getByText('hans@wien.example').first().waitFor();
     await screenshot(page, '07-static');
+    // …and off it again.
+    await page.getByRole('checkbox', { name: /Hans/ }).check();
+    await page.getByRole('button', { name: 'Remove from list' }).click();
+    await page.getByText('1 removed from the list').waitFor();
+    await page.getByTestId('segment-count').filter({ hasText: '0' }).waitFor();
     assert.equal(ids.size, 5);
     assert.deepEqual(pageProblems(page), []);
   }

@@ -78,6 +78,8 @@ type LeadListProps = {
   /** Shown when there are no leads at all (not merely none matching). */
   empty: ReactNode;
   label: string;
+  /** More bulk actions for the selected leads (a static list's "Remove from list"). */
+  bulkActions?: (leadIds: string[]) => ReactNode;
 };
 
 export function LeadList({
@@ -90,6 +92,7 @@ export function LeadList({
   canDelete,
   empty,
   label,
+  bulkActions,
 }: LeadListProps) {
   const customFields = useCustomFields();
   const directory = useDirectory();
@@ -251,6 +254,7 @@ export function LeadList({
               Export selected
             </Button>
             <AddToListButton leadIds={[...selected]} />
+            {bulkActions?.([...selected])}
             {canDelete ? (
               <Button
                 size="xs"

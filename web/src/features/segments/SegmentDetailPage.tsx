@@ -15,7 +15,15 @@ import {
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconDownload, IconEdit, IconFilter, IconList, IconTrash, IconUsersGroup } from '@tabler/icons-react';
+import {
+  IconDownload,
+  IconEdit,
+  IconFilter,
+  IconList,
+  IconListDetails,
+  IconTrash,
+  IconUsersGroup,
+} from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
@@ -25,7 +33,13 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { formatDateTime, formatNumber } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
 import { canDeleteLeads } from '../leads/api.ts';
-import { useDeleteSegment, useSegment, useSegmentCount, useSegmentHistory } from './api.ts';
+import {
+  useDeleteSegment,
+  useRemoveFromSegment,
+  useSegment,
+  useSegmentCount,
+  useSegmentHistory,
+} from './api.ts';
 
 const memberColumns = ['email', 'companyName', 'country', 'lifecycleStage', 'createdAt'];
 
@@ -38,6 +52,7 @@ export function SegmentDetailPage() {
   const [list, setList] = useLocalListState({ columns: memberColumns, limit: 25 });
   const [confirm, setConfirm] = useState(false);
   const remove = useDeleteSegment();
+  const removeMembers = useRemoveFromSegment(id);
   const navigate = useNavigate();
 
   if (segment.isPending) return <Skeleton h={320} />;
@@ -138,6 +153,26 @@ export function SegmentDetailPage() {
           fixed={{ segment: s.id }}
           canDelete={canDeleteLeads(role)}
           label={`Members of ${s.name}`}
+          bulkActions={
+            s.kind === 'static'
+              ? (leadIds) => (
+                  <Button
+                    size="xs"
+                    variant="default"
+                    leftSection={<IconListDetails size={14} />}
+                    loading={removeMembers.isPending}
+                    onClick={() =>
+                      removeMembers.mutate(leadIds, {
+                        onSuccess: (r) =>
+                          notifications.show({ message: `${r.removed} removed from the list` }),
+                      })
+                    }
+                  >
+                    Remove from list
+                  </Button>
+                )
+              : undefined
+          }
           empty={
             <EmptyState
               p="xl"
