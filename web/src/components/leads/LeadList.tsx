@@ -30,6 +30,7 @@ import {
 import { type ReactNode, useMemo, useState } from 'react';
 import { formatNumber } from '../../lib/format.ts';
 import { ErrorAlert } from '../ErrorAlert.tsx';
+import { AddToListButton } from '../filters/LeadListControls.tsx';
 import { ColumnChooser } from './ColumnChooser.tsx';
 import { customColumns, defaultColumns, type LeadColumn, nameColumn, standardColumns } from './columns.tsx';
 import { leadName } from './format.ts';
@@ -77,6 +78,8 @@ type LeadListProps = {
   /** Shown when there are no leads at all (not merely none matching). */
   empty: ReactNode;
   label: string;
+  /** More bulk actions for the selected leads (a static list's "Remove from list"). */
+  bulkActions?: (leadIds: string[]) => ReactNode;
 };
 
 export function LeadList({
@@ -89,6 +92,7 @@ export function LeadList({
   canDelete,
   empty,
   label,
+  bulkActions,
 }: LeadListProps) {
   const customFields = useCustomFields();
   const directory = useDirectory();
@@ -249,6 +253,8 @@ export function LeadList({
             >
               Export selected
             </Button>
+            <AddToListButton leadIds={[...selected]} />
+            {bulkActions?.([...selected])}
             {canDelete ? (
               <Button
                 size="xs"
