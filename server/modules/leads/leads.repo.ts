@@ -56,6 +56,8 @@ function insertText(
   const key = `${postgres ? 'p' : 's'}\u0000${table}\u0000${columns.join(',')}\u0000${rows}\u0000${suffix}`;
   let text = insertTexts.get(key);
   if (text === undefined) {
+    // Column names come from our own row objects, never from input; refuse anything else anyway.
+    for (const c of columns) if (!/^[a-z_][a-z0-9_]*$/.test(c)) throw new Error(`Not a column name: ${c}`);
     const tuples: string[] = [];
     let n = 0;
     for (let r = 0; r < rows; r++) {
