@@ -47,7 +47,11 @@ import { compileMapping, mappingProblems, mapRow, suggestMapping } from './mappi
 export const chunkBytes = 1 << 20;
 /** The largest file an import accepts. */
 export const maxImportBytes = 1 << 30;
-/** Rows resolved and committed together with their checkpoint. */
+/**
+ * Rows resolved and committed together with their checkpoint. A batch runs without giving the
+ * event loop a turn (its queries are synchronous underneath on SQLite), so it stays small enough
+ * for web requests and the job's lease heartbeat; the job yields between batches.
+ */
 export const defaultBatchSize = 2000;
 /** Errors kept per import; later ones are counted, not stored. */
 export const maxStoredErrors = 100_000;
@@ -551,7 +555,10 @@ export function createImportsService(deps: Deps) {
    * Runs (or resumes) an import: reads the stored file from the start, skips the rows the
    * checkpoint says are done, and commits each batch with its checkpoint in one transaction.
    */
-  async function run(importId: string, ctx: Pick<JobContext, 'signal' | 'logger'>): Promise<void> {
+  async function run(
+    importId: string,
+    ctx: Pick<JobContext, 'signal' | 'logger'> & Partial<Pick<JobContext, 'heartbeat'>>,
+  ): Promise<void> {
     let r = await repo.get(db, importId);
     if (!r || r.status === 'uploading' || terminal.includes(r.status as ImportStatus)) return;
     if (r.status === 'ready') return; // never started (the job outlived a reset)
@@ -690,6 +697,10 @@ export function createImportsService(deps: Deps) {
           batch.push(e);
           if (batch.length >= batchSize) {
             await flush(bytes);
+            // The batch held the event loop: renew the lease at once (the worker's timer could
+            // not fire meanwhile), then let pending requests and timers run before the next batch.
+            await ctx.heartbeat?.();
+            await new Promise((resolve) => setImmediate(resolve));
             if (ctx.signal.aborted)
               throw new Error('The import was interrupted by a shutdown; it resumes from its checkpoint.');
           }

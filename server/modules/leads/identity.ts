@@ -615,7 +615,11 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
         return;
       }
       if (next === null || next === undefined) return; // a blank never overwrites
-      if (current === next || JSON.stringify(current) === JSON.stringify(next)) return;
+      if (current === next) return;
+      // Two different strings never serialise alike; other values (numbers, arrays) may.
+      if (typeof next !== 'string' || typeof current !== 'string') {
+        if (JSON.stringify(current) === JSON.stringify(next)) return;
+      }
       const hasValue = current !== null && current !== undefined;
       if (hasValue && rule === 'first') return;
       if (hasValue && (state.times[timeKey] ?? 0) > at) return; // what we hold is newer
@@ -839,8 +843,13 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     }
   }
 
+  /** The rows `write` wrote, so the snapshots reuse them instead of serialising every lead again. */
+  const written = new WeakMap<State, LeadRow>();
+
   /** The lead row as it is written, JSON columns serialised. */
   function finalRow(s: State): LeadRow {
+    const done = written.get(s);
+    if (done) return done;
     return {
       ...s.row,
       custom_fields: JSON.stringify(
@@ -871,15 +880,11 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
   async function write(tx: Tx, states: State[], unblock: string[], now: number): Promise<number[]> {
     await repo.unblockErased(tx, unblock);
     const fresh = states.filter((s) => s.isNew);
-    const rowsOf = (s: State): Insertable<LeadsTable> => ({
-      ...(s.row as Omit<LeadRow, 'custom_fields' | 'consent'>),
-      custom_fields: JSON.stringify(
-        Object.fromEntries(Object.entries(s.custom).filter(([, v]) => v !== null)),
-      ),
-      consent: JSON.stringify(s.consent),
-      field_times: JSON.stringify(s.times),
-      search_text: searchTextOf(s.row),
-    });
+    const rowsOf = (s: State): Insertable<LeadsTable> => {
+      const row = finalRow(s);
+      written.set(s, row);
+      return row as Insertable<LeadsTable>;
+    };
     const inserted = await repo.insertLeads(tx, fresh.map(rowsOf));
     const lost = fresh.filter((s) => !inserted.has(s.row.id));
     const kept = states.filter((s) => !lost.includes(s));

@@ -44,11 +44,20 @@ function openSqlite(file: string): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const raw = new SqliteDatabase(file);
   raw.pragma('journal_mode = WAL');
+  // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a crash of the process
+  // loses nothing and the file never corrupts; a power cut may lose the last commits since the
+  // last checkpoint. That is the usual trade for a web application, and several times faster.
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 10000');
   raw.pragma('temp_store = MEMORY');
   raw.pragma('cache_size = -65536'); // 64 MiB
+  // Checkpoint every ~16 MB of WAL instead of 4 MB: index pages that consecutive transactions
+  // rewrite (a bulk import touches the same leaf pages batch after batch) are copied back once.
+  raw.pragma('wal_autocheckpoint = 4000');
+  // Statistics for the planner on tables that have grown or were never analyzed (sampled, and a
+  // no-op when nothing changed much).
+  raw.pragma('optimize = 0x10002');
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   return {
     db,
@@ -113,6 +122,12 @@ function withStatementCache(raw: SqliteDatabase.Database, size = 256): SqliteDia
     },
     close() {
       cache.clear();
+      // Refreshes the statistics of tables this connection changed a lot (advised before closing).
+      try {
+        if (raw.open && !raw.readonly) raw.pragma('optimize');
+      } catch {
+        // A busy or closing database keeps its statistics as they are.
+      }
       raw.close();
     },
   };
