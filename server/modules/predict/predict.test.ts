@@ -278,13 +278,13 @@ for (const dialect of testDialects) {
         .selectFrom('lead_predictions')
         .select('lead_id')
         .executeTakeFirstOrThrow();
-      const patch = await t.request({
-        method: 'PATCH',
-        url: `/api/v1/leads/${scored.lead_id}`,
+      const moved = await t.request({
+        method: 'POST',
+        url: `/api/v1/leads/${scored.lead_id}/stage`,
         headers: marketing.headers,
-        payload: { lifecycleStage: 'disqualified' },
+        payload: { to: 'disqualified', reason: 'Not a fit: a student project' },
       });
-      assert.equal(patch.statusCode, 200, patch.body);
+      assert.equal(moved.statusCode, 200, moved.body);
       const lead = (
         await t.request({ method: 'GET', url: `/api/v1/leads/${scored.lead_id}`, headers: rep.headers })
       ).json();
