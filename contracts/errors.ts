@@ -12,6 +12,7 @@ import { leadErrors } from './leads.ts';
 import { mailErrors } from './mail.ts';
 import { predictErrors } from './predict.ts';
 import { trackingErrors } from './tracking.ts';
+import { webhookErrors } from './webhooks.ts';
 
 export type ErrorKind = 'user' | 'conflict' | 'auth' | 'operational' | 'unexpected';
 export type ErrorSpec = { readonly status: number; readonly kind: ErrorKind; readonly description: string };
@@ -94,6 +95,7 @@ export const errorCatalogue = {
   ...trackingErrors,
   ...formErrors,
   ...predictErrors,
+  ...webhookErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

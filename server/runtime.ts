@@ -16,6 +16,7 @@ import { createMailModule } from './modules/mail/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
+import { createWebhooksModule } from './modules/webhooks/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Config, publicUrlOf, resolveDataDir } from './platform/config.ts';
 import { type Database, openDatabase } from './platform/db/db.ts';
@@ -112,6 +113,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const imports = createImportsModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
     const demo = createDemoModule({ database, clock, jobs, leads: leads.api });
     const predict = createPredictModule({ database, clock, jobs, audit: audit.api });
+    // Outbound webhooks: lead events are published in the transaction that writes the lead.
+    const webhooks = createWebhooksModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      leads: leads.api,
+      allowHttp: config.webhooksAllowHttp,
+    });
 
     const modules: ModuleParts[] = [
       system.parts,
@@ -125,6 +135,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       tracking.parts,
       forms.parts,
       predict.parts,
+      webhooks.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -166,6 +177,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         tracking: tracking.api,
         forms: forms.api,
         predict: predict.api,
+        webhooks: webhooks.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

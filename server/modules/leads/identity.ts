@@ -106,7 +106,13 @@ export type ResolveResult =
 /** Told about every lead the resolver created or changed, inside the same transaction. */
 export type ResolvedListener = (
   tx: Tx,
-  resolved: { leadId: string; created: boolean; touchpoints: Insertable<TouchpointsTable>[] }[],
+  resolved: {
+    leadId: string;
+    created: boolean;
+    /** True when an existing lead's own fields changed (not only new touchpoints). */
+    updated?: boolean;
+    touchpoints: Insertable<TouchpointsTable>[];
+  }[],
 ) => Promise<void>;
 
 export type Definitions = { custom: Map<string, FieldDefinition>; rules: Map<string, MergeRule> };
@@ -827,7 +833,12 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     );
     const changed = kept
       .filter((s) => s.touchpoints.length > 0 || s.isNew)
-      .map((s) => ({ leadId: s.row.id, created: s.isNew, touchpoints: s.touchpoints }));
+      .map((s) => ({
+        leadId: s.row.id,
+        created: s.isNew,
+        updated: !s.isNew && s.dirty,
+        touchpoints: s.touchpoints,
+      }));
     for (const listener of listeners) await listener(tx, changed);
     return lost.flatMap((s) => s.items);
   }
