@@ -23,6 +23,7 @@ import { OutboxPage } from '../features/mail/OutboxPage.tsx';
 import { PredictPage } from '../features/predict/PredictPage.tsx';
 import { TrackingSettingsPage } from '../features/tracking/TrackingSettingsPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
+import { WebhooksPage } from '../features/webhooks/WebhooksPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
 
@@ -76,6 +77,7 @@ export const router = createBrowserRouter([
           { path: 'jobs', element: <JobsPage /> },
           { path: 'outbox', element: <OutboxPage /> },
           { path: 'tracking', element: <TrackingSettingsPage /> },
+          { path: 'webhooks', element: <WebhooksPage /> },
         ],
       },
       { path: '*', element: <Navigate to="/" replace /> },
