@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Caller, createTestApp, type TestApp } from '../../test-support/app.ts';
+import { createRuntime } from '../../runtime.ts';
+import { type Caller, createTestApp, type TestApp, testConfig } from '../../test-support/app.ts';
 import { testDialects } from '../../test-support/db.ts';
+import { testLogger } from '../../test-support/logger.ts';
 import { signatureHeader, verifySignature } from './signature.ts';
 import { type Receiver, startReceiver } from './webhooks.receiver.ts';
 
@@ -379,6 +381,29 @@ for (const dialect of testDialects) {
       });
       assert.equal(ping3.json().delivery.status, 'delivered');
       await removeAll();
+    });
+
+    it('pending deliveries survive a restart: another process on the same database sends them', async () => {
+      const sub = await subscribe(['lead.created']);
+      await receiver.down();
+      const leadId = await createLead('restart@example.test');
+      assert.equal(await drain(), 1);
+      await receiver.up();
+      // A new runtime on its own connection, as after a crash and restart.
+      const database = await t.tdb.openAnother();
+      const other = await createRuntime(testConfig(), {
+        database,
+        clock: t.clock,
+        logger: testLogger,
+        migrate: false,
+      });
+      t.clock.advance(3600_000 + 1);
+      assert.equal(await other.createJobWorker({ concurrency: 2 }).drain(), 1);
+      assert.equal(receiver.received.length, 1);
+      assert.equal((receiver.received[0]!.body.data as { lead: { id: string } }).lead.id, leadId);
+      assert.equal(receiver.received[0]!.verified, true);
+      const [d] = await deliveries(sub.id);
+      assert.deepEqual([d!.status, d!.attempts], ['delivered', 2]);
     });
 
     it('an import-sized batch publishes one delivery per new lead in one transaction', async () => {
