@@ -116,5 +116,23 @@ describe('webhooks journey', () => {
     await page.getByRole('switch', { name: `Enabled: ${receiver.url}` }).click({ force: true });
     await row.getByText('Paused').waitFor();
     await screenshot(page, journey, '05-paused');
+
+    // How an automatically disabled subscription looks (the failures themselves are driven in the
+    // module's tests with a manual clock): the reason shows, and the switch re-enables it.
+    await server.app.runtime.database.db
+      .updateTable('webhook_subscriptions')
+      .set({
+        active: 0,
+        disabled_at: Date.now(),
+        disabled_reason: 'Disabled automatically after 5 failed deliveries in a row',
+        consecutive_failures: 5,
+      })
+      .execute();
+    await row.getByText('Auto-disabled').waitFor({ timeout: 10_000 });
+    await row.getByText(/after 5 failed deliveries in a row/).waitFor();
+    await screenshot(page, journey, '06-auto-disabled');
+    await page.getByRole('switch', { name: `Enabled: ${receiver.url}` }).click({ force: true });
+    await row.getByText('Active').waitFor();
+    assert.equal(await row.getByText('Auto-disabled').count(), 0);
   }
 });

@@ -21,7 +21,6 @@ import {
   Textarea,
   TextInput,
   Title,
-  Tooltip,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -82,11 +81,15 @@ function StatusBadge({ sub }: { sub: WebhookSubscription }) {
   if (sub.active) return <Badge color="green">Active</Badge>;
   if (sub.disabledReason)
     return (
-      <Tooltip label={sub.disabledReason} multiline w={260}>
+      <Stack gap={2} maw={220}>
         <Badge color="red" variant="light">
           Auto-disabled
         </Badge>
-      </Tooltip>
+        <Text size="xs" c="dimmed">
+          {sub.disabledReason}
+          {sub.disabledAt ? ` (${formatRelative(sub.disabledAt)})` : ''}
+        </Text>
+      </Stack>
     );
   return (
     <Badge color="gray" variant="light">
@@ -178,18 +181,19 @@ export function WebhooksPage() {
                     </Table.Td>
                     <Table.Td>
                       {s.lastDeliveryAt ? (
-                        <Group gap={6} wrap="nowrap">
-                          <Badge
+                        <Stack gap={0}>
+                          <Text
                             size="sm"
-                            color={s.lastDeliveryStatus === 'delivered' ? 'green' : 'red'}
-                            variant="dot"
+                            fw={500}
+                            tt="capitalize"
+                            c={s.lastDeliveryStatus === 'delivered' ? 'green' : 'red'}
                           >
                             {s.lastDeliveryStatus}
-                          </Badge>
+                          </Text>
                           <Text size="xs" c="dimmed">
                             {formatRelative(s.lastDeliveryAt)}
                           </Text>
-                        </Group>
+                        </Stack>
                       ) : (
                         <Text size="sm" c="dimmed">
                           Never
