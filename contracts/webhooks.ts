@@ -25,7 +25,8 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
 /** The ping a "test" sends; not subscribable. */
 export const webhookPingType = 'webhook.ping';
 
-export const webhookDeliveryStatuses = ['pending', 'delivered', 'failed'] as const;
+/** pending: being tried (a job owns it); held: its subscription was off when its turn came, sent on re-enable. */
+export const webhookDeliveryStatuses = ['pending', 'held', 'delivered', 'failed'] as const;
 export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
 
 /** Limits of delivery: attempts per delivery, and failed deliveries in a row before disabling. */

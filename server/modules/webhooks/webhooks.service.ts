@@ -283,13 +283,20 @@ export function createWebhooksService(deps: Deps) {
         .execute();
       if (enabling) {
         // Deliveries held while it was off go out now.
-        const pending = await tx
+        // Held deliveries have no job left: give each a new one. Pending ones still have theirs.
+        const held = await tx
           .selectFrom('webhook_deliveries')
           .select('id')
           .where('subscription_id', '=', id)
-          .where('status', '=', 'pending')
+          .where('status', '=', 'held')
           .execute();
-        for (const p of pending) await deps.jobs.enqueue(tx, deps.deliverJob(), { deliveryId: p.id });
+        await tx
+          .updateTable('webhook_deliveries')
+          .set({ status: 'pending', updated_at: now })
+          .where('subscription_id', '=', id)
+          .where('status', '=', 'held')
+          .execute();
+        for (const h of held) await deps.jobs.enqueue(tx, deps.deliverJob(), { deliveryId: h.id });
       }
       await deps.audit.record(tx, {
         actor,
@@ -529,11 +536,12 @@ export function createWebhooksService(deps: Deps) {
       .executeTakeFirst();
     if (!sub) return;
     if (sub.active === 0) {
-      // Held: re-enabling the subscription enqueues it again.
+      // Held: this job ends; re-enabling the subscription gives the delivery a new one.
       await db
         .updateTable('webhook_deliveries')
-        .set({ last_error: 'subscription disabled; sent when it is enabled again', updated_at: clock.now() })
+        .set({ status: 'held', updated_at: clock.now() })
         .where('id', '=', delivery.id)
+        .where('status', '=', 'pending')
         .execute();
       return;
     }

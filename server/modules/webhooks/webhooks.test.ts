@@ -312,6 +312,48 @@ for (const dialect of testDialects) {
       await removeAll();
     });
 
+    it('a paused subscription holds its deliveries and sends each exactly once when enabled again', async () => {
+      const sub = await subscribe(['lead.created']);
+      const patch = (active: boolean) =>
+        t.request({
+          method: 'PATCH',
+          url: `/api/v1/webhooks/${sub.id}`,
+          headers: admin.headers,
+          payload: { active },
+        });
+      receiver.answer(503);
+      await createLead('held1@example.test');
+      await createLead('held2@example.test');
+      assert.equal(await drain(), 2);
+      receiver.answer(200);
+      // Off and on again before the retries are due: the retries still own them, no second job.
+      assert.equal((await patch(false)).statusCode, 200);
+      assert.equal((await patch(true)).statusCode, 200);
+      await laterRound();
+      assert.equal(receiver.received.length, 2);
+      // Off while a retry comes due: the delivery is held, then sent once on re-enable.
+      receiver.answer(503);
+      await createLead('held3@example.test');
+      await drain();
+      await patch(false);
+      receiver.answer(200);
+      await laterRound();
+      assert.deepEqual(
+        (await deliveries(sub.id)).map((d) => d.status),
+        ['held', 'delivered', 'delivered'],
+      );
+      assert.equal((await deliveries(sub.id, '?status=held')).length, 1);
+      await patch(true);
+      await drain();
+      await laterRound();
+      assert.deepEqual(
+        (await deliveries(sub.id)).map((d) => d.status),
+        ['delivered', 'delivered', 'delivered'],
+      );
+      assert.equal(receiver.received.length, 3);
+      assert.equal(new Set(receiver.received.map((r) => r.deliveryId)).size, 3);
+    });
+
     it('replays a delivery as a new attempt with the same delivery id, and pings', async () => {
       const sub = await subscribe(['lead.created']);
       await createLead('replay@example.test');

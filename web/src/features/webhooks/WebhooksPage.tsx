@@ -74,6 +74,7 @@ const eventHelp: Record<WebhookEventType, string> = {
 const deliveryColor: Record<WebhookDeliveryStatus, string> = {
   delivered: 'green',
   pending: 'yellow',
+  held: 'gray',
   failed: 'red',
 };
 
@@ -356,7 +357,7 @@ function DeliveryLog({ sub }: { sub: WebhookSubscription }) {
   const replay = useReplay();
   const [openId, setOpenId] = useState<string | null>(null);
   const list = deliveries.data?.data ?? [];
-  const counts = { delivered: 0, pending: 0, failed: 0 };
+  const counts = { delivered: 0, pending: 0, held: 0, failed: 0 };
   for (const d of list) counts[d.status]++;
 
   return (
@@ -376,6 +377,7 @@ function DeliveryLog({ sub }: { sub: WebhookSubscription }) {
             { value: 'all', label: 'All' },
             { value: 'delivered', label: 'Delivered' },
             { value: 'pending', label: 'Retrying' },
+            { value: 'held', label: 'Held' },
             { value: 'failed', label: 'Failed' },
           ]}
         />
