@@ -36,6 +36,8 @@ export const webhookLimits = {
   disableAfterFailures: 5,
   responseBodyBytes: 2048,
   signatureToleranceSeconds: 300,
+  /** Finished deliveries (and their attempts) are kept this long. */
+  retentionDays: 30,
 } as const;
 
 const EventTypes = Type.Array(Type.Enum([...webhookEventTypes]), {

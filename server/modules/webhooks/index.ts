@@ -39,6 +39,15 @@ export function createWebhooksModule(deps: Deps) {
       await service.runDelivery(payload, { attempt: ctx.attempt, maxAttempts: ctx.maxAttempts });
     },
   });
+  const pruneJob = defineJob({
+    name: 'webhooks.prune',
+    schema: Type.Object({}),
+    maxAttempts: 3,
+    async handler(_payload, ctx) {
+      const removed = await service.prune();
+      if (removed > 0) ctx.logger.info({ removed }, 'old webhook deliveries removed');
+    },
+  });
   const service = createWebhooksService({
     database: deps.database,
     clock: deps.clock,
@@ -76,7 +85,8 @@ export function createWebhooksModule(deps: Deps) {
   const parts: ModuleParts = {
     name: 'webhooks',
     routes: bindRoutes(webhooksRoutes, { webhooks: service }),
-    jobs: [deliverJob],
+    jobs: [deliverJob, pruneJob],
+    schedules: [{ name: 'webhooks.prune.daily', job: pruneJob, payload: {}, everyMs: 86_400_000 }],
   };
   return { api: service, parts };
 }

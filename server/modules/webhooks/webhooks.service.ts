@@ -669,7 +669,31 @@ export function createWebhooksService(deps: Deps) {
     return detail(subscriptionId, id);
   }
 
+  /** Deletes finished deliveries (delivered, failed) created before `before`, in batches. */
+  async function prune(before = clock.now() - webhookLimits.retentionDays * 86_400_000): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const ids = (
+        await db
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('created_at', '<', before)
+          .where('status', 'in', ['delivered', 'failed'])
+          .limit(500)
+          .execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return removed;
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+        await tx.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+      });
+      removed += ids.length;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
   return {
+    prune,
     list,
     get,
     create,

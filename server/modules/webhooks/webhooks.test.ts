@@ -448,6 +448,24 @@ for (const dialect of testDialects) {
       assert.deepEqual([d!.status, d!.attempts], ['delivered', 2]);
     });
 
+    it('keeps finished deliveries for 30 days, and pending ones until they finish', async () => {
+      const sub = await subscribe(['lead.created']);
+      await createLead('old-ok@example.test');
+      await drain();
+      receiver.answer(503);
+      await createLead('old-pending@example.test');
+      await drain();
+      t.clock.advance(31 * 86_400_000);
+      admin = await t.signIn('admin'); // the old session has expired
+      receiver.answer(200);
+      await createLead('recent@example.test');
+      // Only the recent lead's job is due before the old retry; prune before anything runs.
+      assert.equal(await t.runtime.api.webhooks.prune(), 1);
+      const left = await deliveries(sub.id);
+      assert.equal(left.length, 2);
+      assert.deepEqual(left.map((d) => d.status).sort(), ['pending', 'pending']);
+    });
+
     it('an import-sized batch publishes one delivery per new lead in one transaction', async () => {
       const sub = await subscribe(['lead.created']);
       const items = Array.from({ length: 300 }, (_, i) => ({ email: `batch${i}@example.test` }));
