@@ -14,6 +14,7 @@ import { mailErrors } from './mail.ts';
 import { predictErrors } from './predict.ts';
 import { segmentErrors } from './segments.ts';
 import { trackingErrors } from './tracking.ts';
+import { webhookErrors } from './webhooks.ts';
 
 export type ErrorKind = 'user' | 'conflict' | 'auth' | 'operational' | 'unexpected';
 export type ErrorSpec = { readonly status: number; readonly kind: ErrorKind; readonly description: string };
@@ -98,6 +99,7 @@ export const errorCatalogue = {
   ...predictErrors,
   ...lifecycleErrors,
   ...segmentErrors,
+  ...webhookErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

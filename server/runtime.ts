@@ -19,6 +19,7 @@ import { createPredictModule } from './modules/predict/index.ts';
 import { createSegmentsModule } from './modules/segments/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
+import { createWebhooksModule } from './modules/webhooks/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Config, publicUrlOf, resolveDataDir } from './platform/config.ts';
 import { type Database, openDatabase } from './platform/db/db.ts';
@@ -129,6 +130,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       leads: leads.api,
       exportCsv: (query) => imports.api.exportCsv(query),
     });
+    // Outbound webhooks: lead events are published in the transaction that writes the lead.
+    const webhooks = createWebhooksModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      leads: leads.api,
+      allowHttp: config.webhooksAllowHttp,
+    });
 
     const modules: ModuleParts[] = [
       system.parts,
@@ -145,6 +155,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       lifecycle.parts,
       filters.parts,
       segments.parts,
+      webhooks.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -189,6 +200,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         lifecycle: lifecycle.api,
         filters: filters.api,
         segments: segments.api,
+        webhooks: webhooks.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

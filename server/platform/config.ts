@@ -122,6 +122,13 @@ export const configFields = {
     description:
       'Form submissions one IP address may send per minute to the public submit endpoints (hosted page, embed, HubSpot-compatible); more answer 429 with Retry-After. Counted per instance.',
   },
+  webhooksAllowHttp: {
+    env: 'LEADLOOP_WEBHOOKS_ALLOW_HTTP',
+    schema: Type.Boolean(),
+    default: false,
+    description:
+      'Accept plain-http webhook targets on any host. Off: targets must be https, except loopback addresses (127.0.0.1, ::1, localhost), which may use http.',
+  },
   loginLockMinutes: {
     env: 'LEADLOOP_LOGIN_LOCK_MINUTES',
     schema: Type.Integer({ minimum: 1, maximum: 1440 }),

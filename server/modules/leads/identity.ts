@@ -119,6 +119,8 @@ export type ResolvedListener = (
   resolved: {
     leadId: string;
     created: boolean;
+    /** True when an existing lead's own fields changed (not only new touchpoints). */
+    updated?: boolean;
     touchpoints: Insertable<TouchpointsTable>[];
     /** Stage moves the resolver made (lifecycle records them); absent when there were none. */
     stageMoves?: StageMove[];
@@ -910,6 +912,7 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       .map((s) => ({
         leadId: s.row.id,
         created: s.isNew,
+        updated: !s.isNew && s.dirty,
         touchpoints: s.touchpoints,
         ...(s.stageMoves.length > 0 ? { stageMoves: s.stageMoves } : {}),
       }));

@@ -552,7 +552,58 @@ export type SegmentHistoryTable = {
   at: number;
 };
 
+/** Outbound webhook subscriptions (webhooks module). */
+export type WebhookSubscriptionsTable = {
+  id: string;
+  url: string;
+  description: string;
+  events: string; // JSON array of event types
+  secret: string;
+  active: number;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  consecutive_failures: number;
+  last_delivery_at: number | null;
+  last_delivery_status: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+/** One event for one subscription (webhooks module). */
+export type WebhookDeliveriesTable = {
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  payload: string;
+  status: string; // pending | delivered | failed
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  updated_at: number;
+};
+
+/** One HTTP attempt at a delivery (webhooks module). */
+export type WebhookAttemptsTable = {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  trigger: string; // automatic | replay | test
+  status_code: number | null;
+  ok: number;
+  duration_ms: number;
+  error: string | null;
+  response_body: string | null;
+  started_at: number;
+};
+
 export type DB = {
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   predict_models: PredictModelsTable;
   lead_predictions: LeadPredictionsTable;
   lead_stage_history: LeadStageHistoryTable;

@@ -27,6 +27,7 @@ import { SegmentEditorPage } from '../features/segments/SegmentEditorPage.tsx';
 import { SegmentsPage } from '../features/segments/SegmentsPage.tsx';
 import { TrackingSettingsPage } from '../features/tracking/TrackingSettingsPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
+import { WebhooksPage } from '../features/webhooks/WebhooksPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
 
@@ -85,6 +86,7 @@ export const router = createBrowserRouter([
           { path: 'jobs', element: <JobsPage /> },
           { path: 'outbox', element: <OutboxPage /> },
           { path: 'tracking', element: <TrackingSettingsPage /> },
+          { path: 'webhooks', element: <WebhooksPage /> },
         ],
       },
       { path: '*', element: <Navigate to="/" replace /> },

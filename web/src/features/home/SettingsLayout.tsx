@@ -6,6 +6,7 @@ import {
   IconListDetails,
   IconMail,
   IconUsers,
+  IconWebhook,
   IconWorldWww,
 } from '@tabler/icons-react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
@@ -18,6 +19,7 @@ const tabs = [
   { value: 'jobs', label: 'Jobs', icon: <IconBriefcase size={16} /> },
   { value: 'outbox', label: 'Outbox', icon: <IconMail size={16} /> },
   { value: 'tracking', label: 'Tracking', icon: <IconWorldWww size={16} /> },
+  { value: 'webhooks', label: 'Webhooks', icon: <IconWebhook size={16} /> },
 ];
 
 export function SettingsLayout() {
