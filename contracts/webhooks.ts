@@ -21,6 +21,8 @@ export const webhookEventTypes = [
   'deal.lost',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
+export const isWebhookEventType = (t: string): t is WebhookEventType =>
+  (webhookEventTypes as readonly string[]).includes(t);
 
 /** The ping a "test" sends; not subscribable. */
 export const webhookPingType = 'webhook.ping';

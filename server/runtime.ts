@@ -5,6 +5,7 @@
 
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { isWebhookEventType, type WebhookEventType } from '../contracts/webhooks.ts';
 import { createAttributionModule } from './modules/attribution/index.ts';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
@@ -138,6 +139,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       leads: leads.api,
       allowHttp: config.webhooksAllowHttp,
+    });
+    // Domain events (stage changes, MQLs) go out to webhook subscribers in the same transaction.
+    lifecycle.api.onEvents(async (tx, events) => {
+      const out = events.filter((e) => isWebhookEventType(e.type));
+      if (out.length > 0)
+        await webhooks.api.publish(
+          tx,
+          out.map((e) => ({
+            type: e.type as WebhookEventType,
+            occurredAt: e.occurredAt,
+            data: { eventId: e.id, leadId: e.leadId, ...e.payload },
+          })),
+        );
     });
 
     const modules: ModuleParts[] = [

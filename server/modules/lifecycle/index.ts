@@ -53,6 +53,8 @@ export function createLifecycleModule(deps: Deps) {
     activePolicy: policy.active,
     /** Domain events after a cursor (handoff routing, webhooks). */
     eventsAfter: lifecycle.eventsAfter,
+    /** Told of every domain event in the transaction that writes it (webhooks, handoff). */
+    onEvents: lifecycle.onEvents,
     stagesOf: lifecycle.stagesOf,
     changeStage: lifecycle.changeStage,
     /** Applies an active version to every lead it could qualify (what the job does). */

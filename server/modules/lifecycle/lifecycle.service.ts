@@ -63,7 +63,22 @@ const policyActor = (version: number): Actor => ({
   label: `qualification policy v${version}`,
 });
 
+/** A domain event as listeners see it, in the transaction that wrote it (time in ms). */
+export type WrittenEvent = {
+  id: string;
+  type: string;
+  leadId: string | null;
+  occurredAt: number;
+  payload: Record<string, unknown>;
+};
+export type DomainEventListener = (tx: Tx, events: WrittenEvent[]) => Promise<void>;
+
 export function createLifecycleService({ database, repo, clock, policy }: Deps) {
+  const eventListeners: DomainEventListener[] = [];
+  /** Told of every domain event written, in the same transaction (webhooks publish them). */
+  function onEvents(listener: DomainEventListener): void {
+    eventListeners.push(listener);
+  }
   const db = database.db;
 
   type Move = {
@@ -152,6 +167,18 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     }
     await repo.insertHistory(tx, history);
     await repo.insertEvents(tx, events);
+    if (events.length > 0)
+      for (const listener of eventListeners)
+        await listener(
+          tx,
+          events.map((e) => ({
+            id: e.id,
+            type: e.type,
+            leadId: e.lead_id ?? null,
+            occurredAt: Number(e.occurred_at),
+            payload: JSON.parse(e.payload) as Record<string, unknown>,
+          })),
+        );
     return made;
   }
 
@@ -498,7 +525,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     }
   }
 
-  return { onResolved, reconcile, evaluate, stagesOf, changeStage, eventsAfter, reevaluateAll };
+  return { onResolved, reconcile, evaluate, stagesOf, changeStage, eventsAfter, reevaluateAll, onEvents };
 }
 
 export type LifecycleService = ReturnType<typeof createLifecycleService>;

@@ -206,6 +206,30 @@ for (const dialect of testDialects) {
       await removeAll();
     });
 
+    it('stage changes and MQLs go out as lead.stage_changed and lead.mql, with the history they made', async () => {
+      const sub = await subscribe(['lead.stage_changed', 'lead.mql']);
+      const leadId = await createLead('stages@example.test');
+      const moved = await t.request({
+        method: 'POST',
+        url: `/api/v1/leads/${leadId}/stage`,
+        headers: admin.headers,
+        payload: { to: 'mql', reason: 'Asked for a demo on the phone' },
+      });
+      assert.equal(moved.statusCode, 200, moved.body);
+      await drain();
+      assert.deepEqual(receiver.received.map((r) => r.event).sort(), ['lead.mql', 'lead.stage_changed']);
+      for (const r of receiver.received) {
+        assert.equal(r.verified, true, r.reason ?? '');
+        const data = r.body.data as { leadId: string; from: string; to: string; eventId: string };
+        assert.equal(data.leadId, leadId);
+        assert.equal(data.from, 'lead');
+        assert.equal(data.to, 'mql');
+        assert.match(data.eventId, /^evt_/);
+      }
+      assert.equal((await deliveries(sub.id)).length, 2);
+      await removeAll();
+    });
+
     it('publishes nothing for a rolled-back change', async () => {
       const sub = await subscribe(['lead.created']);
       await assert.rejects(
