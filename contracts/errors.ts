@@ -12,6 +12,7 @@ import { leadErrors } from './leads.ts';
 import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
 import { predictErrors } from './predict.ts';
+import { segmentErrors } from './segments.ts';
 import { trackingErrors } from './tracking.ts';
 
 export type ErrorKind = 'user' | 'conflict' | 'auth' | 'operational' | 'unexpected';
@@ -96,6 +97,7 @@ export const errorCatalogue = {
   ...formErrors,
   ...predictErrors,
   ...lifecycleErrors,
+  ...segmentErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

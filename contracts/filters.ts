@@ -81,3 +81,77 @@ export const filterLimits = {
   maxTextLength: 500,
   maxDays: 3650,
 } as const;
+
+/**
+ * What kind of value a field holds; it decides the operators that apply. `date` fields take ISO
+ * date-times (or YYYY-MM-DD) in before/after/between and a number of days in the within ops.
+ * `enum` fields are text with a fixed set of options; `list` fields hold several options.
+ */
+export const fieldKinds = ['text', 'enum', 'number', 'date', 'boolean', 'list'] as const;
+export type FieldKind = (typeof fieldKinds)[number];
+
+export const opsByKind: Record<FieldKind, readonly FilterOp[]> = {
+  text: ['eq', 'neq', 'in', 'nin', 'contains', 'startsWith', 'matches', 'isSet', 'isNotSet'],
+  enum: ['eq', 'neq', 'in', 'nin', 'contains', 'startsWith', 'matches', 'isSet', 'isNotSet'],
+  number: ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'between', 'isSet', 'isNotSet'],
+  date: ['before', 'after', 'between', 'withinLastDays', 'notWithinLastDays', 'isSet', 'isNotSet'],
+  boolean: ['eq', 'neq', 'isSet', 'isNotSet'],
+  list: ['contains', 'in', 'nin', 'isSet', 'isNotSet'],
+};
+
+/** Operators on touchpoint properties (their values are typed by the value given: text, number, true/false). */
+export const propertyOps: readonly FilterOp[] = [
+  'eq',
+  'neq',
+  'in',
+  'nin',
+  'contains',
+  'startsWith',
+  'matches',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'between',
+  'isSet',
+  'isNotSet',
+];
+
+export const opLabels: Record<FilterOp, string> = {
+  eq: 'is',
+  neq: 'is not',
+  in: 'is any of',
+  nin: 'is none of',
+  contains: 'contains',
+  startsWith: 'starts with',
+  matches: 'matches (* ?)',
+  gt: '>',
+  gte: '≥',
+  lt: '<',
+  lte: '≤',
+  between: 'between',
+  isSet: 'is set',
+  isNotSet: 'is not set',
+  before: 'before',
+  after: 'after',
+  withinLastDays: 'within the last … days',
+  notWithinLastDays: 'not within the last … days',
+};
+
+/** One field a filter may name (GET /api/v1/filters/fields). */
+export type FieldInfo = {
+  /** The name to use in a filter: `country`, `customFields.plan`, or for companies `industry`. */
+  field: string;
+  label: string;
+  kind: FieldKind;
+  group: 'lead' | 'activity' | 'custom';
+  options?: string[];
+};
+
+export type FilterCatalog = {
+  lead: FieldInfo[];
+  company: FieldInfo[];
+  /** Touchpoint types and property paths people usually filter on (others are allowed too). */
+  behavior: { types: string[]; paths: string[] };
+  limits: typeof filterLimits;
+};

@@ -9,12 +9,14 @@ import { createAttributionModule } from './modules/attribution/index.ts';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
 import { createDemoModule } from './modules/demo/index.ts';
+import { createFiltersModule } from './modules/filters/index.ts';
 import { createFormsModule } from './modules/forms/index.ts';
 import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
+import { createSegmentsModule } from './modules/segments/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
@@ -116,6 +118,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const imports = createImportsModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
     const demo = createDemoModule({ database, clock, jobs, leads: leads.api });
     const predict = createPredictModule({ database, clock, jobs, audit: audit.api });
+    // The filter language (lead lists, segments, scoring…), and segments built on it.
+    const filters = createFiltersModule({ database, clock, leads: leads.api });
+    const segments = createSegmentsModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      filters: filters.api,
+      leads: leads.api,
+      exportCsv: (query) => imports.api.exportCsv(query),
+    });
 
     const modules: ModuleParts[] = [
       system.parts,
@@ -130,6 +143,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       forms.parts,
       predict.parts,
       lifecycle.parts,
+      filters.parts,
+      segments.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -172,6 +187,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         forms: forms.api,
         predict: predict.api,
         lifecycle: lifecycle.api,
+        filters: filters.api,
+        segments: segments.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

@@ -239,6 +239,8 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ imports: ImportsService 
             updatedAfter: Type.Optional(Type.String({ maxLength: 40 })),
             companySizeMin: Type.Optional(Type.String({ maxLength: 12 })),
             companySizeMax: Type.Optional(Type.String({ maxLength: 12 })),
+            filter: Type.Optional(Type.String({ maxLength: 20_000 })),
+            segment: Type.Optional(Type.String({ maxLength: 64 })),
           },
           { additionalProperties: Type.String({ maxLength: 200 }) },
         ),

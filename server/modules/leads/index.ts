@@ -14,13 +14,13 @@ import type { Actor, AuditService } from '../audit/index.ts';
 import { createIdentityResolver, type ResolvedListener } from './identity.ts';
 import { createLeadsRepo } from './leads.repo.ts';
 import { leadsRoutes } from './leads.routes.ts';
-import { createLeadsService } from './leads.service.ts';
+import { createLeadsService, type ListQueryHook } from './leads.service.ts';
 import { createVisitorApi } from './visitors.ts';
 
 export { checkCustomValue, type FieldDefinition } from './custom-fields.ts';
 export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult, StageMove } from './identity.ts';
 export { emailHash } from './identity.ts';
-export type { LeadsService, WriteContext } from './leads.service.ts';
+export type { LeadsService, ListQuery, ListQueryHook, WriteContext } from './leads.service.ts';
 export { toTouchpointView } from './leads.service.ts';
 export { companyDomainFor, isFreeMailDomain, isValidEmail, normaliseEmail } from './normalize.ts';
 export type { VisitorApi, VisitorLead } from './visitors.ts';
@@ -41,6 +41,7 @@ export function createLeadsModule(deps: Deps) {
   const listeners: ResolvedListener[] = [];
   const inserting: TouchpointsInserting[] = [];
   const moved: TouchpointsMoved[] = [];
+  const listQueryHooks: ListQueryHook[] = [];
   const baseRepo = createLeadsRepo(deps.database.dialect);
   // Every touchpoint insert (resolver, recordTouchpoints, merges) goes through the hooks first.
   const repo: typeof baseRepo = {
@@ -67,6 +68,7 @@ export function createLeadsModule(deps: Deps) {
     touchpointsMoved: async (tx, leadIds) => {
       for (const listener of moved) await listener(tx, leadIds);
     },
+    listQueryHooks,
   });
   const api = {
     ...service,
@@ -109,6 +111,10 @@ export function createLeadsModule(deps: Deps) {
     /** Registers code to run, in the same transaction, whenever leads are created or change. */
     onResolved(listener: ResolvedListener) {
       listeners.push(listener);
+    },
+    /** Registers list parameters another module owns (`filter=`, `segment=`) for lists, counts, exports. */
+    onListQuery(hook: ListQueryHook) {
+      listQueryHooks.push(hook);
     },
     /** Registers code that sees (and may fill columns of) touchpoints before they are inserted. */
     onInsertingTouchpoints(hook: TouchpointsInserting) {

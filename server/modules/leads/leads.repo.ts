@@ -66,6 +66,8 @@ export type LeadFilter = {
   firstTouchCampaignId?: string;
   /** Equality on custom fields (array fields: contains). */
   custom?: { key: string; value: string | number | boolean; array: boolean }[];
+  /** Further conditions on `leads` (filter language, segments), already compiled. */
+  where?: Expression<SqlBool>[];
 };
 
 export type ListOptions = {
@@ -115,6 +117,7 @@ export function createLeadsRepo(dialect: Dialect) {
         and.push(eb('leads.search_text', 'like', `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
     }
     for (const c of f.custom ?? []) and.push(customEquals(c));
+    for (const w of f.where ?? []) and.push(w);
     return eb.and(and);
   }
 

@@ -94,6 +94,13 @@ const listFilters = {
   updatedAfter: Type.Optional(Type.String({ maxLength: 40 })),
   companySizeMin: Type.Optional(Type.String({ maxLength: 12 })),
   companySizeMax: Type.Optional(Type.String({ maxLength: 12 })),
+  filter: Type.Optional(
+    Type.String({
+      maxLength: 20_000,
+      description: 'A filter in the filter language (JSON, contracts/filters.ts)',
+    }),
+  ),
+  segment: Type.Optional(Type.String({ maxLength: 64, description: 'Members of this segment (id)' })),
 };
 const ListQuery = Type.Object(
   { ...PageQuery, ...listFilters },

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import { channels } from '../../../contracts/capture.ts';
 import {
   type Company,
@@ -76,6 +76,14 @@ type Deps = {
   clock: Clock;
   /** Told when touchpoints moved between leads (merge, un-merge), in the same transaction. */
   touchpointsMoved?: (tx: Tx, leadIds: string[]) => Promise<void>;
+  /** Turn list parameters other modules own (`filter`, `segment`) into conditions. */
+  listQueryHooks?: ListQueryHook[];
+};
+
+/** Reads the list parameters it owns and returns conditions on `leads` (or none). */
+export type ListQueryHook = {
+  keys: readonly string[];
+  apply: (query: ListQuery) => Promise<Expression<SqlBool>[]>;
 };
 
 const personalColumns = [
@@ -119,7 +127,15 @@ export function toTouchpointView(r: {
   };
 }
 
-export function createLeadsService({ database, repo, resolver, audit, clock, touchpointsMoved }: Deps) {
+export function createLeadsService({
+  database,
+  repo,
+  resolver,
+  audit,
+  clock,
+  touchpointsMoved,
+  listQueryHooks = [],
+}: Deps) {
   const db = database.db;
 
   async function views(tx: Kysely<DB>, rows: LeadRow[]): Promise<Lead[]> {
@@ -434,8 +450,13 @@ export function createLeadsService({ database, repo, resolver, audit, clock, tou
       if (!Number.isInteger(n) || n < 0) throw validationError(name, 'type', 'must be a whole number');
       f[name] = n;
     }
+    for (const hook of listQueryHooks) {
+      if (hook.keys.some((k) => query[k] !== undefined))
+        f.where = [...(f.where ?? []), ...(await hook.apply(query))];
+    }
+    const hooked = new Set(listQueryHooks.flatMap((h) => h.keys));
     for (const [key, raw] of Object.entries(query)) {
-      if (raw === undefined || reserved.has(key)) continue;
+      if (raw === undefined || reserved.has(key) || hooked.has(key)) continue;
       if ((textFilterFields as string[]).includes(key)) {
         f.columns = { ...f.columns, [columnOf[key as StandardField]]: String(raw) };
         continue;

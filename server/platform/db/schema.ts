@@ -526,6 +526,32 @@ export type DomainEventsTable = {
   occurred_at: number;
 };
 
+/** Saved segments: dynamic (a filter, JSON) or static (a list kept by hand). */
+export type SegmentsTable = {
+  id: string;
+  name: string;
+  description: string | null;
+  kind: string; // dynamic | static
+  filter: string | null;
+  time_window: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  refreshed_at: number | null;
+};
+
+export type SegmentMembersTable = { segment_id: string; lead_id: string; added_at: number };
+
+/** Every lead entering or leaving a segment. */
+export type SegmentHistoryTable = {
+  id: string;
+  segment_id: string;
+  lead_id: string;
+  change: string; // entered | left
+  reason: string; // event | refresh | manual
+  at: number;
+};
+
 export type DB = {
   predict_models: PredictModelsTable;
   lead_predictions: LeadPredictionsTable;
@@ -568,6 +594,9 @@ export type DB = {
   visitor_events: VisitorEventsTable;
   visitor_stitches: VisitorStitchesTable;
   tracking_settings: TrackingSettingsTable;
+  segments: SegmentsTable;
+  segment_members: SegmentMembersTable;
+  segment_history: SegmentHistoryTable;
 };
 
 /** Reads a JSON column on either dialect. */

@@ -19,6 +19,7 @@ import {
   IconAddressBook,
   IconBrain,
   IconChartBar,
+  IconFilter,
   IconForms,
   IconGauge,
   IconHome,
@@ -43,6 +44,7 @@ type Area = { to: string; label: string; icon: ReactNode; roles?: Role[] };
 export const areas: Area[] = [
   { to: '/', label: 'Home', icon: <IconHome size={18} /> },
   { to: '/leads', label: 'Leads', icon: <IconAddressBook size={18} /> },
+  { to: '/segments', label: 'Segments', icon: <IconFilter size={18} /> },
   { to: '/forms', label: 'Forms', icon: <IconForms size={18} /> },
   { to: '/campaigns', label: 'Campaigns', icon: <IconSpeakerphone size={18} /> },
   { to: '/scoring', label: 'Scoring', icon: <IconGauge size={18} /> },

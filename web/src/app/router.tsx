@@ -22,6 +22,9 @@ import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
 import { PolicyPage } from '../features/policy/PolicyPage.tsx';
 import { PredictPage } from '../features/predict/PredictPage.tsx';
+import { SegmentDetailPage } from '../features/segments/SegmentDetailPage.tsx';
+import { SegmentEditorPage } from '../features/segments/SegmentEditorPage.tsx';
+import { SegmentsPage } from '../features/segments/SegmentsPage.tsx';
 import { TrackingSettingsPage } from '../features/tracking/TrackingSettingsPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
@@ -55,6 +58,10 @@ export const router = createBrowserRouter([
         ],
       },
       { path: 'campaigns/:id', element: <CampaignDetailPage /> },
+      { path: 'segments', element: <SegmentsPage /> },
+      { path: 'segments/new', element: <SegmentEditorPage /> },
+      { path: 'segments/:id', element: <SegmentDetailPage /> },
+      { path: 'segments/:id/edit', element: <SegmentEditorPage /> },
       { path: 'scoring', element: <ScoringArea /> },
       { path: 'predict', element: <PredictPage /> },
       { path: 'policy', element: <PolicyPage /> },

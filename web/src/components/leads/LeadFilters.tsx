@@ -24,6 +24,7 @@ import {
   lifecycleStages,
   stageLabels,
 } from '../../../../contracts/leads.ts';
+import { SegmentAndFilterControls } from '../filters/LeadListControls.tsx';
 import { dayStart, formatCalendarDay, localDay, nextDay, previousDay } from './format.ts';
 import type { DirectoryUser, LeadFilters } from './queries.ts';
 
@@ -84,6 +85,7 @@ export function LeadFiltersBar({ filters, onChange, customFields, users }: LeadF
           comboboxProps={{ withinPortal: true }}
         />
         <MoreFilters filters={filters} onApply={set} customFields={customFields} count={moreCount} />
+        <SegmentAndFilterControls segment={filters.segment} filter={filters.filter} onChange={set} />
         {anything ? (
           <Button variant="subtle" color="gray" onClick={() => onChange({})}>
             Clear filters

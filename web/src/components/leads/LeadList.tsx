@@ -30,6 +30,7 @@ import {
 import { type ReactNode, useMemo, useState } from 'react';
 import { formatNumber } from '../../lib/format.ts';
 import { ErrorAlert } from '../ErrorAlert.tsx';
+import { AddToListButton } from '../filters/LeadListControls.tsx';
 import { ColumnChooser } from './ColumnChooser.tsx';
 import { customColumns, defaultColumns, type LeadColumn, nameColumn, standardColumns } from './columns.tsx';
 import { leadName } from './format.ts';
@@ -249,6 +250,7 @@ export function LeadList({
             >
               Export selected
             </Button>
+            <AddToListButton leadIds={[...selected]} />
             {canDelete ? (
               <Button
                 size="xs"
