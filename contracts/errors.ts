@@ -12,6 +12,7 @@ import { leadErrors } from './leads.ts';
 import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
 import { predictErrors } from './predict.ts';
+import { scoringErrors } from './scoring.ts';
 import { segmentErrors } from './segments.ts';
 import { trackingErrors } from './tracking.ts';
 
@@ -98,6 +99,7 @@ export const errorCatalogue = {
   ...predictErrors,
   ...lifecycleErrors,
   ...segmentErrors,
+  ...scoringErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -16,6 +16,7 @@ import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
+import { createScoringModule } from './modules/scoring/index.ts';
 import { createSegmentsModule } from './modules/segments/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
@@ -129,6 +130,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       leads: leads.api,
       exportCsv: (query) => imports.api.exportCsv(query),
     });
+    // Scoring keeps scores current as leads change and engage, then lets lifecycle apply the policy.
+    const scoring = createScoringModule({
+      database,
+      clock,
+      jobs,
+      leads: leads.api,
+      filters: filters.api,
+      lifecycle: lifecycle.api,
+    });
 
     const modules: ModuleParts[] = [
       system.parts,
@@ -145,6 +155,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       lifecycle.parts,
       filters.parts,
       segments.parts,
+      scoring.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -189,6 +200,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         lifecycle: lifecycle.api,
         filters: filters.api,
         segments: segments.api,
+        scoring: scoring.api,
       },
       async close() {
         if (ownsDatabase) await database.close();
