@@ -5,6 +5,7 @@
  * lifecycle.evaluate after every score change.
  */
 import Type from 'typebox';
+import { unvalidatedSources } from '../../../contracts/lifecycle.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/db.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
@@ -47,13 +48,23 @@ export function createScoringModule(deps: Deps) {
     },
   });
 
-  // New leads, field changes and touchpoints: scored in the same transaction.
+  // New leads, field changes and touchpoints: scored in the same transaction. Imported and demo
+  // history is scored too, but (as lifecycle does for hand-raises) moves no stage: those leads
+  // carry their historical stages.
   deps.leads.onResolved(async (tx, resolved) => {
     const newTouchpoints = new Map(resolved.map((r) => [r.leadId, r.touchpoints]));
+    const historical = new Set(
+      resolved
+        .filter(
+          (r) =>
+            r.touchpoints.length > 0 && r.touchpoints.every((tp) => unvalidatedSources.includes(tp.source)),
+        )
+        .map((r) => r.leadId),
+    );
     await service.scoreLeads(
       tx,
       resolved.map((r) => r.leadId),
-      { newTouchpoints, cause: resolved.some((r) => r.created) ? 'created' : 'activity' },
+      { newTouchpoints, historical, cause: resolved.some((r) => r.created) ? 'created' : 'activity' },
     );
   });
   // Merges move touchpoints: those leads are rebuilt from theirs.

@@ -158,7 +158,14 @@ export function createScoringService(deps: Deps) {
   async function scoreLeads(
     tx: Tx,
     leadIds: string[],
-    o: { newTouchpoints?: Map<string, TouchpointLike[]>; full?: boolean; cause: string; at?: number },
+    o: {
+      newTouchpoints?: Map<string, TouchpointLike[]>;
+      full?: boolean;
+      cause: string;
+      at?: number;
+      /** Leads whose change is replayed history (imports, demo data): scored, but no stage moves. */
+      historical?: Set<string>;
+    },
   ): Promise<string[]> {
     if (leadIds.length === 0) return [];
     const pub = await publishedModel(tx);
@@ -262,7 +269,8 @@ export function createScoringService(deps: Deps) {
         .values(history.slice(i, i + 500))
         .execute();
     const changedIds = changed.map((c) => c.id);
-    await deps.lifecycle.evaluate(tx, changedIds, { reason: 'score' });
+    const live = o.historical ? changedIds.filter((id) => !o.historical!.has(id)) : changedIds;
+    if (live.length > 0) await deps.lifecycle.evaluate(tx, live, { reason: 'score' });
     return changedIds;
   }
 
