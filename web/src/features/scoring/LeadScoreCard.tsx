@@ -31,7 +31,12 @@ export function LeadScoreCard({ leadId }: { leadId: string }) {
   const history = useLeadScoreHistory(leadId);
   const s = score.data;
   const points = (history.data?.data ?? []).map((h) => ({
-    at: new Date(h.at).toLocaleDateString(undefined, { month: 'short', day: 'numeric' }),
+    at: new Date(h.at).toLocaleString(undefined, {
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    }),
     Total: h.total,
     Fit: h.fit,
     Engagement: h.engagement,
@@ -91,7 +96,12 @@ export function LeadScoreCard({ leadId }: { leadId: string }) {
                   <Table.Tr key={`${r.kind}:${r.ruleId}`}>
                     <Table.Td>
                       <Group gap={6} wrap="nowrap">
-                        <Badge size="xs" variant="light" color={r.kind === 'fit' ? 'indigo' : 'grape'}>
+                        <Badge
+                          size="xs"
+                          variant="light"
+                          color={r.kind === 'fit' ? 'indigo' : 'grape'}
+                          style={{ flexShrink: 0 }}
+                        >
                           {r.kind}
                         </Badge>
                         <Text size="sm" truncate>
