@@ -3,7 +3,7 @@
  * changed them (touchpoints, field changes, merges), the breakdown and history, backtests, and the
  * rescore after a publish (batches that each commit and yield).
  */
-import type { Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import { gradeAtLeast } from '../../../contracts/lifecycle.ts';
 import type {
   BacktestResult,
@@ -241,7 +241,8 @@ export function createScoringService(deps: Deps) {
         changed.push({ id: l.id, s });
     }
     if (changed.length === 0) return [];
-    for (const c of changed)
+    if (changed.length === 1) {
+      const c = changed[0]!;
       await tx
         .updateTable('leads')
         .set({
@@ -252,6 +253,19 @@ export function createScoringService(deps: Deps) {
         })
         .where('id', '=', c.id)
         .execute();
+    } else
+      for (let i = 0; i < changed.length; i += 400) {
+        // One statement for many leads (a rescore writes every lead): both dialects take UPDATE … FROM.
+        const rows = changed
+          .slice(i, i + 400)
+          .map(
+            (c) =>
+              sql`(${c.id}, cast(${c.s.fit} as integer), cast(${c.s.engagement} as integer), cast(${c.s.total} as integer), cast(${c.s.grade} as text))`,
+          );
+        await sql`with v(id, fit, engagement, total, grade) as (values ${sql.join(rows)})
+          update leads set score_fit = v.fit, score_engagement = v.engagement, score_total = v.total, fit_grade = v.grade
+          from v where leads.id = v.id`.execute(tx);
+      }
     const history: Insertable<LeadScoreHistoryTable>[] = changed.map((c) => ({
       id: newId('sch', now),
       lead_id: c.id,
