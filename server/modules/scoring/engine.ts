@@ -3,7 +3,7 @@
  * state (event times), and computes fit, engagement, total and grade at a given time, with the
  * breakdown that explains them. contracts/scoring.ts states the semantics.
  *
- * The state holds, per engagement rule, the times of its matching events (only the latest for a
+ * The state holds, per engagement rule signature (signatureOf), the times of its matching events (only the latest for a
  * once-rule, at most `maxEventsPerRule` for a repeatable one), sorted. Adding an event and building
  * the state from all of a lead's touchpoints give the same state, so an incremental score and a
  * full recompute are the same number; decay is computed from the times at read time.
@@ -36,7 +36,9 @@ export type CompiledModel = {
   version: number;
   definition: ScoringDefinition;
   fit: { id: string; name: string; filter: Filter; points: number }[];
-  engagement: (EngagementRule & { where: PropertyCondition[] })[];
+  engagement: (EngagementRule & { where: PropertyCondition[]; key: string })[];
+  /** Each distinct event signature once (rules that match the same events share their times). */
+  signatures: CompiledModel['engagement'];
   /** Touchpoint types any engagement rule looks at. */
   types: Set<string>;
   groupCaps: Map<string, number>;
@@ -104,12 +106,38 @@ export function compileModel(
       behavior: { type: string; where?: PropertyCondition[] };
     };
     types.add(checked.behavior.type);
-    return { ...r, where: checked.behavior.where ?? [] };
+    const where = checked.behavior.where ?? [];
+    return { ...r, where, key: signatureOf(checked.behavior.type, where, r.repeatable) };
   });
+  const signatures = [...new Map(engagement.map((r) => [r.key, r])).values()];
   const g = definition.fit.grades;
   if (!(g.A >= g.B)) throw problem(`${root}.fit.grades.B`, 'order', 'must not be above the threshold for A');
   if (!(g.B >= g.C)) throw problem(`${root}.fit.grades.C`, 'order', 'must not be above the threshold for B');
-  return { version, definition, fit, engagement, types, groupCaps };
+  return { version, definition, fit, engagement, signatures, types, groupCaps };
+}
+
+/**
+ * What a rule's state depends on: the events it matches (type, conditions) and whether it keeps
+ * them all. Points, caps, groups and decay are applied when scoring, so a new version that only
+ * changes those (or fit rules) reuses every lead's state: no touchpoint is read again.
+ */
+export function signatureOf(type: string, where: PropertyCondition[], repeatable: boolean): string {
+  const text = JSON.stringify([type, where, repeatable]);
+  // FNV-1a, twice with different offsets: 64 bits of a text of at most a few kilobytes.
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36);
+}
+
+/** Whether a state holds the times of every signature the model needs. */
+export function covers(model: CompiledModel, state: ScoreState): boolean {
+  for (const r of model.signatures) if (!Object.hasOwn(state, r.key)) return false;
+  return true;
 }
 
 function checkDecay(d: Decay, at: string) {
@@ -150,9 +178,9 @@ export function applyTouchpoints(
   for (const tp of touchpoints) {
     if (!model.types.has(tp.type)) continue;
     const t = Number(tp.occurred_at);
-    for (const rule of model.engagement) {
+    for (const rule of model.signatures) {
       if (!ruleMatches(rule, tp)) continue;
-      state[rule.id] = addTime(state[rule.id] ?? [], t, rule.repeatable);
+      state[rule.key] = addTime(state[rule.key] ?? [], t, rule.repeatable);
       changed = true;
     }
   }
@@ -165,6 +193,7 @@ export function stateFrom(
   touchpoints: readonly { type: string; occurred_at: number | string; properties: unknown }[],
 ): ScoreState {
   const state: ScoreState = {};
+  for (const r of model.signatures) state[r.key] = [];
   applyTouchpoints(model, state, touchpoints);
   return state;
 }
@@ -225,7 +254,7 @@ export function computeScore(
   const groupSums = new Map<string, number>();
   const engagementResults: RuleResult[] = [];
   for (const r of model.engagement) {
-    const times = state[r.id];
+    const times = state[r.key];
     if (!times || times.length === 0) continue;
     let decayed = 0;
     for (const t of times) decayed += r.points * decayFactor(r.decay, now - t);

@@ -103,7 +103,8 @@ for (const dialect of testDialects) {
           ),
           fc.integer({ min: 0, max: 90 }),
           fc.boolean(),
-          async (definition, batches, laterDays, big) => {
+          async (initial, batches, laterDays, big) => {
+            let definition = initial;
             run++;
             let version = 0;
             // Publish this model directly (the API path is covered elsewhere), under a new version.
@@ -144,7 +145,29 @@ for (const dialect of testDialects) {
             const leadId = res.leadId;
             for (const batch of batches) {
               // A new version leaves the lead's state stale: the next touchpoint rebuilds it in full.
-              if (batch.republish) await publish();
+              // A new version whose extra rule matches other events leaves the lead's state short:
+              // the next touchpoint rebuilds it from all of them.
+              if (batch.republish) {
+                const k = definition.engagement.rules.length;
+                definition = {
+                  ...definition,
+                  engagement: {
+                    ...definition.engagement,
+                    rules: [
+                      ...definition.engagement.rules,
+                      {
+                        id: `x${k}`,
+                        name: `extra ${k}`,
+                        behavior: { type: 'event', where: [{ path: 'n', op: 'gte', value: k % 6 }] },
+                        points: k,
+                        repeatable: k % 2 === 0,
+                        decay: { kind: 'halfLife', days: k + 1 },
+                      },
+                    ],
+                  },
+                };
+                await publish();
+              }
               await db()
                 .transaction()
                 .execute((tx) =>
@@ -174,13 +197,10 @@ for (const dialect of testDialects) {
               .where('lead_id', '=', leadId)
               .executeTakeFirstOrThrow();
             const incremental = fromJson<ScoreState>(row.state, {});
-            assert.equal(Number(row.version), version);
+            assert.ok(Number(row.version) <= version);
+            // What the model reads (a state may also hold times for an older version's rules).
             const norm = (s: ScoreState) =>
-              Object.fromEntries(
-                Object.entries(s)
-                  .filter(([, v]) => v.length > 0)
-                  .sort(([a], [b]) => a.localeCompare(b)),
-              );
+              Object.fromEntries(model.signatures.map((r) => [r.key, s[r.key] ?? null]));
             assert.deepEqual(norm(incremental), norm(full));
             const lead = await db()
               .selectFrom('leads')

@@ -29,6 +29,7 @@ import {
   type CompiledModel,
   compileModel,
   computeScore,
+  covers,
   type ScoreState,
   stateFrom,
 } from './engine.ts';
@@ -151,8 +152,9 @@ export function createScoringService(deps: Deps) {
   }
 
   /**
-   * Scores leads in the caller's transaction: leads with state under this model take the new
-   * touchpoints; the others (new to scoring, or `full`) are built from all their touchpoints.
+   * Scores leads in the caller's transaction: leads whose state covers this model's rule
+   * signatures take the new touchpoints; the others (new to scoring, a model with rules matching
+   * other events, or `full`) are built from all their touchpoints.
    * Writes state, changed scores and history, then lets lifecycle apply the policy.
    */
   async function scoreLeads(
@@ -187,10 +189,13 @@ export function createScoringService(deps: Deps) {
           leads.map((l) => l.id),
         )
         .execute();
-      for (const r of rows)
-        if (Number(r.version) === model.version) states.set(r.lead_id, fromJson<ScoreState>(r.state, {}));
+      for (const r of rows) {
+        const state = fromJson<ScoreState>(r.state, {});
+        if (covers(model, state)) states.set(r.lead_id, state);
+      }
     }
     for (const l of leads) if (!states.has(l.id)) stale.push(l.id);
+    const rebuilt = new Set(stale);
     const all = await touchpointsOf(tx, stale, model.types);
     const stateWrites: { lead_id: string; version: number; state: string; updated_at: number }[] = [];
     for (const id of stale) {
@@ -205,13 +210,14 @@ export function createScoringService(deps: Deps) {
     }
     if (o.newTouchpoints)
       for (const l of leads) {
-        if (stale.includes(l.id)) continue; // its touchpoints are in the database already
+        if (rebuilt.has(l.id)) continue; // its touchpoints are in the database already
         const state = states.get(l.id)!;
         if (applyTouchpoints(model, state, o.newTouchpoints.get(l.id) ?? []))
           stateWrites.push({
             lead_id: l.id,
             version: model.version,
-            state: JSON.stringify(state),
+            // Only what this model needs: times kept for rules of older versions go.
+            state: JSON.stringify(Object.fromEntries(model.signatures.map((r) => [r.key, state[r.key]!]))),
             updated_at: now,
           });
       }
@@ -506,7 +512,9 @@ export function createScoringService(deps: Deps) {
         ).map((r) => r.id);
         if (ids.length === 0) return true;
         cursor = ids.at(-1)!;
-        const c = await scoreLeads(tx, ids, { full: true, cause: `model v${version}` });
+        // States are reused when the new version's rules match the same events (only points,
+        // caps, decay, groups or fit rules changed); leads without one are built from touchpoints.
+        const c = await scoreLeads(tx, ids, { cause: `model v${version}` });
         done += ids.length;
         changed += c.length;
         await tx
@@ -575,9 +583,10 @@ export function createScoringService(deps: Deps) {
       .select(['version', 'state'])
       .where('lead_id', '=', leadId)
       .executeTakeFirst();
+    const stored = row ? fromJson<ScoreState>(row.state, {}) : null;
     const state =
-      row && Number(row.version) === pub.model.version
-        ? fromJson<ScoreState>(row.state, {})
+      stored && covers(pub.model, stored)
+        ? stored
         : stateFrom(pub.model, (await touchpointsOf(db, [leadId], pub.model.types)).get(leadId) ?? []);
     const b = computeScore(pub.model, pub.catalog, { lead, company, touchpoints: [] }, state, now, true);
     return breakdownOf(leadId, pub.model, b, lead, now);
