@@ -135,6 +135,7 @@ describe('scoring journey', () => {
     await added.getByRole('textbox', { name: 'Value', exact: true }).fill('/blog');
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByText('Draft v2').waitFor();
+    await page.getByText('Draft saved').waitFor({ state: 'hidden' });
 
     // Preview the draft on Vera.
     await page.getByRole('combobox', { name: 'Lead to preview' }).click();
@@ -157,7 +158,7 @@ describe('scoring journey', () => {
       .getByTestId('rescore-status')
       .getByText(/^Done: 2 leads rescored/)
       .waitFor({ timeout: 20_000 });
-    await page.getByRole('cell', { name: 'retired' }).waitFor();
+    await page.getByLabel('Versions').getByText('retired', { exact: true }).waitFor();
     await screenshot(page, '3-published');
 
     // Vera's page: the breakdown lists the new rule.

@@ -122,7 +122,7 @@ export function ScoringPage() {
       {draft.error ? <ErrorAlert error={draft.error} /> : null}
       {draft.data && def && catalog.data ? (
         <Grid gap="lg">
-          <Grid.Col span={{ base: 12, lg: 7 }}>
+          <Grid.Col span={{ base: 12, lg: 8 }}>
             <Stack gap="lg">
               <Paper withBorder radius="md" p="md">
                 <Group justify="space-between">
@@ -155,7 +155,7 @@ export function ScoringPage() {
               <EngagementEditor def={def} onChange={change} catalog={catalog.data} />
             </Stack>
           </Grid.Col>
-          <Grid.Col span={{ base: 12, lg: 5 }}>
+          <Grid.Col span={{ base: 12, lg: 4 }}>
             <Stack gap="lg">
               <PreviewPanel def={def} />
               <BacktestPanel saved={!!draft.data.saved} dirty={dirty} last={draft.data.backtest} />
@@ -844,7 +844,6 @@ function PublishPanel({ canPublish }: { canPublish: boolean }) {
           <Table.Tr>
             <Table.Th>Version</Table.Th>
             <Table.Th>Status</Table.Th>
-            <Table.Th>Rules</Table.Th>
             <Table.Th>Published</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -852,7 +851,12 @@ function PublishPanel({ canPublish }: { canPublish: boolean }) {
           {list.map((m) => (
             <Table.Tr key={m.version}>
               <Table.Td>
-                v{m.version}
+                <Text size="sm" fw={600}>
+                  v{m.version}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {m.fitRules} fit · {m.engagementRules} engagement rules
+                </Text>
                 {m.note ? (
                   <Text size="xs" c="dimmed" lineClamp={1}>
                     {m.note}
@@ -860,18 +864,22 @@ function PublishPanel({ canPublish }: { canPublish: boolean }) {
                 ) : null}
               </Table.Td>
               <Table.Td>
-                <Badge
-                  variant="light"
-                  color={m.status === 'published' ? 'teal' : m.status === 'draft' ? 'orange' : 'gray'}
+                <Text
+                  size="xs"
+                  fw={700}
+                  tt="uppercase"
+                  c={m.status === 'published' ? 'teal' : m.status === 'draft' ? 'orange' : 'dimmed'}
                 >
                   {m.status}
-                </Badge>
+                </Text>
               </Table.Td>
               <Table.Td>
-                {m.fitRules} fit · {m.engagementRules} engagement
-              </Table.Td>
-              <Table.Td>
-                {m.publishedAt ? `${formatDateTime(m.publishedAt)} · ${m.publishedBy ?? ''}` : '—'}
+                <Text size="xs">{m.publishedAt ? formatDateTime(m.publishedAt) : '—'}</Text>
+                {m.publishedBy ? (
+                  <Text size="xs" c="dimmed">
+                    {m.publishedBy}
+                  </Text>
+                ) : null}
               </Table.Td>
             </Table.Tr>
           ))}
