@@ -17,6 +17,7 @@ import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
+import { createScoringModule } from './modules/scoring/index.ts';
 import { createSegmentsModule } from './modules/segments/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
@@ -153,6 +154,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           })),
         );
     });
+    // Scoring keeps scores current as leads change and engage, then lets lifecycle apply the policy.
+    const scoring = createScoringModule({
+      database,
+      clock,
+      jobs,
+      leads: leads.api,
+      filters: filters.api,
+      lifecycle: lifecycle.api,
+    });
 
     const modules: ModuleParts[] = [
       system.parts,
@@ -170,6 +180,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       filters.parts,
       segments.parts,
       webhooks.parts,
+      scoring.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -215,6 +226,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         filters: filters.api,
         segments: segments.api,
         webhooks: webhooks.api,
+        scoring: scoring.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

@@ -600,10 +600,46 @@ export type WebhookAttemptsTable = {
   started_at: number;
 };
 
+/** Scoring model versions: one draft, one published, the rest retired (definition is JSON). */
+export type ScoringModelsTable = {
+  version: number;
+  status: string;
+  definition: string;
+  note: string | null;
+  created_at: number;
+  updated_at: number;
+  published_at: number | null;
+  published_by_label: string | null;
+  rescore_total: number | null;
+  rescore_done: number | null;
+  rescore_changed: number | null;
+  rescore_finished_at: number | null;
+  backtest: string | null;
+};
+
+/** Per lead: the model version its state was built under and, per engagement rule, its event times. */
+export type LeadScoresTable = { lead_id: string; version: number; state: string; updated_at: number };
+
+/** A lead's score each time it changed. */
+export type LeadScoreHistoryTable = {
+  id: string;
+  lead_id: string;
+  at: number;
+  version: number;
+  fit: number;
+  engagement: number;
+  total: number;
+  grade: string | null;
+  cause: string;
+};
+
 export type DB = {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  scoring_models: ScoringModelsTable;
+  lead_scores: LeadScoresTable;
+  lead_score_history: LeadScoreHistoryTable;
   predict_models: PredictModelsTable;
   lead_predictions: LeadPredictionsTable;
   lead_stage_history: LeadStageHistoryTable;

@@ -11,7 +11,7 @@ import { ChannelRulesPage } from '../features/campaigns/ChannelRulesPage.tsx';
 import { CompanyPage } from '../features/companies/CompanyPage.tsx';
 import { FormEditorPage } from '../features/forms/FormEditorPage.tsx';
 import { FormsListPage } from '../features/forms/FormsListPage.tsx';
-import { AnalyticsArea, InboxArea, PipelineArea, ScoringArea } from '../features/home/Areas.tsx';
+import { AnalyticsArea, InboxArea, PipelineArea } from '../features/home/Areas.tsx';
 import { HomePage } from '../features/home/HomePage.tsx';
 import { SettingsLayout } from '../features/home/SettingsLayout.tsx';
 import { ImportWizardPage } from '../features/imports/ImportWizardPage.tsx';
@@ -22,6 +22,7 @@ import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
 import { PolicyPage } from '../features/policy/PolicyPage.tsx';
 import { PredictPage } from '../features/predict/PredictPage.tsx';
+import { ScoringPage } from '../features/scoring/ScoringPage.tsx';
 import { SegmentDetailPage } from '../features/segments/SegmentDetailPage.tsx';
 import { SegmentEditorPage } from '../features/segments/SegmentEditorPage.tsx';
 import { SegmentsPage } from '../features/segments/SegmentsPage.tsx';
@@ -63,7 +64,7 @@ export const router = createBrowserRouter([
       { path: 'segments/new', element: <SegmentEditorPage /> },
       { path: 'segments/:id', element: <SegmentDetailPage /> },
       { path: 'segments/:id/edit', element: <SegmentEditorPage /> },
-      { path: 'scoring', element: <ScoringArea /> },
+      { path: 'scoring', element: <ScoringPage /> },
       { path: 'predict', element: <PredictPage /> },
       { path: 'policy', element: <PolicyPage /> },
       { path: 'inbox', element: <InboxArea /> },

@@ -1,17 +1,9 @@
-import { IconChartBar, IconGauge, IconInbox, IconLayoutKanban } from '@tabler/icons-react';
+import { IconChartBar, IconInbox, IconLayoutKanban } from '@tabler/icons-react';
 import { ComingSoon } from '../../components/ComingSoon.tsx';
 
 // Areas whose capability has not landed yet. Each says what it will hold, so nobody mistakes it
 // for a finished page; each is replaced by its feature when that lands.
 
-export const ScoringArea = () => (
-  <ComingSoon
-    title="Scoring"
-    icon={<IconGauge size={22} />}
-    description="Explainable, versioned lead scoring."
-    what="Fit and engagement rules, a backtest before each publish, and the qualification policy both teams approve."
-  />
-);
 export const InboxArea = () => (
   <ComingSoon
     title="Inbox"

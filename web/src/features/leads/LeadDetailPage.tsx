@@ -40,6 +40,7 @@ import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
 import { LeadPredictionCard } from '../predict/LeadPredictionCard.tsx';
+import { LeadScoreCard } from '../scoring/LeadScoreCard.tsx';
 import {
   canDeleteLeads,
   canHandlePrivacy,
@@ -277,6 +278,7 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack gap="lg">
+            <LeadScoreCard leadId={lead.id} />
             <LeadPredictionCard lead={lead} />
             <StageHistoryCard leadId={lead.id} canChange />
             <Paper withBorder radius="md" p="lg">

@@ -1,0 +1,785 @@
+/**
+ * Scoring service: model versions (draft → published), scoring leads in the transaction that
+ * changed them (touchpoints, field changes, merges), the breakdown and history, backtests, and the
+ * rescore after a publish (batches that each commit and yield).
+ */
+import { type Insertable, sql } from 'kysely';
+import { gradeAtLeast } from '../../../contracts/lifecycle.ts';
+import type {
+  BacktestResult,
+  DraftInput,
+  ScoreBreakdown,
+  ScoreHistoryEntry,
+  ScoringDefinition,
+  ScoringModel,
+  ScoringModelSummary,
+} from '../../../contracts/scoring.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database, Tx } from '../../platform/db/db.ts';
+import { fromJson, type LeadScoreHistoryTable, type ScoringModelsTable } from '../../platform/db/schema.ts';
+import { AppError } from '../../platform/errors.ts';
+import { iso } from '../../platform/http/schemas.ts';
+import { newId } from '../../platform/ids.ts';
+import type { Actor } from '../audit/index.ts';
+import type { Catalog, FiltersApi, LeadContext } from '../filters/index.ts';
+import type { LifecycleApi } from '../lifecycle/index.ts';
+import {
+  applyTouchpoints,
+  type Breakdown,
+  type CompiledModel,
+  compileModel,
+  computeScore,
+  covers,
+  type ScoreState,
+  stateFrom,
+} from './engine.ts';
+
+type Deps = {
+  database: Database;
+  clock: Clock;
+  filters: Pick<FiltersApi, 'catalog'>;
+  lifecycle: Pick<LifecycleApi, 'evaluate' | 'activePolicy'>;
+  /** Enqueues the rescore of every lead after a publish, in the caller's transaction. */
+  enqueueRescore: (tx: Tx, version: number) => Promise<void>;
+};
+
+type TouchpointLike = { type: string; occurred_at: number | string; properties: unknown };
+type LeadRow = Record<string, unknown> & {
+  id: string;
+  company_id: string | null;
+  score_fit: number;
+  score_engagement: number;
+  score_total: number;
+  fit_grade: string | null;
+  lifecycle_stage: string;
+};
+
+export const batchSize = 1000;
+const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
+
+export function createScoringService(deps: Deps) {
+  const { database, clock } = deps;
+  const db = database.db;
+
+  // Compiled models per catalog (custom fields may change) and version.
+  const compiled = new WeakMap<Catalog, Map<number, CompiledModel>>();
+  function compiledFor(catalog: Catalog, version: number, definition: ScoringDefinition): CompiledModel {
+    let byVersion = compiled.get(catalog);
+    if (!byVersion) {
+      byVersion = new Map();
+      compiled.set(catalog, byVersion);
+    }
+    let m = byVersion.get(version);
+    if (!m) {
+      m = compileLenient(definition, catalog, version);
+      byVersion.set(version, m);
+    }
+    return m;
+  }
+
+  /**
+   * A saved model whose fit filter no longer checks (a custom field was deleted) keeps scoring with
+   * the rules that still do: capture must never fail because of a model.
+   */
+  function compileLenient(definition: ScoringDefinition, catalog: Catalog, version: number): CompiledModel {
+    try {
+      return compileModel(definition, catalog, version);
+    } catch {
+      const keep = (f: unknown) => {
+        try {
+          compileModel({ ...definition, fit: { ...definition.fit, rules: [f as never] } }, catalog);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const fit = { ...definition.fit, rules: definition.fit.rules.filter(keep) };
+      return compileModel({ ...definition, fit }, catalog, version);
+    }
+  }
+
+  async function publishedRow(tx: Tx) {
+    return tx.selectFrom('scoring_models').selectAll().where('status', '=', 'published').executeTakeFirst();
+  }
+
+  async function publishedModel(tx: Tx): Promise<{ model: CompiledModel; catalog: Catalog } | null> {
+    const row = await tx
+      .selectFrom('scoring_models')
+      .select(['version', 'definition'])
+      .where('status', '=', 'published')
+      .executeTakeFirst();
+    if (!row) return null;
+    const catalog = await deps.filters.catalog(tx);
+    return {
+      model: compiledFor(
+        catalog,
+        Number(row.version),
+        fromJson<ScoringDefinition>(row.definition, emptyDefinition),
+      ),
+      catalog,
+    };
+  }
+
+  async function loadLeads(tx: Tx, ids: string[]) {
+    const leads = (await tx
+      .selectFrom('leads')
+      .selectAll()
+      .where('id', 'in', ids)
+      .where('merged_into', 'is', null)
+      .where('erased_at', 'is', null)
+      .execute()) as unknown as LeadRow[];
+    const companyIds = [...new Set(leads.map((l) => l.company_id).filter((c): c is string => !!c))];
+    const companies =
+      companyIds.length > 0
+        ? await tx.selectFrom('companies').selectAll().where('id', 'in', companyIds).execute()
+        : [];
+    const byCompany = new Map(companies.map((c) => [c.id, c as unknown as Record<string, unknown>]));
+    return {
+      leads,
+      companyOf: (l: LeadRow) => (l.company_id ? (byCompany.get(l.company_id) ?? null) : null),
+    };
+  }
+
+  async function touchpointsOf(tx: Tx, ids: string[], types: Set<string>) {
+    if (ids.length === 0 || types.size === 0) return new Map<string, TouchpointLike[]>();
+    const rows = await tx
+      .selectFrom('touchpoints')
+      .select(['lead_id', 'type', 'occurred_at', 'properties'])
+      .where('lead_id', 'in', ids)
+      .where('type', 'in', [...types])
+      .execute();
+    return Map.groupBy(rows, (r) => r.lead_id);
+  }
+
+  /**
+   * Scores leads in the caller's transaction: leads whose state covers this model's rule
+   * signatures take the new touchpoints; the others (new to scoring, a model with rules matching
+   * other events, or `full`) are built from all their touchpoints.
+   * Writes state, changed scores and history, then lets lifecycle apply the policy.
+   */
+  async function scoreLeads(
+    tx: Tx,
+    leadIds: string[],
+    o: {
+      newTouchpoints?: Map<string, TouchpointLike[]>;
+      full?: boolean;
+      cause: string;
+      at?: number;
+      /** Leads whose change is replayed history (imports, demo data): scored, but no stage moves. */
+      historical?: Set<string>;
+    },
+  ): Promise<string[]> {
+    if (leadIds.length === 0) return [];
+    const pub = await publishedModel(tx);
+    if (!pub) return [];
+    const { model, catalog } = pub;
+    const ids = [...new Set(leadIds)];
+    const now = o.at ?? clock.now();
+    const { leads, companyOf } = await loadLeads(tx, ids);
+    if (leads.length === 0) return [];
+    const states = new Map<string, ScoreState>();
+    const stale: string[] = [];
+    if (!o.full) {
+      const rows = await tx
+        .selectFrom('lead_scores')
+        .select(['lead_id', 'version', 'state'])
+        .where(
+          'lead_id',
+          'in',
+          leads.map((l) => l.id),
+        )
+        .execute();
+      for (const r of rows) {
+        const state = fromJson<ScoreState>(r.state, {});
+        if (covers(model, state)) states.set(r.lead_id, state);
+      }
+    }
+    for (const l of leads) if (!states.has(l.id)) stale.push(l.id);
+    const rebuilt = new Set(stale);
+    const all = await touchpointsOf(tx, stale, model.types);
+    const stateWrites: { lead_id: string; version: number; state: string; updated_at: number }[] = [];
+    for (const id of stale) {
+      const state = stateFrom(model, all.get(id) ?? []);
+      states.set(id, state);
+      stateWrites.push({
+        lead_id: id,
+        version: model.version,
+        state: JSON.stringify(state),
+        updated_at: now,
+      });
+    }
+    if (o.newTouchpoints)
+      for (const l of leads) {
+        if (rebuilt.has(l.id)) continue; // its touchpoints are in the database already
+        const state = states.get(l.id)!;
+        if (applyTouchpoints(model, state, o.newTouchpoints.get(l.id) ?? []))
+          stateWrites.push({
+            lead_id: l.id,
+            version: model.version,
+            // Only what this model needs: times kept for rules of older versions go.
+            state: JSON.stringify(Object.fromEntries(model.signatures.map((r) => [r.key, state[r.key]!]))),
+            updated_at: now,
+          });
+      }
+    if (stateWrites.length > 0)
+      for (let i = 0; i < stateWrites.length; i += 500)
+        await tx
+          .insertInto('lead_scores')
+          .values(stateWrites.slice(i, i + 500))
+          .onConflict((oc) =>
+            oc.column('lead_id').doUpdateSet((eb) => ({
+              version: eb.ref('excluded.version'),
+              state: eb.ref('excluded.state'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+    const changed: { id: string; s: Breakdown }[] = [];
+    for (const l of leads) {
+      const ctx: LeadContext = { lead: l, company: companyOf(l), touchpoints: [] };
+      const s = computeScore(model, catalog, ctx, states.get(l.id)!, now);
+      if (
+        Number(l.score_fit) !== s.fit ||
+        Number(l.score_engagement) !== s.engagement ||
+        Number(l.score_total) !== s.total ||
+        l.fit_grade !== s.grade
+      )
+        changed.push({ id: l.id, s });
+    }
+    if (changed.length === 0) return [];
+    if (changed.length === 1) {
+      const c = changed[0]!;
+      await tx
+        .updateTable('leads')
+        .set({
+          score_fit: c.s.fit,
+          score_engagement: c.s.engagement,
+          score_total: c.s.total,
+          fit_grade: c.s.grade,
+        })
+        .where('id', '=', c.id)
+        .execute();
+    } else
+      for (let i = 0; i < changed.length; i += 400) {
+        // One statement for many leads (a rescore writes every lead): both dialects take UPDATE … FROM.
+        const rows = changed
+          .slice(i, i + 400)
+          .map(
+            (c) =>
+              sql`(${c.id}, cast(${c.s.fit} as integer), cast(${c.s.engagement} as integer), cast(${c.s.total} as integer), cast(${c.s.grade} as text))`,
+          );
+        await sql`with v(id, fit, engagement, total, grade) as (values ${sql.join(rows)})
+          update leads set score_fit = v.fit, score_engagement = v.engagement, score_total = v.total, fit_grade = v.grade
+          from v where leads.id = v.id`.execute(tx);
+      }
+    const history: Insertable<LeadScoreHistoryTable>[] = changed.map((c) => ({
+      id: newId('sch', now),
+      lead_id: c.id,
+      at: now,
+      version: model.version,
+      fit: c.s.fit,
+      engagement: c.s.engagement,
+      total: c.s.total,
+      grade: c.s.grade,
+      cause: o.cause,
+    }));
+    for (let i = 0; i < history.length; i += 500)
+      await tx
+        .insertInto('lead_score_history')
+        .values(history.slice(i, i + 500))
+        .execute();
+    const changedIds = changed.map((c) => c.id);
+    const live = o.historical ? changedIds.filter((id) => !o.historical!.has(id)) : changedIds;
+    if (live.length > 0) await deps.lifecycle.evaluate(tx, live, { reason: 'score' });
+    return changedIds;
+  }
+
+  // ---- models ----
+
+  function summaryOf(r: ScoringModelsTable): ScoringModelSummary {
+    const d = fromJson<ScoringDefinition>(r.definition, emptyDefinition);
+    return {
+      version: Number(r.version),
+      status: r.status as ScoringModelSummary['status'],
+      note: r.note,
+      fitRules: d.fit.rules.length,
+      engagementRules: d.engagement.rules.length,
+      createdAt: iso(Number(r.created_at)),
+      updatedAt: iso(Number(r.updated_at)),
+      publishedAt: r.published_at === null ? null : iso(Number(r.published_at)),
+      publishedBy: r.published_by_label,
+      rescore:
+        r.rescore_total === null
+          ? null
+          : {
+              total: Number(r.rescore_total),
+              done: Number(r.rescore_done ?? 0),
+              changed: Number(r.rescore_changed ?? 0),
+              finishedAt: r.rescore_finished_at === null ? null : iso(Number(r.rescore_finished_at)),
+            },
+    };
+  }
+
+  async function list(): Promise<ScoringModelSummary[]> {
+    const rows = await db.selectFrom('scoring_models').selectAll().orderBy('version', 'desc').execute();
+    return rows.map(summaryOf);
+  }
+
+  async function get(version: number): Promise<ScoringModel> {
+    const r = await db
+      .selectFrom('scoring_models')
+      .selectAll()
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!r) throw new AppError('SCORING_MODEL_NOT_FOUND', `No scoring model has version ${version}`);
+    return { ...summaryOf(r), definition: fromJson<ScoringDefinition>(r.definition, emptyDefinition) };
+  }
+
+  /** The draft, or (when there is none) the published model to start one from. */
+  async function draft(): Promise<ScoringModel & { backtest: BacktestResult | null; saved: boolean }> {
+    const d = await db
+      .selectFrom('scoring_models')
+      .selectAll()
+      .where('status', '=', 'draft')
+      .executeTakeFirst();
+    const r = d ?? (await publishedRow(db));
+    if (!r) {
+      const now = clock.now();
+      return {
+        version: 0,
+        status: 'draft',
+        note: null,
+        fitRules: 0,
+        engagementRules: 0,
+        createdAt: iso(now),
+        updatedAt: iso(now),
+        publishedAt: null,
+        publishedBy: null,
+        rescore: null,
+        definition: emptyDefinition,
+        backtest: null,
+        saved: false,
+      };
+    }
+    return {
+      ...summaryOf(r),
+      definition: fromJson<ScoringDefinition>(r.definition, emptyDefinition),
+      backtest: d ? fromJson<BacktestResult | null>(d.backtest, null) : null,
+      saved: !!d,
+    };
+  }
+
+  async function saveDraft(input: DraftInput): Promise<ScoringModel> {
+    compileModel(input.definition, await deps.filters.catalog());
+    const now = clock.now();
+    const version = await db.transaction().execute(async (tx) => {
+      const existing = await tx
+        .selectFrom('scoring_models')
+        .select('version')
+        .where('status', '=', 'draft')
+        .executeTakeFirst();
+      if (existing) {
+        await tx
+          .updateTable('scoring_models')
+          .set({
+            definition: JSON.stringify(input.definition),
+            note: input.note ?? null,
+            updated_at: now,
+            backtest: null,
+          })
+          .where('version', '=', existing.version)
+          .execute();
+        return Number(existing.version);
+      }
+      const max = await tx
+        .selectFrom('scoring_models')
+        .select((eb) => eb.fn.max('version').as('v'))
+        .executeTakeFirst();
+      const v = Number(max?.v ?? 0) + 1;
+      await tx
+        .insertInto('scoring_models')
+        .values({
+          version: v,
+          status: 'draft',
+          definition: JSON.stringify(input.definition),
+          note: input.note ?? null,
+          created_at: now,
+          updated_at: now,
+          published_at: null,
+          published_by_label: null,
+          rescore_total: null,
+          rescore_done: null,
+          rescore_changed: null,
+          rescore_finished_at: null,
+          backtest: null,
+        })
+        .execute();
+      return v;
+    });
+    return get(version);
+  }
+
+  async function discardDraft(): Promise<void> {
+    await db.deleteFrom('scoring_models').where('status', '=', 'draft').execute();
+  }
+
+  /** Publishes the draft: it scores from now on, and a background job rescores every lead. */
+  async function publish(actor: Actor): Promise<ScoringModelSummary> {
+    const now = clock.now();
+    const version = await db.transaction().execute(async (tx) => {
+      const d = await tx
+        .selectFrom('scoring_models')
+        .selectAll()
+        .where('status', '=', 'draft')
+        .executeTakeFirst();
+      if (!d) throw new AppError('SCORING_NO_DRAFT', 'There is no draft to publish');
+      // Checked again: custom fields may have changed since it was saved.
+      compileModel(
+        fromJson<ScoringDefinition>(d.definition, emptyDefinition),
+        await deps.filters.catalog(tx),
+      );
+      const total = await tx
+        .selectFrom('leads')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('merged_into', 'is', null)
+        .where('erased_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      await tx
+        .updateTable('scoring_models')
+        .set({ status: 'retired' })
+        .where('status', '=', 'published')
+        .execute();
+      await tx
+        .updateTable('scoring_models')
+        .set({
+          status: 'published',
+          published_at: now,
+          published_by_label: actor.label ?? actor.type,
+          updated_at: now,
+          rescore_total: Number(total.n),
+          rescore_done: 0,
+          rescore_changed: 0,
+          rescore_finished_at: null,
+        })
+        .where('version', '=', d.version)
+        .execute();
+      await deps.enqueueRescore(tx, Number(d.version));
+      return Number(d.version);
+    });
+    return summaryOf(
+      (await db
+        .selectFrom('scoring_models')
+        .selectAll()
+        .where('version', '=', version)
+        .executeTakeFirstOrThrow()) as ScoringModelsTable,
+    );
+  }
+
+  /**
+   * Rescores every lead under `version` in batches (each its own transaction), recording progress;
+   * stops when a newer version was published meanwhile.
+   */
+  async function rescoreAll(
+    version: number,
+    ctx: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {},
+  ): Promise<{ done: number; changed: number }> {
+    let cursor = '';
+    let done = 0;
+    let changed = 0;
+    await db
+      .updateTable('scoring_models')
+      .set({ rescore_done: 0, rescore_changed: 0 })
+      .where('version', '=', version)
+      .execute();
+    for (;;) {
+      const stop = await db.transaction().execute(async (tx) => {
+        const pub = await tx
+          .selectFrom('scoring_models')
+          .select('version')
+          .where('status', '=', 'published')
+          .executeTakeFirst();
+        if (!pub || Number(pub.version) !== version) return true;
+        const ids = (
+          await tx
+            .selectFrom('leads')
+            .select('id')
+            .where('id', '>', cursor)
+            .where('merged_into', 'is', null)
+            .where('erased_at', 'is', null)
+            .orderBy('id')
+            .limit(batchSize)
+            .execute()
+        ).map((r) => r.id);
+        if (ids.length === 0) return true;
+        cursor = ids.at(-1)!;
+        // States are reused when the new version's rules match the same events (only points,
+        // caps, decay, groups or fit rules changed); leads without one are built from touchpoints.
+        const c = await scoreLeads(tx, ids, { cause: `model v${version}` });
+        done += ids.length;
+        changed += c.length;
+        await tx
+          .updateTable('scoring_models')
+          .set({ rescore_done: done, rescore_changed: changed })
+          .where('version', '=', version)
+          .execute();
+        return false;
+      });
+      if (stop) break;
+      await yieldToOthers();
+      await ctx.heartbeat?.();
+      if (ctx.signal?.aborted) throw new Error('Rescoring was interrupted; the job runs again');
+    }
+    await db
+      .updateTable('scoring_models')
+      .set({ rescore_finished_at: clock.now(), rescore_total: done })
+      .where('version', '=', version)
+      .execute();
+    return { done, changed };
+  }
+
+  // ---- a lead's score ----
+
+  async function leadRow(id: string) {
+    const { leads, companyOf } = await loadLeads(db, [id]);
+    const l = leads[0];
+    if (!l) throw new AppError('LEAD_NOT_FOUND', `No lead has id ${id}`);
+    return { lead: l, company: companyOf(l) };
+  }
+
+  function breakdownOf(
+    leadId: string,
+    model: CompiledModel | null,
+    b: Breakdown | null,
+    l: LeadRow,
+    now: number,
+  ): ScoreBreakdown {
+    return {
+      leadId,
+      version: model && model.version > 0 ? model.version : null,
+      at: iso(now),
+      fit: b?.fit ?? 0,
+      engagement: b?.engagement ?? 0,
+      total: b?.total ?? 0,
+      grade: b?.grade ?? null,
+      stored: {
+        fit: Number(l.score_fit),
+        engagement: Number(l.score_engagement),
+        total: Number(l.score_total),
+        grade: l.fit_grade,
+      },
+      rules: b?.rules ?? [],
+      groups: b?.groups ?? [],
+    };
+  }
+
+  /** The current breakdown under the published model (decay computed for now). */
+  async function breakdown(leadId: string): Promise<ScoreBreakdown> {
+    const { lead, company } = await leadRow(leadId);
+    const now = clock.now();
+    const pub = await publishedModel(db);
+    if (!pub) return breakdownOf(leadId, null, null, lead, now);
+    const row = await db
+      .selectFrom('lead_scores')
+      .select(['version', 'state'])
+      .where('lead_id', '=', leadId)
+      .executeTakeFirst();
+    const stored = row ? fromJson<ScoreState>(row.state, {}) : null;
+    const state =
+      stored && covers(pub.model, stored)
+        ? stored
+        : stateFrom(pub.model, (await touchpointsOf(db, [leadId], pub.model.types)).get(leadId) ?? []);
+    const b = computeScore(pub.model, pub.catalog, { lead, company, touchpoints: [] }, state, now, true);
+    return breakdownOf(leadId, pub.model, b, lead, now);
+  }
+
+  /** A definition (the editor's, unsaved) or the draft, applied to one lead, from its touchpoints. */
+  async function preview(leadId: string, definition?: ScoringDefinition): Promise<ScoreBreakdown> {
+    const { lead, company } = await leadRow(leadId);
+    const catalog = await deps.filters.catalog();
+    let def = definition;
+    let version = 0;
+    if (!def) {
+      const d = await draft();
+      def = d.definition;
+      version = d.version;
+    }
+    const model = compileModel(def, catalog, version);
+    const now = clock.now();
+    const state = stateFrom(model, (await touchpointsOf(db, [leadId], model.types)).get(leadId) ?? []);
+    const b = computeScore(model, catalog, { lead, company, touchpoints: [] }, state, now, true);
+    return breakdownOf(leadId, model, b, lead, now);
+  }
+
+  async function history(leadId: string): Promise<ScoreHistoryEntry[]> {
+    await leadRow(leadId);
+    const rows = await db
+      .selectFrom('lead_score_history')
+      .selectAll()
+      .where('lead_id', '=', leadId)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(500)
+      .execute();
+    return rows.reverse().map((r) => ({
+      at: iso(Number(r.at)),
+      version: Number(r.version),
+      fit: Number(r.fit),
+      engagement: Number(r.engagement),
+      total: Number(r.total),
+      grade: r.grade,
+      cause: r.cause,
+    }));
+  }
+
+  // ---- backtest ----
+
+  const bands = [-50, 0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 120, 150];
+  const bandOf = (total: number) => {
+    let i = 0;
+    while (i + 1 < bands.length && total >= bands[i + 1]!) i++;
+    return i;
+  };
+  const reachedSets = {
+    sal: ['sal', 'sql', 'opportunity', 'customer'],
+    sql: ['sql', 'opportunity', 'customer'],
+    customer: ['customer'],
+    disqualified: ['disqualified'],
+  } as const;
+
+  /**
+   * Runs the draft and the published model over every lead (in batches), counts who would be MQL
+   * under the active policy's score thresholds, and how those leads actually ended.
+   */
+  async function backtest(): Promise<BacktestResult> {
+    const started = performance.now();
+    const d = await db
+      .selectFrom('scoring_models')
+      .selectAll()
+      .where('status', '=', 'draft')
+      .executeTakeFirst();
+    if (!d) throw new AppError('SCORING_NO_DRAFT', 'There is no draft to backtest; save one first');
+    const catalog = await deps.filters.catalog();
+    const draftModel = compileModel(
+      fromJson<ScoringDefinition>(d.definition, emptyDefinition),
+      catalog,
+      Number(d.version),
+    );
+    const pubRow = await publishedRow(db);
+    const pubModel = pubRow
+      ? compileLenient(
+          fromJson<ScoringDefinition>(pubRow.definition, emptyDefinition),
+          catalog,
+          Number(pubRow.version),
+        )
+      : null;
+    const policy = await deps.lifecycle.activePolicy(db);
+    const mqlRule = policy.definition.mql.score;
+    const now = clock.now();
+    const side = (version: number | null) => ({
+      version,
+      mql: 0,
+      reached: { sal: 0, sql: 0, customer: 0, disqualified: 0 },
+      grades: { A: 0, B: 0, C: 0, D: 0 },
+      histogram: bands.map(() => 0),
+    });
+    const result = { draft: side(Number(d.version)), published: side(pubModel?.version ?? null) };
+    const types = new Set([...draftModel.types, ...(pubModel?.types ?? [])]);
+    let cursor = '';
+    let leadsSeen = 0;
+    for (;;) {
+      const { leads, companyOf } = await (async () => {
+        const ids = (
+          await db
+            .selectFrom('leads')
+            .select('id')
+            .where('id', '>', cursor)
+            .where('merged_into', 'is', null)
+            .where('erased_at', 'is', null)
+            .orderBy('id')
+            .limit(batchSize)
+            .execute()
+        ).map((r) => r.id);
+        if (ids.length === 0) return { leads: [] as LeadRow[], companyOf: () => null };
+        cursor = ids.at(-1)!;
+        return loadLeads(db, ids);
+      })();
+      if (leads.length === 0) break;
+      const ids = leads.map((l) => l.id);
+      const tps = await touchpointsOf(db, ids, types);
+      const stagesOf = new Map<string, Set<string>>();
+      for (const h of await db
+        .selectFrom('lead_stage_history')
+        .select(['lead_id', 'to_stage'])
+        .where('lead_id', 'in', ids)
+        .execute()) {
+        const s = stagesOf.get(h.lead_id) ?? new Set<string>();
+        s.add(h.to_stage);
+        stagesOf.set(h.lead_id, s);
+      }
+      for (const l of leads) {
+        leadsSeen++;
+        const ctx: LeadContext = { lead: l, company: companyOf(l), touchpoints: [] };
+        const reached = stagesOf.get(l.id) ?? new Set<string>();
+        reached.add(l.lifecycle_stage);
+        for (const [which, model] of [
+          ['draft', draftModel],
+          ['published', pubModel],
+        ] as const) {
+          if (!model) continue;
+          const s = computeScore(model, catalog, ctx, stateFrom(model, tps.get(l.id) ?? []), now);
+          const out = result[which];
+          out.grades[s.grade]++;
+          out.histogram[bandOf(s.total)]!++;
+          if (!mqlRule || s.total < mqlRule.minTotal || !gradeAtLeast(s.grade, mqlRule.minGrade)) continue;
+          out.mql++;
+          for (const k of Object.keys(reachedSets) as (keyof typeof reachedSets)[])
+            if (reachedSets[k].some((st) => reached.has(st))) out.reached[k]++;
+        }
+      }
+      await yieldToOthers();
+    }
+    const out: BacktestResult = {
+      draftVersion: Number(d.version),
+      leads: leadsSeen,
+      policy: {
+        version: policy.version,
+        minTotal: mqlRule?.minTotal ?? null,
+        minGrade: mqlRule?.minGrade ?? null,
+      },
+      bands,
+      draft: result.draft,
+      published: result.published,
+      at: iso(now),
+      ms: Math.round(performance.now() - started),
+    };
+    await db
+      .updateTable('scoring_models')
+      .set({ backtest: JSON.stringify(out) })
+      .where('version', '=', Number(d.version))
+      .where('status', '=', 'draft')
+      .execute();
+    return out;
+  }
+
+  return {
+    scoreLeads,
+    list,
+    get,
+    draft,
+    saveDraft,
+    discardDraft,
+    publish,
+    rescoreAll,
+    breakdown,
+    preview,
+    history,
+    backtest,
+  };
+}
+
+export const emptyDefinition: ScoringDefinition = {
+  fit: { rules: [], grades: { A: 40, B: 25, C: 10 } },
+  engagement: { rules: [], groups: [] },
+};
+
+export type ScoringService = ReturnType<typeof createScoringService>;
