@@ -12,6 +12,7 @@ import { leadErrors } from './leads.ts';
 import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
 import { predictErrors } from './predict.ts';
+import { routingErrors } from './routing.ts';
 import { segmentErrors } from './segments.ts';
 import { trackingErrors } from './tracking.ts';
 import { webhookErrors } from './webhooks.ts';
@@ -100,6 +101,7 @@ export const errorCatalogue = {
   ...lifecycleErrors,
   ...segmentErrors,
   ...webhookErrors,
+  ...routingErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

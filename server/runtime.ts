@@ -17,6 +17,7 @@ import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
+import { createRoutingModule } from './modules/routing/index.ts';
 import { createSegmentsModule } from './modules/segments/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
@@ -154,6 +155,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         );
     });
 
+    // Handoff: new MQLs are routed to sales in the transaction that made them MQLs.
+    const routing = createRoutingModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      lifecycle: lifecycle.api,
+      filters: filters.api,
+      publish: (tx, events) => webhooks.api.publish(tx, events),
+      mail: (tx, message) => mail.api.send(tx, message),
+    });
+
     const modules: ModuleParts[] = [
       system.parts,
       audit.parts,
@@ -170,6 +183,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       filters.parts,
       segments.parts,
       webhooks.parts,
+      routing.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -215,6 +229,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         filters: filters.api,
         segments: segments.api,
         webhooks: webhooks.api,
+        routing: routing.api,
       },
       async close() {
         if (ownsDatabase) await database.close();
