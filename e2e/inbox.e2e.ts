@@ -138,14 +138,12 @@ describe('inbox journey', () => {
       ids.push(((await res.json()) as { id: string }).id);
     }
     for (const id of ids)
-      await rt.database.db
-        .transaction()
-        .execute((tx) =>
-          rt.api.lifecycle.evaluate(tx, [id], {
-            reason: 'touchpoint',
-            touchpoints: [{ leadId: id, type: 'demo_requested', properties: {} }],
-          }),
-        );
+      await rt.database.db.transaction().execute((tx) =>
+        rt.api.lifecycle.evaluate(tx, [id], {
+          reason: 'touchpoint',
+          touchpoints: [{ leadId: id, type: 'demo_requested', properties: {} }],
+        }),
+      );
 
     // The rep signs in.
     await page.request.post('/api/auth/logout', { headers });
