@@ -196,6 +196,15 @@ describe('inbox journey', () => {
       ['not_ready', 'Budget opens in Q3, call back then'],
     );
 
+    // The lead's timeline shows who got it and why.
+    await page.goto(`/leads/${ids[1]}`);
+    await page.getByText('Assigned to Rosa Rep').waitFor();
+    await page
+      .getByText(/Rule "Everyone else": next in Inbound's round-robin/)
+      .first()
+      .waitFor();
+    await screenshot(page, journey, '04-lead-timeline');
+
     // The manager looks at the routing settings.
     const ctx2 = await newPage(browser, server.url);
     const m = ctx2.page;
@@ -208,12 +217,12 @@ describe('inbox journey', () => {
     await m.getByRole('link', { name: 'Routing settings' }).click();
     await m.getByRole('heading', { name: 'Routing' }).waitFor();
     await m.getByTestId('rule').nth(1).waitFor();
-    await screenshot(m, journey, '04-routing-rules');
+    await screenshot(m, journey, '05-routing-rules');
     await m.getByRole('tab', { name: 'Teams' }).click();
     await m.getByRole('cell', { name: 'Inbound' }).waitFor();
     await m.getByRole('tab', { name: 'Availability & capacity' }).click();
     await m.getByText('rosa@example.test').waitFor();
-    await screenshot(m, journey, '05-routing-reps');
+    await screenshot(m, journey, '06-routing-reps');
     assert.deepEqual(pageProblems(page), []);
     assert.deepEqual(pageProblems(m), []);
     await ctx2.context.close();
