@@ -139,6 +139,13 @@ export function createRoutingService(deps: RoutingDeps) {
           outUntil: r.out_until === null ? null : Number(r.out_until),
           capacity: r.capacity === null ? null : Number(r.capacity),
         });
+      // Open leads are counted only where they matter: reps with a capacity (load balancing asks itself).
+      await loadOpen(missing.filter((id) => reps.get(id)?.capacity != null));
+    }
+    /** Counts open leads (stages mql…opportunity) of these users, once per batch. */
+    async function loadOpen(ids: string[]) {
+      const missing = [...new Set(ids)].filter((id) => !open.has(id));
+      if (missing.length === 0) return;
       const counts = await tx
         .selectFrom('leads')
         .select(['owner_id', (eb) => eb.fn.countAll<number>().as('n')])
@@ -163,12 +170,14 @@ export function createRoutingService(deps: RoutingDeps) {
     }
     return {
       load,
+      loadOpen,
       blocked,
       open: (id: string) => open.get(id) ?? 0,
       name: (id: string) => users.get(id)?.name ?? id,
       email: (id: string) => users.get(id)?.email ?? null,
       took(id: string, delta = 1) {
-        open.set(id, (open.get(id) ?? 0) + delta);
+        const n = open.get(id);
+        if (n !== undefined) open.set(id, n + delta);
       },
     };
   }
@@ -260,6 +269,7 @@ export function createRoutingService(deps: RoutingDeps) {
     let chosen: Member;
     let why: string;
     if (strategy === 'load_balanced') {
+      await roster.loadOpen(ok.map((m) => m.userId));
       const fewest = Math.min(...ok.map((m) => roster.open(m.userId)));
       chosen = ok.filter((m) => roster.open(m.userId) === fewest).sort(byTurn(team))[0]!;
       why = `fewest open leads in ${team.name} (${fewest})${skippedText}`;

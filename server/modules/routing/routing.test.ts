@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { createRuntime } from '../../runtime.ts';
 import { type Caller, createTestApp, type TestApp, testConfig } from '../../test-support/app.ts';
 import { testDialects } from '../../test-support/db.ts';
@@ -101,6 +102,66 @@ for (const dialect of testDialects) {
       for (let i = 0; i < 9; i++) w.push(await ownerOf(await mql()));
       assert.equal(count(w).get(a.userId!), 6);
       assert.equal(count(w).get(b.userId!), 3);
+    });
+
+    it('keeps reps who stay available within one lead of each other, whoever comes and goes (property)', async () => {
+      const system = { type: 'system', label: 'test' } as const;
+      const reps: string[] = [];
+      for (let i = 0; i < 4; i++) reps.push((await t.signIn('sales_rep')).userId!);
+      const away = new Date(Date.UTC(2030, 0, 1)).toISOString();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.constant('mql' as const), fc.integer({ min: 0, max: 3 })), {
+            minLength: 4,
+            maxLength: 14,
+          }),
+          async (ops) => {
+            for (const id of reps)
+              await t.runtime.api.routing.settings.patchRep(id, { outUntil: null }, system);
+            const tm = await t.runtime.api.routing.settings.createTeam(
+              { name: `Property ${++n}`, members: reps.map((userId) => ({ userId })) },
+              system,
+            );
+            await t.runtime.api.routing.settings.replaceRules(
+              [{ name: 'All', isDefault: true, teamId: tm.id, strategy: 'round_robin' }],
+              system,
+            );
+            const out = new Set<string>();
+            const everAway = new Set<string>();
+            const got = new Map(reps.map((id) => [id, 0]));
+            for (const op of ops) {
+              if (op === 'mql') {
+                const lead = await ok('POST', '/api/v1/leads', null, {
+                  email: `p${++n}@prop.example`,
+                  lifecycleStage: 'mql',
+                });
+                const owner = await ownerOf(lead.id);
+                if (out.size === reps.length) assert.equal(owner, null, 'everyone away: the team queue');
+                else {
+                  assert.ok(owner && !out.has(owner), 'never a rep who is away');
+                  got.set(owner, got.get(owner)! + 1);
+                }
+              } else {
+                const id = reps[op]!;
+                const leaving = !out.has(id);
+                if (leaving) {
+                  out.add(id);
+                  everAway.add(id);
+                } else out.delete(id);
+                await t.runtime.api.routing.settings.patchRep(
+                  id,
+                  { outUntil: leaving ? away : null },
+                  system,
+                );
+              }
+            }
+            const steady = reps.filter((id) => !everAway.has(id)).map((id) => got.get(id)!);
+            if (steady.length > 1)
+              assert.ok(Math.max(...steady) - Math.min(...steady) <= 1, `spread ${steady}`);
+          },
+        ),
+        { numRuns: 12 },
+      );
     });
 
     it('keeps its turn across a restart and an edit of the pool', async () => {
