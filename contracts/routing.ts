@@ -266,6 +266,11 @@ export const routingErrors = {
     kind: 'user',
     description: 'A business-hours day ends before it starts.',
   },
+  ROUTING_REP_NOT_YOURS: {
+    status: 403,
+    kind: 'auth',
+    description: 'Reps set only their own availability; capacity is set by managers.',
+  },
   SALES_NOT_YOUR_LEAD: {
     status: 403,
     kind: 'auth',

@@ -154,6 +154,7 @@ describe('inbox journey', () => {
     await page.getByRole('heading', { name: 'Welcome, Rosa' }).waitFor();
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.getByText('Out of office until').waitFor();
     const cards = page.getByTestId('inbox-item');
     await cards.nth(1).waitFor();
     assert.equal(await cards.count(), 2);

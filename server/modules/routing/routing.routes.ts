@@ -250,11 +250,11 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
       const p = userOf(request.principal);
       if (p.role === 'sales_rep') {
         if (p.userId !== request.params.id)
-          throw new AppError('FORBIDDEN', 'Reps set only their own availability', {
+          throw new AppError('ROUTING_REP_NOT_YOURS', 'Reps set only their own availability', {
             details: [{ field: 'id', rule: 'self', message: 'not you' }],
           });
         if (request.body.capacity !== undefined)
-          throw new AppError('FORBIDDEN', 'Capacity is set by managers', {
+          throw new AppError('ROUTING_REP_NOT_YOURS', 'Capacity is set by managers', {
             details: [{ field: 'capacity', rule: 'role', message: 'managers only' }],
           });
       }

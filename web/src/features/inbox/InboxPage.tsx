@@ -16,6 +16,8 @@ import {
   ThemeIcon,
   Title,
 } from '@mantine/core';
+import { DatePickerInput } from '@mantine/dates';
+import '@mantine/dates/styles.css';
 import { notifications } from '@mantine/notifications';
 import { IconAlarm, IconCheck, IconHandGrab, IconInbox, IconSettings, IconX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
@@ -25,7 +27,7 @@ import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
-import { useAccept, useClaim, useInbox, useReject } from './api.ts';
+import { useAccept, useClaim, useInbox, usePatchRep, useReject, useReps } from './api.ts';
 
 function useNow(everyMs = 1000) {
   const [now, setNow] = useState(() => Date.now());
@@ -286,6 +288,36 @@ function RejectDialog({
   );
 }
 
+/** A rep's own availability: routing skips them until the date. */
+function AwayControl({ userId }: { userId: string }) {
+  const reps = useReps();
+  const patch = usePatchRep();
+  const me = reps.data?.data.find((r) => r.userId === userId);
+  if (!me) return null;
+  return (
+    <DatePickerInput
+      label="Out of office until"
+      placeholder="Available"
+      clearable
+      w={200}
+      minDate={new Date().toISOString().slice(0, 10)}
+      value={me.outUntil ? me.outUntil.slice(0, 10) : null}
+      onChange={(v) =>
+        patch.mutate(
+          { userId, patch: { outUntil: v ? new Date(`${v}T00:00:00`).toISOString() : null } },
+          {
+            onSuccess: () =>
+              notifications.show({
+                message: v ? 'New leads skip you until then' : 'You get new leads again',
+              }),
+            onError: (e) => notifications.show({ color: 'red', message: e.message }),
+          },
+        )
+      }
+    />
+  );
+}
+
 function Stat({ label, value, color }: { label: string; value: number; color: string }) {
   return (
     <Paper withBorder radius="md" p="md">
@@ -318,16 +350,19 @@ export function InboxPage() {
         title="Inbox"
         description="Qualified leads routed to you. Accept them within the SLA, or reject them with a reason marketing can learn from."
         actions={
-          role === 'admin' || role === 'sales_manager' ? (
-            <Button
-              component={Link}
-              to="/inbox/routing"
-              variant="default"
-              leftSection={<IconSettings size={16} />}
-            >
-              Routing settings
-            </Button>
-          ) : null
+          <Group align="flex-end">
+            {session.data ? <AwayControl userId={session.data.id} /> : null}
+            {role === 'admin' || role === 'sales_manager' ? (
+              <Button
+                component={Link}
+                to="/inbox/routing"
+                variant="default"
+                leftSection={<IconSettings size={16} />}
+              >
+                Routing settings
+              </Button>
+            ) : null}
+          </Group>
         }
       />
       <ErrorAlert error={inbox.error} title="Could not load the inbox" />
