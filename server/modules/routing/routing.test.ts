@@ -556,6 +556,20 @@ for (const dialect of testDialects) {
         }
       });
 
+      it('closes the assignment however the lead leaves MQL (a stage move by an admin too)', async () => {
+        const lead = await mql();
+        await ok('POST', `/api/v1/leads/${lead}/stage`, admin, {
+          to: 'disqualified',
+          reasonCode: 'bad_data',
+        });
+        const [a] = await assignments(lead);
+        assert.deepEqual([a.status, a.reasonCode], ['rejected', 'bad_data']);
+        // Nothing left to accept or reject.
+        assert.equal((await req('POST', `/api/v1/leads/${lead}/accept`, owner)).statusCode, 409);
+        const inbox = await ok('GET', '/api/v1/inbox', owner);
+        assert.ok(!inbox.assigned.some((i: { lead: { id: string } }) => i.lead.id === lead));
+      });
+
       it('rejects with a reason of the policy: not ready recycles, no budget disqualifies; events go out', async () => {
         await ok('POST', '/api/v1/webhooks', admin, {
           url: 'http://127.0.0.1:9/hook',
