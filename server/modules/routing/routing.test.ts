@@ -164,6 +164,22 @@ for (const dialect of testDialects) {
       );
     });
 
+    it('stays fair when MQLs arrive at the same time', async () => {
+      const reps = [await t.signIn('sales_rep'), await t.signIn('sales_rep'), await t.signIn('sales_rep')];
+      const tm = await team(null, reps);
+      await rr(tm.id);
+      const created = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          ok('POST', '/api/v1/leads', null, {
+            email: `c${i}-${++n}@concurrent${i}.example`,
+            lifecycleStage: 'mql',
+          }),
+        ),
+      );
+      const owners = await Promise.all(created.map((l: { id: string }) => ownerOf(l.id)));
+      assert.deepEqual([...count(owners).values()], [4, 4, 4]);
+    });
+
     it('keeps its turn across a restart and an edit of the pool', async () => {
       const [a, b, c, d] = [
         await t.signIn('sales_rep'),
