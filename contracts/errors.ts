@@ -12,6 +12,7 @@ import { leadErrors } from './leads.ts';
 import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
 import { predictErrors } from './predict.ts';
+import { routingErrors } from './routing.ts';
 import { scoringErrors } from './scoring.ts';
 import { segmentErrors } from './segments.ts';
 import { trackingErrors } from './tracking.ts';
@@ -102,6 +103,7 @@ export const errorCatalogue = {
   ...segmentErrors,
   ...webhookErrors,
   ...scoringErrors,
+  ...routingErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -17,6 +17,7 @@ import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
+import { createRoutingModule } from './modules/routing/index.ts';
 import { createScoringModule } from './modules/scoring/index.ts';
 import { createSegmentsModule } from './modules/segments/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
@@ -164,6 +165,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       lifecycle: lifecycle.api,
     });
 
+    // Handoff: new MQLs are routed to sales in the transaction that made them MQLs.
+    const routing = createRoutingModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      lifecycle: lifecycle.api,
+      filters: filters.api,
+      publish: (tx, events) => webhooks.api.publish(tx, events),
+      mail: (tx, message) => mail.api.send(tx, message),
+    });
+
     const modules: ModuleParts[] = [
       system.parts,
       audit.parts,
@@ -181,6 +194,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       segments.parts,
       webhooks.parts,
       scoring.parts,
+      routing.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -227,6 +241,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         segments: segments.api,
         webhooks: webhooks.api,
         scoring: scoring.api,
+        routing: routing.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

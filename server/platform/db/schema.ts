@@ -632,8 +632,84 @@ export type LeadScoreHistoryTable = {
   grade: string | null;
   cause: string;
 };
+// Handoff routing (routing module).
+export type RoutingTeamsTable = {
+  id: string;
+  name: string;
+  manager_id: string | null;
+  rr_clock: number;
+  rr_turns: number;
+  created_at: number;
+  updated_at: number;
+};
+export type RoutingTeamMembersTable = {
+  team_id: string;
+  user_id: string;
+  weight: number;
+  position: number;
+  rr_pass: number;
+  rr_last: number;
+};
+export type RoutingRepsTable = {
+  user_id: string;
+  out_until: number | null;
+  capacity: number | null;
+  updated_at: number;
+};
+export type RoutingRulesTable = {
+  id: string;
+  position: number;
+  name: string;
+  condition: string | null;
+  is_default: number;
+  active: number;
+  team_id: string | null;
+  strategy: string;
+  owner_id: string | null;
+  sla_minutes: number | null;
+  sla_action: string;
+  created_at: number;
+  updated_at: number;
+};
+export type LeadAssignmentsTable = {
+  id: string;
+  lead_id: string;
+  owner_id: string | null;
+  team_id: string | null;
+  rule_id: string | null;
+  rule_name: string | null;
+  strategy: string;
+  reason: string;
+  status: string;
+  assigned_at: number;
+  sla_due_at: number | null;
+  escalated_at: number | null;
+  closed_at: number | null;
+  closed_by: string | null;
+  response_ms: number | null;
+  reason_code: string | null;
+  note: string | null;
+};
+export type RoutingNotificationsTable = {
+  id: string;
+  user_id: string;
+  type: string;
+  lead_id: string | null;
+  title: string;
+  body: string;
+  created_at: number;
+  read_at: number | null;
+};
+export type RoutingSettingsTable = { id: string; value: string; updated_at: number };
 
 export type DB = {
+  routing_teams: RoutingTeamsTable;
+  routing_team_members: RoutingTeamMembersTable;
+  routing_reps: RoutingRepsTable;
+  routing_rules: RoutingRulesTable;
+  lead_assignments: LeadAssignmentsTable;
+  routing_notifications: RoutingNotificationsTable;
+  routing_settings: RoutingSettingsTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;

@@ -11,10 +11,12 @@ import { ChannelRulesPage } from '../features/campaigns/ChannelRulesPage.tsx';
 import { CompanyPage } from '../features/companies/CompanyPage.tsx';
 import { FormEditorPage } from '../features/forms/FormEditorPage.tsx';
 import { FormsListPage } from '../features/forms/FormsListPage.tsx';
-import { AnalyticsArea, InboxArea, PipelineArea } from '../features/home/Areas.tsx';
+import { AnalyticsArea, PipelineArea } from '../features/home/Areas.tsx';
 import { HomePage } from '../features/home/HomePage.tsx';
 import { SettingsLayout } from '../features/home/SettingsLayout.tsx';
 import { ImportWizardPage } from '../features/imports/ImportWizardPage.tsx';
+import { InboxPage } from '../features/inbox/InboxPage.tsx';
+import { RoutingPage } from '../features/inbox/RoutingPage.tsx';
 import { JobsPage } from '../features/jobs/JobsPage.tsx';
 import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
 import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
@@ -67,7 +69,8 @@ export const router = createBrowserRouter([
       { path: 'scoring', element: <ScoringPage /> },
       { path: 'predict', element: <PredictPage /> },
       { path: 'policy', element: <PolicyPage /> },
-      { path: 'inbox', element: <InboxArea /> },
+      { path: 'inbox', element: <InboxPage /> },
+      { path: 'inbox/routing', element: <RoutingPage /> },
       { path: 'pipeline', element: <PipelineArea /> },
       { path: 'analytics', element: <AnalyticsArea /> },
       { path: 'account', element: <AccountPage /> },

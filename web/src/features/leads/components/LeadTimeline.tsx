@@ -13,6 +13,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import {
+  IconAlarm,
   IconArrowMerge,
   IconArrowsSplit,
   IconBolt,
@@ -26,6 +27,7 @@ import {
   IconShieldCheck,
   IconSparkles,
   IconStairsUp,
+  IconUserCheck,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
@@ -223,6 +225,29 @@ function describe(tp: Touchpoint, ctx: FieldContext): Described {
         body: rest('from', 'to'),
       };
     }
+    // Routing (the handoff to sales): who got the lead and why; an SLA that passed unaccepted.
+    case 'assigned':
+      return {
+        icon: <IconUserCheck size={16} />,
+        color: 'indigo',
+        title: str(p.ownerName) ? `Assigned to ${str(p.ownerName)}` : 'Put in the team queue',
+        body: (
+          <Text size="xs" mt={4}>
+            {str(p.reason)}
+          </Text>
+        ),
+      };
+    case 'sla_escalated':
+      return {
+        icon: <IconAlarm size={16} />,
+        color: 'red',
+        title: str(p.managerName) ? `SLA passed: escalated to ${str(p.managerName)}` : 'SLA passed',
+        body: (
+          <Text size="xs" mt={4}>
+            {str(p.reason)}
+          </Text>
+        ),
+      };
     case 'email_opened':
       return {
         icon: <IconMailOpened size={16} />,
