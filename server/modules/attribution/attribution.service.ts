@@ -157,6 +157,7 @@ export function createAttributionService(deps: Deps) {
     }
     if (byLead.size === 0) return;
     const states = new Map((await repo.touchStates(tx, [...byLead.keys()])).map((s) => [s.id, s]));
+    const patches: Parameters<typeof repo.setTouchesMany>[1] = [];
     for (const [leadId, touches] of byLead) {
       const state = states.get(leadId);
       if (!state) continue;
@@ -170,7 +171,7 @@ export function createAttributionService(deps: Deps) {
         if (t.kind === 'web' && (!latestWeb || before(latestWeb, t))) latestWeb = t;
         if (t.kind === 'original' && (!latestOriginal || before(latestOriginal, t))) latestOriginal = t;
       }
-      const patch: Record<string, unknown> = {};
+      const patch: Record<string, string | number | null> = {};
       if (earliest && (!first || before(earliest, first)))
         Object.assign(patch, touchColumns('first', earliest));
       // The last touch is the latest visit; an original source only stands in while there is none.
@@ -183,8 +184,9 @@ export function createAttributionService(deps: Deps) {
       )
         nextLast = latestOriginal;
       if (nextLast) Object.assign(patch, touchColumns('last', nextLast));
-      if (Object.keys(patch).length > 0) await repo.setTouches(tx, leadId, patch);
+      if (Object.keys(patch).length > 0) patches.push({ leadId, patch });
     }
+    await repo.setTouchesMany(tx, patches);
   };
 
   /**
