@@ -5,7 +5,7 @@
  * validation, and the same plus one SQLite insert.
  * Target (issue): ≥ 3,000 requests/s sustained, p99 < 50 ms.
  */
-import { load, report, startChild } from './lib.ts';
+import { cpuMs, load, report, startChild } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const runId = Date.now().toString(36);
@@ -63,11 +63,15 @@ async function measure(
   const h = headers ? headers(server.output) : {};
   // Warm up, then measure.
   await load({ url: url(server.port), method: 'POST', headers: h, body, seconds: 3 });
+  const cpuBefore = cpuMs(server.child.pid);
   const r = await load({ url: url(server.port), method: 'POST', headers: h, body, seconds });
+  const cpuAfter = cpuMs(server.child.pid);
+  const serverCpuMsPerRequest =
+    cpuBefore !== null && cpuAfter !== null ? +((cpuAfter - cpuBefore) / r.requests).toFixed(3) : null;
   await server.stop();
-  report(name, { ...r, seconds, connections: 100 });
+  report(name, { ...r, serverCpuMsPerRequest, seconds, connections: 100 });
   process.stderr.write(
-    `${name.padEnd(28)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}\n`,
+    `${name.padEnd(28)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  server CPU ${serverCpuMsPerRequest} ms/req  non-2xx ${r.non2xx}\n`,
   );
   return r;
 }

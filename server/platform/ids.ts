@@ -1,19 +1,75 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
-const randomMax = (1n << 80n) - 1n;
+const two40 = 2 ** 40;
+const two20 = 2 ** 20;
 
-let lastTime = -1;
-let lastRandom = 0n;
+/** Eight base32 characters of a 40-bit number (two 20-bit halves, so bit operations stay exact). */
+function encode40(value: number): string {
+  const hi = Math.floor(value / two20);
+  const lo = value - hi * two20;
+  return (
+    alphabet[(hi >>> 15) & 31]! +
+    alphabet[(hi >>> 10) & 31]! +
+    alphabet[(hi >>> 5) & 31]! +
+    alphabet[hi & 31]! +
+    alphabet[(lo >>> 15) & 31]! +
+    alphabet[(lo >>> 10) & 31]! +
+    alphabet[(lo >>> 5) & 31]! +
+    alphabet[lo & 31]!
+  );
+}
 
-function encode(value: bigint, length: number): string {
-  let out = '';
-  let v = value;
-  for (let i = 0; i < length; i++) {
-    out = alphabet[Number(v & 31n)] + out;
-    v >>= 5n;
+/** Ten base32 characters of a 50-bit time in milliseconds. */
+function encodeTime(value: number): string {
+  const hi = Math.floor(value / two40); // the top 10 bits
+  return alphabet[(hi >>> 5) & 31]! + alphabet[hi & 31]! + encode40(value - hi * two40);
+}
+
+// Random bytes come from a pool refilled in blocks, instead of one small request per id.
+const pool = Buffer.allocUnsafe(10 * 256);
+let poolOffset = pool.length;
+
+function defaultRandom10(): Buffer {
+  if (poolOffset + 10 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
   }
-  return out;
+  const bytes = pool.subarray(poolOffset, poolOffset + 10);
+  poolOffset += 10;
+  return bytes;
+}
+
+/**
+ * An id generator with its own state; `random10` gives ten random bytes per new millisecond.
+ * The 80-bit random part is kept as two 40-bit numbers (exact in doubles) instead of a BigInt.
+ */
+export function createIdGenerator(random10: () => Uint8Array = defaultRandom10) {
+  let lastTime = -1;
+  let randomHi = 0; // upper 40 bits of the random part
+  let randomLo = 0; // lower 40 bits
+
+  return function next(prefix: string, now = Date.now()): string {
+    let time = now;
+    if (time <= lastTime) {
+      time = lastTime;
+      // Count up by one; wraps to zero after the largest 80-bit value.
+      randomLo += 1;
+      if (randomLo === two40) {
+        randomLo = 0;
+        randomHi = randomHi + 1 === two40 ? 0 : randomHi + 1;
+      }
+    } else {
+      lastTime = time;
+      const b = random10();
+      // The 80 random bits shifted right by one: leaves room to count up within a millisecond.
+      const hi = b[0]! * 2 ** 32 + (((b[1]! << 24) | (b[2]! << 16) | (b[3]! << 8) | b[4]!) >>> 0);
+      const lo = b[5]! * 2 ** 32 + (((b[6]! << 24) | (b[7]! << 16) | (b[8]! << 8) | b[9]!) >>> 0);
+      randomHi = Math.floor(hi / 2);
+      randomLo = Math.floor(lo / 2) + (hi % 2) * 2 ** 39;
+    }
+    return `${prefix}_${encodeTime(time)}${encode40(randomHi)}${encode40(randomLo)}`;
+  };
 }
 
 /**
@@ -21,17 +77,7 @@ function encode(value: bigint, length: number): string {
  * Within a process ids are strictly increasing, even within one millisecond (the random part is
  * incremented), so lists ordered by id follow creation order and cursors stay stable.
  */
-export function newId(prefix: string, now = Date.now()): string {
-  let time = now;
-  if (time <= lastTime) {
-    time = lastTime;
-    lastRandom = lastRandom >= randomMax ? 0n : lastRandom + 1n;
-  } else {
-    lastTime = time;
-    lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`) >> 1n; // leave room to count up
-  }
-  return `${prefix}_${encode(BigInt(time), 10)}${encode(lastRandom, 16)}`;
-}
+export const newId: (prefix: string, now?: number) => string = createIdGenerator();
 
 /** A random secret token, URL-safe. */
 export function newToken(bytes = 32): string {

@@ -1,4 +1,15 @@
 import { type Insertable, sql, type Updateable } from 'kysely';
+
+type TouchColumn =
+  | 'first_touch'
+  | 'first_touch_channel'
+  | 'first_touch_campaign_id'
+  | 'first_touch_at'
+  | 'last_touch'
+  | 'last_touch_channel'
+  | 'last_touch_campaign_id'
+  | 'last_touch_at';
+
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type {
   AttributionRunsTable,
@@ -256,6 +267,42 @@ export function createAttributionRepo(dialect: Dialect) {
     await tx.updateTable('leads').set(patch).where('id', '=', leadId).execute();
   }
 
+  /**
+   * Sets touch columns of many leads: one statement per set of columns and up to 128 leads, each
+   * column a `case id when … then … else column end`. Lists are padded to a power of two by
+   * repeating the last lead (a repeated `when` changes nothing), so few statement shapes exist.
+   */
+  async function setTouchesMany(
+    tx: Tx,
+    patches: { leadId: string; patch: Partial<Record<TouchColumn, string | number | null>> }[],
+  ): Promise<void> {
+    const byColumns = Map.groupBy(patches, (p) => Object.keys(p.patch).sort().join(','));
+    for (const [key, group] of byColumns) {
+      if (key === '') continue;
+      const columns = key.split(',') as TouchColumn[];
+      for (let i = 0; i < group.length; i += 128) {
+        const chunk = group.slice(i, i + 128);
+        let size = 1;
+        while (size < chunk.length) size *= 2;
+        while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
+        const set: Record<string, unknown> = {};
+        for (const column of columns) {
+          const whens = chunk.map((p) => sql`when ${p.leadId} then ${p.patch[column] ?? null}`);
+          set[column] = sql`case ${sql.ref('id')} ${sql.join(whens, sql` `)} else ${sql.ref(column)} end`;
+        }
+        await tx
+          .updateTable('leads')
+          .set(set as Updateable<LeadsTable>)
+          .where(
+            'id',
+            'in',
+            chunk.map((p) => p.leadId),
+          )
+          .execute();
+      }
+    }
+  }
+
   /** Campaigns by their (lower-cased) utm_campaign keys. */
   async function campaignsByKeys(
     tx: Tx,
@@ -290,6 +337,7 @@ export function createAttributionRepo(dialect: Dialect) {
     touchOf,
     touchStates,
     setTouches,
+    setTouchesMany,
     campaignsByKeys,
   };
 }

@@ -122,11 +122,15 @@ export function createAttributionService(deps: Deps) {
    * Sets the attribution columns of touchpoints about to be inserted (the leads module calls this
    * before every touchpoint insert, in the same transaction).
    */
+  /** Facts read from touchpoint rows while classifying them, for the listener that follows. */
+  const factsRead = new WeakMap<object, { properties: unknown; facts: ReturnType<typeof factsOf> }>();
+
   async function classifyRows(tx: Tx, rows: Insertable<TouchpointsTable>[]): Promise<void> {
     const todo: { row: Insertable<TouchpointsTable>; facts: NonNullable<ReturnType<typeof factsOf>> }[] = [];
     for (const row of rows) {
       if (!classifiedTypes.includes(row.type)) continue;
       const facts = factsOf(row.type, propertiesOf(row.properties));
+      factsRead.set(row, { properties: row.properties, facts });
       if (facts) todo.push({ row, facts });
     }
     if (todo.length === 0) return;
@@ -148,7 +152,12 @@ export function createAttributionService(deps: Deps) {
     const byLead = new Map<string, StoredTouch[]>();
     for (const r of resolved) {
       for (const tp of r.touchpoints) {
-        const touch = touchOfRow(tp as Parameters<typeof touchOfRow>[0]);
+        // The same row objects were classified before their insert: reuse the facts read then.
+        const read = factsRead.get(tp);
+        const touch = touchOfRow(
+          tp as Parameters<typeof touchOfRow>[0],
+          read && read.properties === tp.properties ? read : undefined,
+        );
         if (!touch) continue;
         const list = byLead.get(r.leadId);
         if (list) list.push(touch);
@@ -157,6 +166,7 @@ export function createAttributionService(deps: Deps) {
     }
     if (byLead.size === 0) return;
     const states = new Map((await repo.touchStates(tx, [...byLead.keys()])).map((s) => [s.id, s]));
+    const patches: Parameters<typeof repo.setTouchesMany>[1] = [];
     for (const [leadId, touches] of byLead) {
       const state = states.get(leadId);
       if (!state) continue;
@@ -170,7 +180,7 @@ export function createAttributionService(deps: Deps) {
         if (t.kind === 'web' && (!latestWeb || before(latestWeb, t))) latestWeb = t;
         if (t.kind === 'original' && (!latestOriginal || before(latestOriginal, t))) latestOriginal = t;
       }
-      const patch: Record<string, unknown> = {};
+      const patch: Record<string, string | number | null> = {};
       if (earliest && (!first || before(earliest, first)))
         Object.assign(patch, touchColumns('first', earliest));
       // The last touch is the latest visit; an original source only stands in while there is none.
@@ -183,8 +193,9 @@ export function createAttributionService(deps: Deps) {
       )
         nextLast = latestOriginal;
       if (nextLast) Object.assign(patch, touchColumns('last', nextLast));
-      if (Object.keys(patch).length > 0) await repo.setTouches(tx, leadId, patch);
+      if (Object.keys(patch).length > 0) patches.push({ leadId, patch });
     }
+    await repo.setTouchesMany(tx, patches);
   };
 
   /**

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { scopes as allScopes, type Role, roles, type Scope } from '../../../contracts/auth.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Config } from '../../platform/config.ts';
@@ -51,6 +52,9 @@ type Deps = {
 const apiKeyPrefix = 'llk_';
 const touchEveryMs = 5 * 60_000;
 const lastUsedEveryMs = 60_000;
+/** How long a resolved API key is trusted without reading it again (revocations elsewhere: at most this late). */
+export const apiKeyCacheTtlMs = 5_000;
+const apiKeyCacheMax = 1_000;
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -242,15 +246,46 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
     };
   }
 
+  /**
+   * Recently resolved API keys, keyed by a plain SHA-256 of the key (the secret itself is never a
+   * map key). An entry lives `apiKeyCacheTtlMs`: a revoke in this process drops it at once, one in
+   * another process (or the CLI) takes effect here within the TTL.
+   */
+  type CachedKey = { principal: Principal; keyId: string; lastUsedAt: number | null; expires: number };
+  const apiKeyCache = new Map<string, CachedKey>();
+
   async function resolveApiKey(key: string): Promise<Principal | null> {
     if (!key.startsWith(apiKeyPrefix) || key.length > 200) return null;
-    const row = await repo.apiKeyByHash(db, keyedHash(secrets, key));
-    if (!row || row.revoked_at !== null) return null;
+    const cacheKey = hash('sha256', key);
     const now = clock.now();
-    if (row.last_used_at === null || now - row.last_used_at > lastUsedEveryMs) {
-      await repo.updateApiKey(db, row.id, { last_used_at: now });
+    let entry = apiKeyCache.get(cacheKey);
+    if (!entry || entry.expires <= now || entry.expires - apiKeyCacheTtlMs > now) {
+      if (entry) apiKeyCache.delete(cacheKey);
+      const row = await repo.apiKeyByHash(db, keyedHash(secrets, key));
+      if (!row || row.revoked_at !== null) return null;
+      entry = {
+        principal: {
+          kind: 'apiKey',
+          keyId: row.id,
+          name: row.name,
+          scopes: JSON.parse(row.scopes) as Scope[],
+        },
+        keyId: row.id,
+        lastUsedAt: row.last_used_at,
+        expires: now + apiKeyCacheTtlMs,
+      };
+      if (apiKeyCache.size >= apiKeyCacheMax) apiKeyCache.clear();
+      apiKeyCache.set(cacheKey, entry);
     }
-    return { kind: 'apiKey', keyId: row.id, name: row.name, scopes: JSON.parse(row.scopes) as Scope[] };
+    if (entry.lastUsedAt === null || now - entry.lastUsedAt > lastUsedEveryMs) {
+      entry.lastUsedAt = now;
+      await repo.updateApiKey(db, entry.keyId, { last_used_at: now });
+    }
+    return { ...entry.principal } as Principal;
+  }
+
+  function forgetApiKey(id: string): void {
+    for (const [k, v] of apiKeyCache) if (v.keyId === id) apiKeyCache.delete(k);
   }
 
   async function sessionUser(principal: Principal): Promise<UserView> {
@@ -439,6 +474,7 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
       if (row.revoked_at !== null) return toApiKeyView(row);
       const now = clock.now();
       await repo.updateApiKey(tx, id, { revoked_at: now });
+      forgetApiKey(id);
       await audit.record(tx, {
         actor,
         action: 'api_key.revoked',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../test-support/app.ts';
 import { testDialects } from '../../test-support/db.ts';
+import { apiKeyCacheTtlMs } from './auth.service.ts';
 
 const password = 'a long enough password';
 
@@ -298,6 +299,31 @@ for (const dialect of testDialects) {
         .filter((e) => e.target?.id === apiKey.id)
         .map((e) => e.action);
       assert.deepEqual(actions, ['api_key.revoked', 'api_key.created']);
+    });
+
+    it('refuses a key revoked by another process once the cache time has passed', async () => {
+      const admin = await t.signIn('admin');
+      const created = await t.request({
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        headers: admin.headers,
+        payload: { name: 'Elsewhere', scopes: ['admin'] },
+      });
+      const { apiKey, secret } = created.json();
+      const bearer = { authorization: `Bearer ${secret}` };
+      const call = async () =>
+        (await t.request({ method: 'GET', url: '/api/v1/users', headers: bearer })).statusCode;
+      assert.equal(await call(), 200);
+      // Another process (or the CLI) revokes it: this process does not hear of it.
+      await t.tdb.db
+        .updateTable('api_keys')
+        .set({ revoked_at: t.clock.now() })
+        .where('id', '=', apiKey.id)
+        .execute();
+      t.clock.advance(apiKeyCacheTtlMs);
+      assert.equal(await call(), 401);
+      t.clock.advance(apiKeyCacheTtlMs);
+      assert.equal(await call(), 401);
     });
 
     it('lets admins read the audit log with filters and a cursor', async () => {

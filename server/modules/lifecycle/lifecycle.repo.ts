@@ -146,6 +146,28 @@ export function createLifecycleRepo(dialect: Dialect) {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  /** Moves these leads to `to` where they still are `from`: the ids that moved (one statement per 500). */
+  async function setStages(
+    tx: Tx,
+    ids: string[],
+    from: string,
+    to: string,
+    now: number,
+  ): Promise<Set<string>> {
+    const moved = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await tx
+        .updateTable('leads')
+        .set({ lifecycle_stage: to, updated_at: now })
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('lifecycle_stage', '=', from)
+        .returning('id')
+        .execute();
+      for (const r of rows) moved.add(r.id);
+    }
+    return moved;
+  }
+
   // ── Policy ──
   async function activePolicy(tx: Tx): Promise<PolicyRow | undefined> {
     return tx
@@ -232,6 +254,7 @@ export function createLifecycleRepo(dialect: Dialect) {
     eventsAfter,
     leadStages,
     setStage,
+    setStages,
     leadIdsInStages,
     lockPolicy,
     activePolicy,

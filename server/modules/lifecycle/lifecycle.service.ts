@@ -317,18 +317,33 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     const { version, definition } = await policy.active(tx);
     const byLead = Map.groupBy(cause.touchpoints ?? [], (t) => t.leadId);
     const now = clock.now();
-    const moves: Move[] = [];
+    const qualified: { leadId: string; from: LifecycleStage; explanation: Explanation }[] = [];
     for (const lead of candidates) {
       let explanation: Explanation | null = scoreMatch(definition, lead);
       for (const t of byLead.get(lead.id) ?? []) {
         if (explanation) break;
         explanation = handRaiseOf(definition, t);
       }
-      if (!explanation) continue;
-      const from = lead.lifecycle_stage as LifecycleStage;
-      if (!(await repo.setStage(tx, lead.id, from, 'mql', now))) continue;
+      if (explanation)
+        qualified.push({ leadId: lead.id, from: lead.lifecycle_stage as LifecycleStage, explanation });
+    }
+    // One conditional update per stage they come from (a handful), not one per lead; a lead that
+    // someone moved meanwhile keeps its stage and gets no move.
+    const moved = new Set<string>();
+    for (const [from, group] of Map.groupBy(qualified, (q) => q.from))
+      for (const id of await repo.setStages(
+        tx,
+        group.map((q) => q.leadId),
+        from,
+        'mql',
+        now,
+      ))
+        moved.add(id);
+    const moves: Move[] = [];
+    for (const { leadId, from, explanation } of qualified) {
+      if (!moved.has(leadId)) continue;
       moves.push({
-        leadId: lead.id,
+        leadId,
         from,
         to: 'mql',
         at: now,
