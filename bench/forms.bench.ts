@@ -53,7 +53,7 @@ function body(i: number): string {
   });
 }
 
-async function measure(name: string, script: string, path: string) {
+async function measure(name: string, script: string, path: string, sustained?: number) {
   const server = await startChild(script);
   const url = `http://127.0.0.1:${server.port}${path}`;
   const warm = await load({ url, method: 'POST', headers, body, connections, seconds: 3 });
@@ -62,20 +62,31 @@ async function measure(name: string, script: string, path: string) {
   const cpuAfter = cpuMs(server.child.pid);
   const serverCpuMsPerRequest =
     cpuBefore !== null && cpuAfter !== null ? +((cpuAfter - cpuBefore) / r.requests).toFixed(3) : null;
+  // The target is a sustained rate: offer exactly that load and read the latency it gets.
+  const held = sustained
+    ? await load({ url, method: 'POST', headers, body, connections, seconds, rate: sustained })
+    : null;
   const stored = await storedSubmissions(server.output, server.port);
   await server.stop();
+  if (held) {
+    report(`${name} at a sustained ${sustained}/s`, { ...held, seconds, connections });
+    process.stderr.write(
+      `${name} at ${sustained}/s offered: ${held.rps}/s  p50 ${held.p50} ms  p99 ${held.p99} ms  non-2xx ${held.non2xx}  errors ${held.errors}\n`,
+    );
+  }
   report(name, { ...r, serverCpuMsPerRequest, seconds, connections });
   process.stderr.write(
     `${name.padEnd(44)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  server CPU ${serverCpuMsPerRequest} ms/req  non-2xx ${r.non2xx}  errors ${r.errors}\n`,
   );
   if (stored !== null) {
-    const sent = warm.requests - warm.non2xx + (r.requests - r.non2xx);
+    const sent =
+      warm.requests - warm.non2xx + (r.requests - r.non2xx) + (held ? held.requests - held.non2xx : 0);
     // Requests still in flight when a run stops are stored but not counted, so stored ≥ answered.
     process.stderr.write(
       `${''.padEnd(44)} stored ${stored} accepted submissions for ${sent} answered 2xx${stored < sent ? '  (MISSING SUBMISSIONS)' : ''}\n`,
     );
   }
-  return { ...r, serverCpuMsPerRequest };
+  return { ...r, serverCpuMsPerRequest, held };
 }
 
 /** Leadloop's own count of accepted submissions: every 2xx answer must be a stored submission. */
@@ -98,6 +109,7 @@ const leadloop = await measure(
   'leadloop: POST /api/v1/public/forms/…/submissions',
   'servers/leadloop-forms.ts',
   '/api/v1/public/forms/demo/submissions',
+  2000,
 );
 report('forms ratios', {
   leadloopVsValidation: +(leadloop.rps / bare.rps).toFixed(3),
@@ -110,5 +122,12 @@ report('forms ratios', {
     ? Math.round(1000 / leadloop.serverCpuMsPerRequest)
     : null,
   target: '>= 2000 submissions/s, p99 < 50 ms',
-  met: leadloop.rps >= 2000 && leadloop.p99 < 50 && leadloop.non2xx === 0 && leadloop.errors === 0,
+  // Met when 2,000 submissions/s offered are all answered (within 2%) with p99 under 50 ms.
+  sustained: leadloop.held,
+  met:
+    leadloop.held !== null &&
+    leadloop.held.rps >= 1960 &&
+    leadloop.held.p99 < 50 &&
+    leadloop.held.non2xx === 0 &&
+    leadloop.held.errors === 0,
 });

@@ -63,11 +63,14 @@ export async function load(opts: {
   body?: (i: number) => string;
   connections?: number;
   seconds?: number;
+  /** Offered load in requests per second across all connections (a sustained rate, not saturation). */
+  rate?: number;
 }): Promise<LoadResult> {
   const result = await autocannon({
     url: opts.url,
     method: opts.method ?? 'GET',
     connections: opts.connections ?? 100,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
     duration: opts.seconds ?? 10,
     headers: { 'content-type': 'application/json', ...opts.headers },
     requests: [
