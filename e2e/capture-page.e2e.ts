@@ -18,6 +18,7 @@ import { buildApp } from '../server/app.ts';
 import { parseConfig } from '../server/platform/config.ts';
 import { testLogger } from '../server/test-support/logger.ts';
 import {
+  apiCaller,
   browserAvailable,
   chromiumPath,
   cleanArtifacts,
@@ -159,16 +160,10 @@ describe('capture on a real page', () => {
   let browser: Browser | undefined;
   let key = '';
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${leadloop.url}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const call = apiCaller(
+    () => leadloop.url,
+    () => key,
+  );
 
   before(async () => {
     leadloop = await startLeadloop();

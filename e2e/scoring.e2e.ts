@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  apiCaller,
   browserAvailable,
   cleanArtifacts,
   screenshot as fullScreenshot,
@@ -28,16 +29,10 @@ describe('scoring journey', () => {
   let browser: Browser;
   let key = '';
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const call = apiCaller(
+    () => server.url,
+    () => key,
+  );
 
   before(async () => {
     server = await startServer();

@@ -97,3 +97,20 @@ export async function screenshot(page: Page, journey: string, name: string): Pro
 export function cleanArtifacts(journey: string): void {
   rmSync(path.join(artifacts, journey), { recursive: true, force: true });
 }
+
+/**
+ * A JSON caller for the REST API with an API key, for seeding and checking what the UI did.
+ * Both arguments are read at each call, so a journey may create its key after making the caller.
+ */
+export function apiCaller(baseUrl: () => string, key: () => string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${baseUrl()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key()}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}
