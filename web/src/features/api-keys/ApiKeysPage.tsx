@@ -1,10 +1,8 @@
 import {
-  Alert,
   Badge,
   Button,
   Checkbox,
   Code,
-  CopyButton,
   EmptyState,
   Group,
   Modal,
@@ -17,11 +15,12 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconCheck, IconCopy, IconKey, IconPlus } from '@tabler/icons-react';
+import { IconKey, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { type Scope, scopes } from '../../../../contracts/auth.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { SecretOnce } from '../../components/SecretOnce.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { type ApiKey, useApiKeys, useCreateApiKey, useRevokeApiKey } from './api.ts';
@@ -178,31 +177,12 @@ function CreateKeyModal({ opened, onClose }: CreateKeyModalProps) {
       size="lg"
     >
       {secret ? (
-        <Stack>
-          <Alert color="yellow" variant="light" title="Copy it now">
-            This is the only time the key is shown. Leadloop stores only a fingerprint of it.
-          </Alert>
-          <Group gap="xs" wrap="nowrap">
-            <Code block style={{ flex: 1, wordBreak: 'break-all' }} data-testid="new-api-key">
-              {secret}
-            </Code>
-            <CopyButton value={secret}>
-              {({ copied, copy }) => (
-                <Button
-                  variant="light"
-                  color={copied ? 'green' : 'blue'}
-                  leftSection={copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
-                  onClick={copy}
-                >
-                  {copied ? 'Copied' : 'Copy'}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-          <Group justify="flex-end">
-            <Button onClick={done}>Done</Button>
-          </Group>
-        </Stack>
+        <SecretOnce
+          secret={secret}
+          notice="This is the only time the key is shown. Leadloop stores only a fingerprint of it."
+          testId="new-api-key"
+          onDone={done}
+        />
       ) : (
         <form
           onSubmit={(e) => {

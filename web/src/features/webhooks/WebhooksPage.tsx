@@ -1,11 +1,9 @@
 import {
   ActionIcon,
-  Alert,
   Badge,
   Button,
   Checkbox,
   Code,
-  CopyButton,
   EmptyState,
   Group,
   Menu,
@@ -25,8 +23,6 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
-  IconCheck,
-  IconCopy,
   IconDots,
   IconKey,
   IconPlus,
@@ -45,6 +41,7 @@ import {
 } from '../../../../contracts/webhooks.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { SecretOnce } from '../../components/SecretOnce.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import {
@@ -288,7 +285,14 @@ export function WebhooksPage() {
         centered
         size="lg"
       >
-        {shownSecret && <SecretOnce secret={shownSecret} onDone={() => setShownSecret(null)} />}
+        {shownSecret && (
+          <SecretOnce
+            secret={shownSecret}
+            notice="This is the only time the secret is shown. Use it to check the Leadloop-Signature header of every request (see the webhooks guide)."
+            testId="webhook-secret"
+            onDone={() => setShownSecret(null)}
+          />
+        )}
       </Modal>
       <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title="Delete webhook?" centered>
         <Stack>
@@ -317,37 +321,6 @@ export function WebhooksPage() {
         </Stack>
       </Modal>
     </>
-  );
-}
-
-function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
-  return (
-    <Stack>
-      <Alert color="yellow" variant="light" title="Copy it now">
-        This is the only time the secret is shown. Use it to check the Leadloop-Signature header of every
-        request (see the webhooks guide).
-      </Alert>
-      <Group gap="xs" wrap="nowrap">
-        <Code block style={{ flex: 1, wordBreak: 'break-all' }} data-testid="webhook-secret">
-          {secret}
-        </Code>
-        <CopyButton value={secret}>
-          {({ copied, copy }) => (
-            <Button
-              variant="light"
-              color={copied ? 'green' : 'blue'}
-              leftSection={copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
-              onClick={copy}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </Button>
-          )}
-        </CopyButton>
-      </Group>
-      <Group justify="flex-end">
-        <Button onClick={onDone}>Done</Button>
-      </Group>
-    </Stack>
   );
 }
 
@@ -604,7 +577,12 @@ function CreateWebhookModal({
   return (
     <Modal opened={opened} onClose={done} title={secret ? 'Webhook added' : 'Add webhook'} centered size="lg">
       {secret ? (
-        <SecretOnce secret={secret} onDone={done} />
+        <SecretOnce
+          secret={secret}
+          notice="This is the only time the secret is shown. Use it to check the Leadloop-Signature header of every request (see the webhooks guide)."
+          testId="webhook-secret"
+          onDone={done}
+        />
       ) : (
         <form
           onSubmit={(e) => {
