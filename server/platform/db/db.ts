@@ -34,7 +34,15 @@ export type Tx = Kysely<DB>;
 
 export type OpenOptions =
   | { dialect: 'sqlite'; file: string }
-  | { dialect: 'postgres'; url: string; poolSize?: number; searchPath?: string; applicationName?: string };
+  | {
+      dialect: 'postgres';
+      url: string;
+      poolSize?: number;
+      searchPath?: string;
+      applicationName?: string;
+      /** Extra session settings, as `-c name=value` pairs (tests use it). */
+      sessionOptions?: string;
+    };
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.dialect === 'sqlite' ? openSqlite(options.file) : openPostgres(options);
@@ -74,7 +82,16 @@ async function openPostgres(options: Extract<OpenOptions, { dialect: 'postgres' 
     connectionString: options.url,
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'leadloop',
-    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    ...(options.searchPath || options.sessionOptions
+      ? {
+          options: [
+            options.searchPath ? `-c search_path=${options.searchPath}` : '',
+            options.sessionOptions ?? '',
+          ]
+            .join(' ')
+            .trim(),
+        }
+      : {}),
     // Times are stored as bigint epoch milliseconds and counts come back as bigint: both fit in a double.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
