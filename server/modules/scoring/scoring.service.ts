@@ -41,6 +41,8 @@ type Deps = {
   lifecycle: Pick<LifecycleApi, 'evaluate' | 'activePolicy'>;
   /** Enqueues the rescore of every lead after a publish, in the caller's transaction. */
   enqueueRescore: (tx: Tx, version: number) => Promise<void>;
+  /** Enqueues the rescore of a large company's leads after it changed, in the caller's transaction. */
+  enqueueCompanyRescore: (tx: Tx, companyId: string) => Promise<void>;
 };
 
 type TouchpointLike = { type: string; occurred_at: number | string; properties: unknown };
@@ -55,6 +57,11 @@ type LeadRow = Record<string, unknown> & {
 };
 
 export const batchSize = 1000;
+/**
+ * A changed company's leads are rescored in the edit's transaction up to this many; a larger
+ * company's leads are rescored by a background job, in batches.
+ */
+export const companyInlineLeads = 500;
 const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
 
 export function createScoringService(deps: Deps) {
@@ -292,6 +299,71 @@ export function createScoringService(deps: Deps) {
     const live = o.historical ? changedIds.filter((id) => !o.historical!.has(id)) : changedIds;
     if (live.length > 0) await deps.lifecycle.evaluate(tx, live, { reason: 'score' });
     return changedIds;
+  }
+
+  /** Live leads of a company after `after`, in id order, at most `limit`. */
+  async function companyLeadIds(tx: Tx, companyId: string, after: string, limit: number): Promise<string[]> {
+    const rows = await tx
+      .selectFrom('leads')
+      .select('id')
+      .where('company_id', '=', companyId)
+      .where('id', '>', after)
+      .where('merged_into', 'is', null)
+      .where('erased_at', 'is', null)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Companies changed (an edit through the API or UI): when the published model's fit rules read
+   * company fields, their leads are rescored, and lifecycle applies the policy to those whose score
+   * changed. A company of up to `companyInlineLeads` leads is done in the caller's transaction;
+   * a larger one by a background job (`scoring.rescore_company`) enqueued in it.
+   */
+  async function companiesChanged(tx: Tx, companyIds: string[]): Promise<{ inline: number; queued: number }> {
+    const out = { inline: 0, queued: 0 };
+    const pub = await publishedModel(tx);
+    if (!pub?.model.readsCompany) return out;
+    for (const companyId of new Set(companyIds)) {
+      const ids = await companyLeadIds(tx, companyId, '', companyInlineLeads + 1);
+      if (ids.length > companyInlineLeads) {
+        await deps.enqueueCompanyRescore(tx, companyId);
+        out.queued++;
+      } else if (ids.length > 0) {
+        await scoreLeads(tx, ids, { cause: 'company' });
+        out.inline++;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The job's side: rescores a company's leads in batches that each commit on their own (a
+   * retry walks again; leads already rescored do not change twice).
+   */
+  async function rescoreCompany(
+    companyId: string,
+    ctx: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {},
+  ): Promise<{ done: number; changed: number }> {
+    let cursor = '';
+    let done = 0;
+    let changed = 0;
+    for (;;) {
+      const seen = await db.transaction().execute(async (tx) => {
+        const ids = await companyLeadIds(tx, companyId, cursor, batchSize);
+        if (ids.length === 0) return 0;
+        cursor = ids.at(-1)!;
+        changed += (await scoreLeads(tx, ids, { cause: 'company' })).length;
+        return ids.length;
+      });
+      done += seen;
+      if (seen < batchSize) return { done, changed };
+      await yieldToOthers();
+      await ctx.heartbeat?.();
+      if (ctx.signal?.aborted) throw new Error('Rescoring the company was interrupted; the job runs again');
+    }
   }
 
   // ---- models ----
@@ -763,6 +835,8 @@ export function createScoringService(deps: Deps) {
 
   return {
     scoreLeads,
+    companiesChanged,
+    rescoreCompany,
     list,
     get,
     draft,
