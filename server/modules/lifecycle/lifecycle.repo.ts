@@ -1,6 +1,7 @@
 /** Lifecycle tables: stage history, policy versions and approvals, domain events; a lead's stage. */
 import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type {
   DomainEventsTable,
   LeadStageHistoryTable,
@@ -26,6 +27,11 @@ export type LeadStageRow = {
 const chunk = 500;
 /** Serialises policy changes on PostgreSQL (two approvals at once must see each other). */
 const policyLockKey = 7_261_520;
+
+/** Read on every score change (capture's hot path): compiled once. */
+const activeVersionQuery = prepared(0, (tx) =>
+  tx.selectFrom('qualification_policies').select('version').where('status', '=', 'active'),
+);
 
 export function createLifecycleRepo(dialect: Dialect) {
   /** Holds the policy lock until the transaction ends (SQLite transactions are serial already). */
@@ -178,11 +184,7 @@ export function createLifecycleRepo(dialect: Dialect) {
   }
 
   async function activeVersion(tx: Tx): Promise<number | undefined> {
-    const r = await tx
-      .selectFrom('qualification_policies')
-      .select('version')
-      .where('status', '=', 'active')
-      .executeTakeFirst();
+    const [r] = (await activeVersionQuery(tx)).rows;
     return r ? Number(r.version) : undefined;
   }
 

@@ -33,6 +33,7 @@ import {
   type ScoreState,
   stateFrom,
 } from './engine.ts';
+import * as hot from './scoring.repo.ts';
 
 type Deps = {
   database: Database;
@@ -109,37 +110,49 @@ export function createScoringService(deps: Deps) {
     return tx.selectFrom('scoring_models').selectAll().where('status', '=', 'published').executeTakeFirst();
   }
 
+  /**
+   * The published model, compiled. Capture runs this on every scored touchpoint: the version is read
+   * in the caller's transaction (a publish takes effect at once), but a version's definition never
+   * changes once published, so it is read and parsed only the first time a version is seen.
+   */
   async function publishedModel(tx: Tx): Promise<{ model: CompiledModel; catalog: Catalog } | null> {
-    const row = await tx
-      .selectFrom('scoring_models')
-      .select(['version', 'definition'])
-      .where('status', '=', 'published')
-      .executeTakeFirst();
+    const [row] = (await hot.publishedVersion(tx)).rows;
     if (!row) return null;
+    const version = Number(row.version);
     const catalog = await deps.filters.catalog(tx);
+    const known = compiled.get(catalog)?.get(version);
+    if (known) return { model: known, catalog };
+    const d = await tx
+      .selectFrom('scoring_models')
+      .select('definition')
+      .where('version', '=', version)
+      .executeTakeFirstOrThrow();
     return {
-      model: compiledFor(
-        catalog,
-        Number(row.version),
-        fromJson<ScoringDefinition>(row.definition, emptyDefinition),
-      ),
+      model: compiledFor(catalog, version, fromJson<ScoringDefinition>(d.definition, emptyDefinition)),
       catalog,
     };
   }
 
-  async function loadLeads(tx: Tx, ids: string[]) {
-    const leads = (await tx
-      .selectFrom('leads')
-      .selectAll()
-      .where('id', 'in', ids)
-      .where('merged_into', 'is', null)
-      .where('erased_at', 'is', null)
-      .execute()) as unknown as LeadRow[];
-    const companyIds = [...new Set(leads.map((l) => l.company_id).filter((c): c is string => !!c))];
+  /** Live leads with their companies (only when asked: fit rules on company fields need them). */
+  async function loadLeads(tx: Tx, ids: string[], withCompanies = true) {
+    const leads = (ids.length === 1
+      ? (await hot.liveLead(tx, ids[0]!)).rows
+      : await tx
+          .selectFrom('leads')
+          .selectAll()
+          .where('id', 'in', ids)
+          .where('merged_into', 'is', null)
+          .where('erased_at', 'is', null)
+          .execute()) as unknown as LeadRow[];
+    const companyIds = withCompanies
+      ? [...new Set(leads.map((l) => l.company_id).filter((c): c is string => !!c))]
+      : [];
     const companies =
-      companyIds.length > 0
-        ? await tx.selectFrom('companies').selectAll().where('id', 'in', companyIds).execute()
-        : [];
+      companyIds.length === 1
+        ? (await hot.companyById(tx, companyIds[0]!)).rows
+        : companyIds.length > 1
+          ? await tx.selectFrom('companies').selectAll().where('id', 'in', companyIds).execute()
+          : [];
     const byCompany = new Map(companies.map((c) => [c.id, c as unknown as Record<string, unknown>]));
     return {
       leads,
@@ -182,20 +195,23 @@ export function createScoringService(deps: Deps) {
     const { model, catalog } = pub;
     const ids = [...new Set(leadIds)];
     const now = o.at ?? clock.now();
-    const { leads, companyOf } = await loadLeads(tx, ids);
+    const { leads, companyOf } = await loadLeads(tx, ids, model.readsCompany);
     if (leads.length === 0) return [];
     const states = new Map<string, ScoreState>();
     const stale: string[] = [];
     if (!o.full) {
-      const rows = await tx
-        .selectFrom('lead_scores')
-        .select(['lead_id', 'version', 'state'])
-        .where(
-          'lead_id',
-          'in',
-          leads.map((l) => l.id),
-        )
-        .execute();
+      const rows =
+        leads.length === 1
+          ? (await hot.stateOf(tx, leads[0]!.id)).rows
+          : await tx
+              .selectFrom('lead_scores')
+              .select(['lead_id', 'version', 'state'])
+              .where(
+                'lead_id',
+                'in',
+                leads.map((l) => l.id),
+              )
+              .execute();
       for (const r of rows) {
         const state = fromJson<ScoreState>(r.state, {});
         if (covers(model, state)) states.set(r.lead_id, state);
@@ -228,7 +244,10 @@ export function createScoringService(deps: Deps) {
             updated_at: now,
           });
       }
-    if (stateWrites.length > 0)
+    if (stateWrites.length === 1) {
+      const w = stateWrites[0]!;
+      await hot.saveState(tx, w.lead_id, w.version, w.state, w.updated_at);
+    } else if (stateWrites.length > 1)
       for (let i = 0; i < stateWrites.length; i += 500)
         await tx
           .insertInto('lead_scores')
@@ -256,16 +275,7 @@ export function createScoringService(deps: Deps) {
     if (changed.length === 0) return [];
     if (changed.length === 1) {
       const c = changed[0]!;
-      await tx
-        .updateTable('leads')
-        .set({
-          score_fit: c.s.fit,
-          score_engagement: c.s.engagement,
-          score_total: c.s.total,
-          fit_grade: c.s.grade,
-        })
-        .where('id', '=', c.id)
-        .execute();
+      await hot.setScore(tx, c.id, c.s.fit, c.s.engagement, c.s.total, c.s.grade);
     } else
       for (let i = 0; i < changed.length; i += 400) {
         // One statement for many leads (a rescore writes every lead): both dialects take UPDATE … FROM.
@@ -290,14 +300,45 @@ export function createScoringService(deps: Deps) {
       grade: c.s.grade,
       cause: o.cause,
     }));
-    for (let i = 0; i < history.length; i += 500)
-      await tx
-        .insertInto('lead_score_history')
-        .values(history.slice(i, i + 500))
-        .execute();
+    if (history.length === 1) {
+      const h = history[0]!;
+      await hot.addHistory(
+        tx,
+        h.id,
+        h.lead_id,
+        now,
+        model.version,
+        h.fit,
+        h.engagement,
+        h.total,
+        h.grade!,
+        o.cause,
+      );
+    } else
+      for (let i = 0; i < history.length; i += 500)
+        await tx
+          .insertInto('lead_score_history')
+          .values(history.slice(i, i + 500))
+          .execute();
     const changedIds = changed.map((c) => c.id);
-    const live = o.historical ? changedIds.filter((id) => !o.historical!.has(id)) : changedIds;
-    if (live.length > 0) await deps.lifecycle.evaluate(tx, live, { reason: 'score' });
+    const live = o.historical ? changed.filter((c) => !o.historical!.has(c.id)) : changed;
+    if (live.length > 0) {
+      const stageOf = new Map(leads.map((l) => [l.id, l.lifecycle_stage]));
+      // Lifecycle needs each lead's stage and new score: they are known here, no need to read them.
+      await deps.lifecycle.evaluate(
+        tx,
+        live.map((c) => c.id),
+        {
+          reason: 'score',
+          leads: live.map((c) => ({
+            id: c.id,
+            lifecycleStage: stageOf.get(c.id)!,
+            scoreTotal: c.s.total,
+            fitGrade: c.s.grade,
+          })),
+        },
+      );
+    }
     return changedIds;
   }
 
