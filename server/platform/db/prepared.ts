@@ -3,8 +3,9 @@
  * and executing" recipe). For statements on the capture hot path, where building and compiling a
  * query costs about as much as SQLite takes to run it. Kysely stays the only way SQL is written.
  */
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, Insertable, QueryResult } from 'kysely';
 import type { Tx } from './db.ts';
+import type { DB } from './schema.ts';
 
 /** Stands for the i-th value while the query is compiled. */
 const placeholder = (i: number) => `\u0000prepared:${i}\u0000`;
@@ -37,4 +38,18 @@ export function prepared<V extends unknown[], R>(
     const parameters = entry.slots.map((s) => ('value' in s ? values[s.value] : s.constant));
     return tx.executeQuery<R>({ ...entry.compiled, parameters });
   };
+}
+
+/**
+ * An insert of one row into `table`, compiled once: every column listed is written (a missing value
+ * as null), so list every column the table's rows carry.
+ */
+export function preparedInsert<T extends keyof DB & string>(
+  table: T,
+  columns: readonly (keyof DB[T] & string)[],
+): (tx: Tx, row: Insertable<DB[T]>) => Promise<QueryResult<unknown>> {
+  const insert = prepared(columns.length, (tx, ...values: unknown[]) =>
+    tx.insertInto(table).values(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as never),
+  );
+  return (tx, row) => insert(tx, ...columns.map((c) => (row as Record<string, unknown>)[c] ?? null));
 }
