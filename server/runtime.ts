@@ -119,8 +119,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       rateLimit: config.formsRateLimit,
     });
 
-    const imports = createImportsModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
-    const demo = createDemoModule({ database, clock, jobs, leads: leads.api });
+    const imports = createImportsModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      leads: leads.api,
+      lifecycle: lifecycle.api,
+    });
+    const demo = createDemoModule({ database, clock, jobs, leads: leads.api, lifecycle: lifecycle.api });
     const predict = createPredictModule({ database, clock, jobs, audit: audit.api });
     // The filter language (lead lists, segments, scoring…), and segments built on it.
     const filters = createFiltersModule({ database, clock, leads: leads.api });

@@ -32,6 +32,7 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import type { LeadsApi, ResolveItem, ResolveResult, WriteContext } from '../leads/index.ts';
 import { checkCustomValue, isValidEmail, normaliseEmail } from '../leads/index.ts';
+import type { LifecycleApi } from '../lifecycle/index.ts';
 import {
   type CsvEvent,
   createCsvParser,
@@ -69,6 +70,8 @@ type Deps = {
   job: () => JobDefinition;
   audit: Pick<AuditService, 'record'>;
   clock: Clock;
+  /** Applies the qualification policy to a batch's leads once they are scored. */
+  lifecycle: Pick<LifecycleApi, 'evaluate'>;
   batchSize?: number;
 };
 
@@ -666,6 +669,16 @@ export function createImportsService(deps: Deps) {
         }
         const results: ResolveResult[] =
           items.length > 0 ? await leads.resolveBatch(tx, items, resolveOptions) : [];
+        // Imported history moves no stage by itself. Once the batch is scored, the policy qualifies
+        // its open leads that meet it (MQL with the explanation, a `lead.mql` event for routing);
+        // a row that names the lead's stage keeps that stage. It commits with the batch's checkpoint,
+        // so a resumed import evaluates each batch once (and evaluating again would move nothing).
+        if (!options.dryRun) {
+          const open = results.flatMap((res, i) =>
+            res.status === 'error' || items[i]!.input.lifecycleStage ? [] : [res.leadId],
+          );
+          if (open.length > 0) await deps.lifecycle.evaluate(tx, open, { reason: 'import' });
+        }
         results.forEach((res, i) => {
           if (res.status === 'error') {
             delta.failed++;

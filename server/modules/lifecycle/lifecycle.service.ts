@@ -38,6 +38,11 @@ export type EvaluationCause = {
   reason: 'touchpoint' | 'score' | 'policy' | (string & {});
   /** Touchpoints that just happened, per lead: the hand-raise criterion looks at these. */
   touchpoints?: { leadId: string; type: string; properties: unknown }[];
+  /**
+   * The leads' stage and score as the caller just read and wrote them in this transaction (live
+   * leads only), so evaluation need not read them again (scoring passes them on the capture path).
+   */
+  leads?: { id: string; lifecycleStage: string; scoreTotal: number; fitGrade: string | null }[];
 };
 
 export type TransitionMade = {
@@ -307,7 +312,17 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
    */
   async function evaluate(tx: Tx, leadIds: string[], cause: EvaluationCause): Promise<TransitionMade[]> {
     if (leadIds.length === 0) return [];
-    const candidates = (await repo.leadStages(tx, [...new Set(leadIds)])).filter(
+    const rows = cause.leads
+      ? cause.leads.map((l) => ({
+          id: l.id,
+          lifecycle_stage: l.lifecycleStage,
+          score_total: l.scoreTotal,
+          fit_grade: l.fitGrade,
+          merged_into: null,
+          erased_at: null,
+        }))
+      : await repo.leadStages(tx, [...new Set(leadIds)]);
+    const candidates = rows.filter(
       (l) =>
         !l.merged_into &&
         l.erased_at === null &&

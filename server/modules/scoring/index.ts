@@ -23,7 +23,7 @@ type Deps = {
   database: Database;
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
-  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved'>;
+  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved' | 'onCompaniesChanged'>;
   filters: Pick<FiltersApi, 'catalog'>;
   lifecycle: Pick<LifecycleApi, 'evaluate' | 'activePolicy'>;
 };
@@ -38,6 +38,15 @@ export function createScoringModule(deps: Deps) {
       await service.rescoreAll(payload.version, ctx);
     },
   });
+  const companyJob = defineJob({
+    name: 'scoring.rescore_company',
+    schema: Type.Object({ companyId: Type.String({ minLength: 1, maxLength: 64 }) }),
+    maxAttempts: 5,
+    backoff: { baseMs: 1000, maxMs: 60_000 },
+    async handler(payload, ctx) {
+      await service.rescoreCompany(payload.companyId, ctx);
+    },
+  });
   const service = createScoringService({
     database: deps.database,
     clock: deps.clock,
@@ -45,6 +54,9 @@ export function createScoringModule(deps: Deps) {
     lifecycle: deps.lifecycle,
     enqueueRescore: async (tx, version) => {
       await deps.jobs.enqueue(tx, rescoreJob, { version }, { idempotencyKey: `scoring.rescore:${version}` });
+    },
+    enqueueCompanyRescore: async (tx, companyId) => {
+      await deps.jobs.enqueue(tx, companyJob, { companyId });
     },
   });
 
@@ -67,6 +79,10 @@ export function createScoringModule(deps: Deps) {
       { newTouchpoints, historical, cause: resolved.some((r) => r.created) ? 'created' : 'activity' },
     );
   });
+  // A company's fields changed: fit rules on company fields may score its leads differently.
+  deps.leads.onCompaniesChanged(async (tx, companyIds) => {
+    await service.companiesChanged(tx, companyIds);
+  });
   // Merges move touchpoints: those leads are rebuilt from theirs.
   deps.leads.onTouchpointsMoved(async (tx, leadIds) => {
     await service.scoreLeads(tx, leadIds, { full: true, cause: 'merge' });
@@ -75,7 +91,7 @@ export function createScoringModule(deps: Deps) {
   const parts: ModuleParts = {
     name: 'scoring',
     routes: bindRoutes(scoringRoutes, { scoring: service }),
-    jobs: [rescoreJob],
+    jobs: [rescoreJob, companyJob],
   };
   return { api: service, parts };
 }

@@ -17,7 +17,6 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconAddressBook,
-  IconBrain,
   IconChartBar,
   IconFilter,
   IconForms,
@@ -29,7 +28,6 @@ import {
   IconMoon,
   IconRefresh,
   IconSettings,
-  IconShieldCheck,
   IconSpeakerphone,
   IconSun,
   IconUserCircle,
@@ -48,8 +46,6 @@ export const areas: Area[] = [
   { to: '/forms', label: 'Forms', icon: <IconForms size={18} /> },
   { to: '/campaigns', label: 'Campaigns', icon: <IconSpeakerphone size={18} /> },
   { to: '/scoring', label: 'Scoring', icon: <IconGauge size={18} /> },
-  { to: '/predict', label: 'Predictive model', icon: <IconBrain size={18} /> },
-  { to: '/policy', label: 'Policy', icon: <IconShieldCheck size={18} /> },
   { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} /> },
   { to: '/pipeline', label: 'Pipeline', icon: <IconLayoutKanban size={18} /> },
   { to: '/analytics', label: 'Analytics', icon: <IconChartBar size={18} /> },

@@ -25,6 +25,7 @@ import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
 import { PolicyPage } from '../features/policy/PolicyPage.tsx';
 import { PredictPage } from '../features/predict/PredictPage.tsx';
+import { ScoringLayout } from '../features/scoring/ScoringLayout.tsx';
 import { ScoringPage } from '../features/scoring/ScoringPage.tsx';
 import { SegmentDetailPage } from '../features/segments/SegmentDetailPage.tsx';
 import { SegmentEditorPage } from '../features/segments/SegmentEditorPage.tsx';
@@ -70,9 +71,18 @@ export const router = createBrowserRouter([
       { path: 'segments/new', element: <SegmentEditorPage /> },
       { path: 'segments/:id', element: <SegmentDetailPage /> },
       { path: 'segments/:id/edit', element: <SegmentEditorPage /> },
-      { path: 'scoring', element: <ScoringPage /> },
-      { path: 'predict', element: <PredictPage /> },
-      { path: 'policy', element: <PolicyPage /> },
+      {
+        path: 'scoring',
+        element: <ScoringLayout />,
+        children: [
+          { index: true, element: <ScoringPage /> },
+          { path: 'policy', element: <PolicyPage /> },
+          { path: 'predict', element: <PredictPage /> },
+        ],
+      },
+      // Where the policy and the predictive model used to live (bookmarks, older links).
+      { path: 'predict', element: <Navigate to="/scoring/predict" replace /> },
+      { path: 'policy', element: <Navigate to="/scoring/policy" replace /> },
       { path: 'inbox', element: <InboxPage /> },
       { path: 'inbox/routing', element: <RoutingPage /> },
       { path: 'pipeline', element: <PipelineArea /> },
