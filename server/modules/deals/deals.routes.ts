@@ -21,6 +21,7 @@ import { access, type Principal } from '../../platform/http/access.ts';
 import { errorResponses, IdParams, PageOf } from '../../platform/http/schemas.ts';
 import { actorOf } from '../audit/index.ts';
 import type { DealsService } from './deals.service.ts';
+import type { PipelinesService } from './pipelines.service.ts';
 
 const tags = ['deals'];
 // Marketing reads deals and outcomes (the feedback loop); sales writes, each within their own.
@@ -33,7 +34,10 @@ const who = (p: Principal | null): Principal => {
   return p;
 };
 
-export const dealsRoutes: FastifyPluginAsyncTypebox<{ deals: DealsService }> = async (app, { deals }) => {
+export const dealsRoutes: FastifyPluginAsyncTypebox<{
+  deals: DealsService;
+  pipelines: PipelinesService;
+}> = async (app, { deals, pipelines }) => {
   app.get(
     '/api/v1/pipelines',
     {
@@ -44,7 +48,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{ deals: DealsService }> = a
         response: { 200: Type.Object({ data: Type.Array(Pipeline) }), ...errorResponses() },
       },
     },
-    async () => ({ data: await deals.listPipelines() }),
+    async () => ({ data: await pipelines.list() }),
   );
 
   app.post(
@@ -61,7 +65,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{ deals: DealsService }> = a
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await deals.createPipeline(request.body, actorOf(request.principal))),
+      reply.status(201).send(await pipelines.create(request.body, actorOf(request.principal))),
   );
 
   app.get(
@@ -75,7 +79,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{ deals: DealsService }> = a
         response: { 200: Pipeline, ...errorResponses(404) },
       },
     },
-    async (request) => deals.getPipeline(request.params.id),
+    async (request) => pipelines.get(request.params.id),
   );
 
   app.patch(
@@ -91,7 +95,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{ deals: DealsService }> = a
         response: { 200: Pipeline, ...errorResponses(404, 409, 422) },
       },
     },
-    async (request) => deals.updatePipeline(request.params.id, request.body, actorOf(request.principal)),
+    async (request) => pipelines.update(request.params.id, request.body, actorOf(request.principal)),
   );
 
   app.delete(
@@ -106,7 +110,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{ deals: DealsService }> = a
       },
     },
     async (request, reply) => {
-      await deals.deletePipeline(request.params.id, actorOf(request.principal));
+      await pipelines.remove(request.params.id, actorOf(request.principal));
       return reply.status(204).send(null);
     },
   );

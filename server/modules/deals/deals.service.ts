@@ -1,5 +1,5 @@
 /**
- * Pipelines and deals. Every command is one transaction: the deal, its stage history row, the
+ * Deals. Every command is one transaction: the deal, its stage history row, the
  * lifecycle moves of its leads (through lifecycle's rules, so their history and `lead.*` events
  * come with them), the leads' timeline entries and the `deal.*` webhook events commit together.
  *
@@ -21,17 +21,11 @@ import {
   type DealStatus,
   dealLimits,
   dealSortFields,
-  defaultLostReasons,
   type LeadDealInput,
   type LostInput,
   type LostReason,
   type Money,
   type MoveInput,
-  type Pipeline,
-  type PipelineInput,
-  type PipelinePatch,
-  type PipelineStage,
-  type PipelineStageInput,
   type ReopenInput,
   type StageKind,
 } from '../../../contracts/deals.ts';
@@ -46,7 +40,7 @@ import type { Principal } from '../../platform/http/access.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
-import { type Actor, type AuditService, actorOf } from '../audit/index.ts';
+import { actorOf } from '../audit/index.ts';
 import type { WriteContext } from '../leads/index.ts';
 import {
   type DealRow,
@@ -56,7 +50,8 @@ import {
   type PipelineRow,
   type StageRow,
 } from './deals.repo.ts';
-import { lostReasonText, pipelineProblems, positionBetween, positionGap, weighted } from './deals.rules.ts';
+import { lostReasonText, positionBetween, positionGap, weighted } from './deals.rules.ts';
+import type { PipelinesService } from './pipelines.service.ts';
 
 export type DealEvent = { type: WebhookEventType; occurredAt: number; data: unknown };
 
@@ -64,7 +59,7 @@ type Deps = {
   database: Database;
   repo: DealsRepo;
   clock: Clock;
-  audit: Pick<AuditService, 'record'>;
+  pipelines: Pick<PipelinesService, 'get' | 'row'>;
   /** Lifecycle's explicit stage move, in the deal's transaction. */
   changeStageIn: (
     tx: Tx,
@@ -91,207 +86,8 @@ const leadName = (l: {
 }) => [l.first_name, l.last_name].filter(Boolean).join(' ') || l.email || l.id || 'Lead';
 
 export function createDealsService(deps: Deps) {
-  const { database, repo, clock } = deps;
+  const { database, repo, clock, pipelines } = deps;
   const db = database.db;
-
-  // Pipelines.
-
-  function stageView(s: StageRow, counts: Map<string, number>): PipelineStage {
-    return {
-      id: s.id,
-      name: s.name,
-      position: Number(s.position),
-      probability: Number(s.probability),
-      kind: s.kind as StageKind,
-      dealCount: counts.get(s.id) ?? 0,
-    };
-  }
-
-  async function pipelineViews(tx: Tx, rows: PipelineRow[]): Promise<Pipeline[]> {
-    const ids = rows.map((p) => p.id);
-    const stages = Map.groupBy(await repo.stagesOf(tx, ids), (s) => s.pipeline_id);
-    const counts = await repo.dealCounts(tx, ids);
-    return rows.map((p) => ({
-      id: p.id,
-      name: p.name,
-      isDefault: p.is_default === 1,
-      stages: (stages.get(p.id) ?? []).map((s) => stageView(s, counts)),
-      lostReasons: fromJson<LostReason[]>(p.lost_reasons, []),
-      createdAt: iso(Number(p.created_at)),
-      updatedAt: iso(Number(p.updated_at)),
-    }));
-  }
-
-  async function pipelineRow(tx: Tx, id: string): Promise<PipelineRow> {
-    const p = await repo.pipeline(tx, id);
-    if (!p) throw new AppError('PIPELINE_NOT_FOUND', `No pipeline ${id}`);
-    return p;
-  }
-
-  async function listPipelines(): Promise<Pipeline[]> {
-    return pipelineViews(db, await repo.pipelines(db));
-  }
-
-  async function getPipeline(id: string, tx: Tx = db): Promise<Pipeline> {
-    return (await pipelineViews(tx, [await pipelineRow(tx, id)]))[0]!;
-  }
-
-  function assertValid(problems: ErrorDetail[]): void {
-    if (problems.length > 0)
-      throw new AppError(
-        'PIPELINE_INVALID',
-        `The pipeline is not valid: ${problems[0]!.field} ${problems[0]!.message}`,
-        {
-          details: problems,
-        },
-      );
-  }
-
-  function stageRows(pipelineId: string, stages: PipelineStageInput[], now: number) {
-    return stages.map((s, position) => ({
-      id: s.id ?? newId('pst', now),
-      pipeline_id: pipelineId,
-      name: s.name.trim(),
-      position,
-      probability: s.probability,
-      kind: s.kind,
-      created_at: now,
-      updated_at: now,
-    }));
-  }
-
-  async function createPipeline(input: PipelineInput, actor: Actor): Promise<Pipeline> {
-    const lostReasons = input.lostReasons ?? defaultLostReasons;
-    assertValid(pipelineProblems(input.stages, lostReasons, new Set()));
-    return db.transaction().execute(async (tx) => {
-      const now = clock.now();
-      const id = newId('pip', now);
-      if (input.isDefault) await repo.clearDefault(tx);
-      await repo.insertPipeline(tx, {
-        id,
-        name: input.name.trim(),
-        is_default: input.isDefault ? 1 : 0,
-        lost_reasons: JSON.stringify(lostReasons),
-        created_at: now,
-        updated_at: now,
-      });
-      await repo.insertStages(tx, stageRows(id, input.stages, now));
-      await deps.audit.record(tx, {
-        actor,
-        action: 'pipeline.created',
-        target: { type: 'pipeline', id },
-        details: { name: input.name },
-      });
-      return getPipeline(id, tx);
-    });
-  }
-
-  /**
-   * Changes a pipeline. `stages` is the whole ordered list: stages keep their ids (rename, reorder,
-   * new probability), new ones are added, missing ones deleted. A stage holding deals can be neither
-   * deleted nor change its kind (its deals' status is its kind).
-   */
-  async function updatePipeline(id: string, patch: PipelinePatch, actor: Actor): Promise<Pipeline> {
-    return db.transaction().execute(async (tx) => {
-      const p = await pipelineRow(tx, id);
-      const now = clock.now();
-      const current = await repo.stagesOf(tx, [id]);
-      const lostReasons = patch.lostReasons ?? fromJson<LostReason[]>(p.lost_reasons, []);
-      const stages: PipelineStageInput[] =
-        patch.stages ??
-        current.map((s) => ({
-          id: s.id,
-          name: s.name,
-          probability: Number(s.probability),
-          kind: s.kind as StageKind,
-        }));
-      const byId = new Map(current.map((s) => [s.id, s]));
-      assertValid(pipelineProblems(stages, lostReasons, new Set(byId.keys())));
-      const counts = await repo.dealCounts(tx, [id]);
-      const kept = new Set(stages.flatMap((s) => (s.id ? [s.id] : [])));
-      const removed = current.filter((s) => !kept.has(s.id));
-      const busy = removed.filter((s) => (counts.get(s.id) ?? 0) > 0);
-      if (busy.length > 0)
-        throw new AppError(
-          'PIPELINE_STAGE_NOT_EMPTY',
-          `Stage "${busy[0]!.name}" holds ${counts.get(busy[0]!.id)} deal(s); move them before deleting it`,
-          {
-            details: busy.map((s) => ({
-              field: 'stages',
-              rule: 'not_empty',
-              message: `"${s.name}" holds ${counts.get(s.id)} deal(s)`,
-            })),
-          },
-        );
-      const kindChanges = stages.flatMap((s, i) => {
-        const before = s.id ? byId.get(s.id) : undefined;
-        return before && before.kind !== s.kind && (counts.get(before.id) ?? 0) > 0
-          ? [{ field: `stages.${i}.kind`, rule: 'not_empty', message: `"${before.name}" holds deals` }]
-          : [];
-      });
-      if (kindChanges.length > 0)
-        throw new AppError(
-          'PIPELINE_STAGE_NOT_EMPTY',
-          'A stage that holds deals keeps its kind; move its deals first',
-          { details: kindChanges },
-        );
-      if (patch.stages) {
-        await repo.deleteStages(
-          tx,
-          removed.map((s) => s.id),
-        );
-        const rows = stageRows(id, stages, now);
-        await repo.insertStages(
-          tx,
-          rows.filter((r) => !byId.has(r.id)),
-        );
-        for (const r of rows.filter((x) => byId.has(x.id)))
-          await repo.updateStage(tx, r.id, {
-            name: r.name,
-            position: r.position,
-            probability: r.probability,
-            kind: r.kind,
-            updated_at: now,
-          });
-      }
-      if (patch.isDefault) await repo.clearDefault(tx);
-      await repo.updatePipeline(tx, id, {
-        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-        ...(patch.lostReasons ? { lost_reasons: JSON.stringify(patch.lostReasons) } : {}),
-        ...(patch.isDefault ? { is_default: 1 } : {}),
-        updated_at: now,
-      });
-      await deps.audit.record(tx, {
-        actor,
-        action: 'pipeline.updated',
-        target: { type: 'pipeline', id },
-        details: { fields: Object.keys(patch), removedStages: removed.map((s) => s.name) },
-      });
-      return getPipeline(id, tx);
-    });
-  }
-
-  async function deletePipeline(id: string, actor: Actor): Promise<void> {
-    await db.transaction().execute(async (tx) => {
-      const p = await pipelineRow(tx, id);
-      const deals = [...(await repo.dealCounts(tx, [id])).values()].reduce((a, b) => a + b, 0);
-      if (p.is_default === 1 || deals > 0)
-        throw new AppError(
-          'PIPELINE_IN_USE',
-          p.is_default === 1
-            ? 'The default pipeline cannot be deleted; make another one the default first'
-            : `The pipeline has ${deals} deal(s)`,
-          { details: [{ field: 'id', rule: p.is_default === 1 ? 'default' : 'not_empty', message: p.name }] },
-        );
-      await repo.deletePipeline(tx, id);
-      await deps.audit.record(tx, {
-        actor,
-        action: 'pipeline.deleted',
-        target: { type: 'pipeline', id },
-        details: { name: p.name },
-      });
-    });
-  }
 
   // Deal views.
 
@@ -433,7 +229,7 @@ export function createDealsService(deps: Deps) {
 
   /** The Kanban board: one column per stage with its count, totals and weighted totals, and cards. */
   async function board(pipelineId: string, query: BoardQuery): Promise<Board> {
-    const pipeline = await getPipeline(pipelineId);
+    const pipeline = await pipelines.get(pipelineId);
     const sums = Map.groupBy(await repo.columnSums(db, pipelineId, query.ownerId), (s) => s.stageId);
     const columns: BoardColumn[] = [];
     for (const stage of pipeline.stages) {
@@ -694,14 +490,14 @@ export function createDealsService(deps: Deps) {
       const primary = leads[0]!;
       let pipeline: PipelineRow;
       let stage: StageRow;
-      if (input.pipelineId) pipeline = await pipelineRow(tx, input.pipelineId);
+      if (input.pipelineId) pipeline = await pipelines.row(tx, input.pipelineId);
       else if (input.stageId) {
         const s = await repo.stage(tx, input.stageId);
         if (!s)
           throw new AppError('DEAL_STAGE_INVALID', `No stage ${input.stageId}`, {
             details: [{ field: 'stageId', rule: 'exists', message: 'no such stage' }],
           });
-        pipeline = await pipelineRow(tx, s.pipeline_id);
+        pipeline = await pipelines.row(tx, s.pipeline_id);
       } else {
         const p = await repo.defaultPipeline(tx);
         if (!p) throw new AppError('PIPELINE_NOT_FOUND', 'There is no pipeline; create one first');
@@ -971,7 +767,7 @@ export function createDealsService(deps: Deps) {
     principal: Principal,
   ): Promise<DealDetail> {
     if (deal.status !== 'open') throw closedError(deal);
-    const pipeline = await pipelineRow(tx, deal.pipeline_id);
+    const pipeline = await pipelines.row(tx, deal.pipeline_id);
     const reasons = fromJson<LostReason[]>(pipeline.lost_reasons, []);
     const reason = reasons.find((r) => r.code === input.reasonCode);
     if (!reason)
@@ -1169,11 +965,6 @@ export function createDealsService(deps: Deps) {
   }
 
   return {
-    listPipelines,
-    getPipeline: (id: string) => getPipeline(id),
-    createPipeline,
-    updatePipeline,
-    deletePipeline,
     board,
     list,
     get,

@@ -12,8 +12,10 @@ import type { LifecycleApi } from '../lifecycle/index.ts';
 import { createDealsRepo } from './deals.repo.ts';
 import { dealsRoutes } from './deals.routes.ts';
 import { createDealsService, type DealEvent } from './deals.service.ts';
+import { createPipelinesService } from './pipelines.service.ts';
 
 export type { DealEvent, DealsService } from './deals.service.ts';
+export type { PipelinesService } from './pipelines.service.ts';
 
 type Deps = {
   database: Database;
@@ -31,19 +33,26 @@ type Deps = {
 };
 
 export function createDealsModule(deps: Deps) {
-  const deals = createDealsService({
+  const repo = createDealsRepo();
+  const pipelines = createPipelinesService({
     database: deps.database,
-    repo: createDealsRepo(),
+    repo,
     clock: deps.clock,
     audit: deps.audit,
+  });
+  const deals = createDealsService({
+    database: deps.database,
+    repo,
+    clock: deps.clock,
+    pipelines,
     changeStageIn: deps.lifecycle.changeStageIn,
     authorizeLead: deps.sales.authorize,
     managedMembers: deps.sales.managedMembers,
     activeUserIds: deps.activeUserIds,
     publish: deps.publish,
   });
-  const parts: ModuleParts = { name: 'deals', routes: bindRoutes(dealsRoutes, { deals }) };
-  return { api: deals, parts };
+  const parts: ModuleParts = { name: 'deals', routes: bindRoutes(dealsRoutes, { deals, pipelines }) };
+  return { api: { ...deals, pipelines }, parts };
 }
 
 export type DealsApi = ReturnType<typeof createDealsModule>['api'];

@@ -49,7 +49,8 @@ for (const dialect of testDialects) {
       assert.equal(res.statusCode, 201, res.body);
       return res.json().id;
     }
-    const stageOf = async (id: string) => (await call('GET', `/api/v1/leads/${id}`, null)).json().lifecycleStage;
+    const stageOf = async (id: string) =>
+      (await call('GET', `/api/v1/leads/${id}`, null)).json().lifecycleStage;
     const bant = { need: 'Replace spreadsheets', budget: '20k', authority: 'CTO signs', timing: 'Q1' };
 
     it('names each BANT answer the policy requires and writes nothing without them', async () => {
@@ -69,7 +70,10 @@ for (const dialect of testDialects) {
 
     it('moves the lead to SQL with the answers on its history and timeline', async () => {
       const lead = await salLead(rep);
-      const res = await call('POST', `/api/v1/leads/${lead}/qualify`, rep, { ...bant, need: ' Replace spreadsheets ' });
+      const res = await call('POST', `/api/v1/leads/${lead}/qualify`, rep, {
+        ...bant,
+        need: ' Replace spreadsheets ',
+      });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json().stage, 'sql');
       const last = res.json().history.at(-1);
