@@ -237,7 +237,7 @@ describe('deals journey', () => {
     await m.getByRole('textbox', { name: 'Stage 5 probability' }).fill('85');
     await m.getByRole('button', { name: 'Save pipeline' }).click();
     await m.getByText('Sales pipeline saved').waitFor();
-    await m.evaluate(() => window.scrollTo(0, 0));
+    await m.evaluate('window.scrollTo(0, 0)');
     await screenshot(m, journey, '06-pipeline-settings');
     const stages = (await (await m.request.get('/api/v1/pipelines')).json()).data[0].stages as {
       name: string;

@@ -9,7 +9,6 @@
  */
 import {
   type Board,
-  type BoardColumn,
   type BoardQuery,
   type Deal,
   type DealDetail,
@@ -231,32 +230,34 @@ export function createDealsService(deps: Deps) {
   async function board(pipelineId: string, query: BoardQuery): Promise<Board> {
     const pipeline = await pipelines.get(pipelineId);
     const sums = Map.groupBy(await repo.columnSums(db, pipelineId, query.ownerId), (s) => s.stageId);
-    const columns: BoardColumn[] = [];
-    for (const stage of pipeline.stages) {
-      const rows = await repo.columnDeals(
-        db,
+    const cards = new Map<string, DealRow[]>();
+    for (const stage of pipeline.stages)
+      cards.set(
         stage.id,
-        stage.kind !== 'open',
-        query.ownerId,
-        dealLimits.boardCards,
+        await repo.columnDeals(db, stage.id, stage.kind !== 'open', query.ownerId, dealLimits.boardCards),
       );
-      const parts = sums.get(stage.id) ?? [];
-      const totals: Money[] = parts
-        .filter((p) => p.currency !== null)
-        .map((p) => ({ amount: p.total, currency: p.currency! }))
-        .sort((a, b) => a.currency.localeCompare(b.currency));
-      columns.push({
-        stage,
-        count: parts.reduce((n, p) => n + p.count, 0),
-        totals,
-        weighted: totals.map((t) => ({
-          amount: weighted(t.amount, stage.probability),
-          currency: t.currency,
-        })),
-        deals: await dealViews(db, rows),
-      });
-    }
-    return { pipeline, columns };
+    // One batch of views for the whole board (owners, companies, leads), not one per column.
+    const views = new Map((await dealViews(db, [...cards.values()].flat())).map((d) => [d.id, d]));
+    return {
+      pipeline,
+      columns: pipeline.stages.map((stage) => {
+        const parts = sums.get(stage.id) ?? [];
+        const totals: Money[] = parts
+          .filter((p) => p.currency !== null)
+          .map((p) => ({ amount: p.total, currency: p.currency! }))
+          .sort((a, b) => a.currency.localeCompare(b.currency));
+        return {
+          stage,
+          count: parts.reduce((n, p) => n + p.count, 0),
+          totals,
+          weighted: totals.map((t) => ({
+            amount: weighted(t.amount, stage.probability),
+            currency: t.currency,
+          })),
+          deals: (cards.get(stage.id) ?? []).map((r) => views.get(r.id)!),
+        };
+      }),
+    };
   }
 
   // Who may do what.
@@ -336,6 +337,12 @@ export function createDealsService(deps: Deps) {
       }
     }
     return leadIds.map((id) => rows.get(id)!);
+  }
+
+  function requiredName(name: string): string {
+    const trimmed = name.trim();
+    if (!trimmed) throw validationError('name', 'required', 'must not be blank');
+    return trimmed;
   }
 
   function checkMoney(amount: Money | null | undefined): void {
@@ -522,7 +529,7 @@ export function createDealsService(deps: Deps) {
       const id = newId('deal', now);
       const row: DealRow = {
         id,
-        name: input.name.trim() || 'Deal',
+        name: requiredName(input.name),
         pipeline_id: pipeline.id,
         stage_id: stage.id,
         position: await endOf(tx, stage.id),
@@ -607,7 +614,7 @@ export function createDealsService(deps: Deps) {
         added = rows.filter((l) => fresh.has(l.id));
         await repo.setLinkedLeads(tx, id, input.leadIds, now);
       }
-      const name = input.name?.trim();
+      const name = input.name === undefined ? undefined : requiredName(input.name);
       await repo.updateDeal(tx, id, {
         ...(name ? { name } : {}),
         ...(input.amount !== undefined

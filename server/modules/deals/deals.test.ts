@@ -377,6 +377,15 @@ for (const dialect of testDialects) {
         'VALIDATION_FAILED',
       );
       assert.ok(fields(e).includes('amount.amount:minimum'), fields(e).join());
+      e = await fails(
+        'POST',
+        '/api/v1/deals',
+        admin,
+        { name: '   ', leadIds: [id] },
+        400,
+        'VALIDATION_FAILED',
+      );
+      assert.deepEqual(fields(e), ['name:required']);
       e = await fails('POST', '/api/v1/deals', admin, { name: 'X', leadIds: [] }, 400, 'VALIDATION_FAILED');
       assert.deepEqual(fields(e), ['leadIds:minItems']);
       e = await fails(
@@ -617,6 +626,33 @@ for (const dialect of testDialects) {
       assert.deepEqual([reopened.stageName, reopened.lostReason], ['Discovery', null]);
       assert.equal(await stageOf(l1), 'opportunity');
       assert.equal(await stageOf(shared), 'opportunity');
+    });
+
+    it('writes nothing when any part of a command fails: deal, history, leads, timeline roll back together', async () => {
+      const webhooks = t.runtime.api.webhooks as { publish: (...args: unknown[]) => Promise<unknown> };
+      const publish = webhooks.publish;
+      const id = await lead('sql');
+      const open = await ok('POST', '/api/v1/deals', admin, { name: 'Fragile', leadIds: [id] });
+      const before = [await count('deals'), await count('deal_stage_history'), (await touchTypes(id)).length];
+      webhooks.publish = async () => {
+        throw new Error('the outbox is full');
+      };
+      try {
+        assert.equal(
+          (await req('POST', '/api/v1/deals', admin, { name: 'Never', leadIds: [await lead('sql')] }))
+            .statusCode,
+          500,
+        );
+        assert.equal((await req('POST', `/api/v1/deals/${open.id}/won`, admin)).statusCode, 500);
+      } finally {
+        webhooks.publish = publish;
+      }
+      assert.deepEqual(
+        [await count('deals'), await count('deal_stage_history'), (await touchTypes(id)).length],
+        before,
+      );
+      assert.equal(await stageOf(id), 'opportunity');
+      assert.equal((await ok('GET', `/api/v1/deals/${open.id}`, null)).status, 'open');
     });
 
     it('totals the board per stage and currency, weighted by the stage probability, and filters by owner', async () => {
