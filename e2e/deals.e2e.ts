@@ -131,6 +131,11 @@ describe('deals journey', () => {
     await page.getByRole('textbox', { name: 'Password', exact: true }).fill('rosa has a password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Welcome, Rosa' }).waitFor();
+    // Her lead page offers Qualify; she does it from the inbox.
+    await page.goto(`/leads/${grace.id}`);
+    await page.getByRole('button', { name: 'Qualify' }).waitFor();
+    await page.getByRole('region', { name: 'Deals', exact: true }).getByText('No deal yet').waitFor();
+    await screenshot(page, journey, '00-lead-sal');
     await page.getByRole('link', { name: 'Inbox' }).click();
     const row = page.getByTestId('accepted-lead').filter({ hasText: 'Grace Hopper' });
     await row.getByRole('button', { name: 'Qualify' }).click();
@@ -154,6 +159,7 @@ describe('deals journey', () => {
     await dialog.getByRole('textbox', { name: 'Name' }).fill('Globex pipeline platform');
     await dialog.getByRole('textbox', { name: 'Amount' }).fill('48000');
     await dialog.getByLabel('Expected close').fill('2027-03-31');
+    await screenshot(page, journey, '01b-new-deal');
     await dialog.getByRole('button', { name: 'Open deal' }).click();
     await page.getByText('Opened Globex pipeline platform in Qualified').waitFor();
     await dealsCard.getByRole('link', { name: 'Globex pipeline platform' }).waitFor();
@@ -162,7 +168,7 @@ describe('deals journey', () => {
     // On the board (a wide screen shows every column): "Move to…" (the keyboard way), then drag and drop.
     await page.setViewportSize({ width: 1680, height: 960 });
     await dealsCard.getByRole('link', { name: 'Globex pipeline platform' }).click();
-    await page.getByRole('heading', { name: 'Pipeline' }).waitFor();
+    await page.getByRole('heading', { name: 'Pipeline', exact: true }).waitFor();
     await page.getByRole('dialog', { name: 'Globex pipeline platform' }).waitFor();
     await page.keyboard.press('Escape');
     const column = (name: string) => page.getByRole('region', { name: `${name} column` });
@@ -189,6 +195,27 @@ describe('deals journey', () => {
     await wonDialog.waitFor({ state: 'detached' });
     await column('Won').getByRole('article', { name: 'Globex pipeline platform' }).waitFor();
     await screenshot(page, journey, '03-board-won');
+
+    // Another deal is lost, through its menu: a reason, a note, and the leads back to nurture.
+    const initech = page.getByRole('article', { name: 'Initech renewal' });
+    await initech.getByRole('button', { name: 'Move Initech renewal' }).click();
+    await page.getByRole('menuitem', { name: 'Lost…' }).click();
+    const lost = page.getByRole('dialog', { name: 'Mark “Initech renewal” as lost' });
+    await lost.getByRole('combobox', { name: 'Lost reason' }).click();
+    await page.getByRole('option', { name: 'Went with a competitor' }).click();
+    await lost.getByRole('textbox', { name: 'Note' }).fill('Chose the incumbent after a price match');
+    await screenshot(page, journey, '03b-lost-dialog');
+    await lost.getByRole('button', { name: 'Mark lost' }).click();
+    await page.getByText('Initech renewal is lost: Went with a competitor').waitFor();
+    await lost.waitFor({ state: 'detached' });
+    await column('Lost')
+      .getByRole('article', { name: 'Initech renewal' })
+      .getByText('Went with a competitor')
+      .waitFor();
+    const initechLead = (await (await page.request.get('/api/v1/leads?q=initech')).json()).data[0] as {
+      id: string;
+    };
+    assert.equal((await leadOf(page, initechLead.id)).lifecycleStage, 'recycled');
 
     // The deal drawer: details, leads and its history.
     await card.getByRole('button', { name: 'Open Globex pipeline platform' }).click();
