@@ -186,10 +186,11 @@ function LeadCard({
             leftSection={<IconHandGrab size={16} />}
             loading={claim.isPending}
             onClick={() =>
-              claim.mutate(lead.id, {
-                onSuccess: () => notifications.show({ color: 'teal', message: `${lead.name} is yours` }),
-                onError: (e) => notifications.show({ color: 'red', message: e.message }),
-              })
+              // The card leaves the inbox as the lists refresh: the toast must not depend on it staying.
+              claim.mutateAsync(lead.id).then(
+                () => notifications.show({ color: 'teal', message: `${lead.name} is yours` }),
+                (e: Error) => notifications.show({ color: 'red', message: e.message }),
+              )
             }
           >
             Claim
@@ -204,10 +205,10 @@ function LeadCard({
               leftSection={<IconCheck size={16} />}
               loading={accept.isPending}
               onClick={() =>
-                accept.mutate(lead.id, {
-                  onSuccess: () => notifications.show({ color: 'teal', message: `Accepted ${lead.name}` }),
-                  onError: (e) => notifications.show({ color: 'red', message: e.message }),
-                })
+                accept.mutateAsync(lead.id).then(
+                  () => notifications.show({ color: 'teal', message: `Accepted ${lead.name}` }),
+                  (e: Error) => notifications.show({ color: 'red', message: e.message }),
+                )
               }
             >
               Accept
