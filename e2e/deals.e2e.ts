@@ -217,6 +217,21 @@ describe('deals journey', () => {
     };
     assert.equal((await leadOf(page, initechLead.id)).lifecycleStage, 'recycled');
 
+    // Editing a deal in its drawer: a new amount.
+    await page
+      .getByRole('article', { name: 'Hooli expansion' })
+      .getByRole('button', { name: 'Open Hooli expansion' })
+      .click();
+    const hooli = page.getByRole('dialog', { name: 'Hooli expansion' });
+    await hooli.getByRole('button', { name: 'Edit' }).click();
+    await hooli.getByRole('textbox', { name: 'Amount' }).fill('41000');
+    await screenshot(page, journey, '03c-deal-edit');
+    await hooli.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Deal saved').waitFor();
+    await hooli.getByText('€41,000.00').first().waitFor();
+    await page.keyboard.press('Escape');
+    await hooli.waitFor({ state: 'detached' });
+
     // The deal drawer: details, leads and its history.
     await card.getByRole('button', { name: 'Open Globex pipeline platform' }).click();
     const drawer = page.getByRole('dialog', { name: 'Globex pipeline platform' });

@@ -246,10 +246,10 @@ export function ReopenDialog({ deal, pipeline, stageId, onClose }: ReopenDialogP
   );
 }
 
-type LeadOption = { id: string; label: string };
+export type LeadOption = { id: string; label: string };
 
 /** Picks leads by searching; the chosen ones keep their labels while the search changes. */
-function LeadPicker({
+export function LeadPicker({
   value,
   onChange,
   error,

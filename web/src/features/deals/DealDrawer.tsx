@@ -37,6 +37,7 @@ import { formatDateTime } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
 import { commonCurrencies, toMajor, toMinor } from '../campaigns/money.ts';
 import { canSell, useDeal, usePatchDeal } from './api.ts';
+import { type LeadOption, LeadPicker } from './DealDialogs.tsx';
 import { daysInStage, formatDay, formatMoney, minorDigits } from './format.ts';
 
 const statusColor = { open: 'blue', won: 'teal', lost: 'red' } as const;
@@ -145,7 +146,9 @@ export function DealDrawer({ dealId, pipeline, onClose, onWon, onLost, onReopen 
                       {l.name}
                     </Anchor>
                     <Text size="xs" c="dimmed" truncate>
-                      {[l.primary ? 'Primary lead' : null, l.email].filter(Boolean).join(' · ')}
+                      {[l.primary ? 'Primary lead' : null, l.email === l.name ? null : l.email]
+                        .filter(Boolean)
+                        .join(' · ')}
                     </Text>
                   </div>
                   <StageBadge stage={l.stage as LifecycleStage} size="sm" />
@@ -278,6 +281,8 @@ function EditDeal({ deal, onDone }: { deal: DealDetail; onDone: () => void }) {
   const [currency, setCurrency] = useState(deal.amount?.currency ?? 'EUR');
   const [close, setClose] = useState(deal.expectedCloseDate ?? '');
   const [ownerId, setOwnerId] = useState<string | null>(deal.ownerId);
+  const [leads, setLeads] = useState<LeadOption[]>(deal.leads.map((l) => ({ id: l.id, label: l.name })));
+  const leadsChanged = leads.map((l) => l.id).join() !== deal.leads.map((l) => l.id).join();
   const error = patch.error instanceof ApiError ? patch.error : null;
   return (
     <Paper withBorder radius="md" p="md">
@@ -292,6 +297,7 @@ function EditDeal({ deal, onDone }: { deal: DealDetail; onDone: () => void }) {
                 amount: amount === '' ? null : { amount: toMinor(amount, currency), currency },
                 expectedCloseDate: close || null,
                 ...(ownerId && ownerId !== deal.ownerId ? { ownerId } : {}),
+                ...(leadsChanged ? { leadIds: leads.map((l) => l.id) } : {}),
               },
             },
             {
@@ -311,6 +317,11 @@ function EditDeal({ deal, onDone }: { deal: DealDetail; onDone: () => void }) {
             value={name}
             onChange={(e) => setName(e.currentTarget.value)}
             error={error?.fieldError('name')}
+          />
+          <LeadPicker
+            value={leads}
+            onChange={setLeads}
+            error={error?.details.find((d) => d.field.startsWith('leadIds'))?.message}
           />
           <SimpleGrid cols={2}>
             <NumberInput
@@ -358,7 +369,7 @@ function EditDeal({ deal, onDone }: { deal: DealDetail; onDone: () => void }) {
             <Button variant="default" onClick={onDone}>
               Cancel
             </Button>
-            <Button type="submit" loading={patch.isPending} disabled={!name.trim()}>
+            <Button type="submit" loading={patch.isPending} disabled={!name.trim() || leads.length === 0}>
               Save
             </Button>
           </Group>
