@@ -5,6 +5,7 @@
  */
 import { attributionErrors } from './attribution.ts';
 import { authErrors } from './auth.ts';
+import { dealErrors } from './deals.ts';
 import { demoErrors } from './demo.ts';
 import { formErrors } from './forms.ts';
 import { importErrors } from './imports.ts';
@@ -104,6 +105,7 @@ export const errorCatalogue = {
   ...webhookErrors,
   ...scoringErrors,
   ...routingErrors,
+  ...dealErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

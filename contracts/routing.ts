@@ -232,6 +232,21 @@ export const RejectInput = Type.Object(
 );
 export type RejectInput = Static<typeof RejectInput>;
 
+export const QualifyInput = Type.Object(
+  {
+    need: Type.Optional(Type.String({ maxLength: 2000 })),
+    budget: Type.Optional(Type.String({ maxLength: 2000 })),
+    authority: Type.Optional(Type.String({ maxLength: 2000 })),
+    timing: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'BANT answers; the active policy says which are required (GET /api/v1/policy → definition.sql.required)',
+  },
+);
+export type QualifyInput = Static<typeof QualifyInput>;
+
 export const Notification = Type.Object({
   id: Type.String(),
   type: Type.String(),

@@ -8,7 +8,7 @@ import type { ErrorSpec } from './errors.ts';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const IsoDate = Type.String({ format: 'date-time' });
 
-/** Every event type a subscription may ask for. Some are emitted by later work. */
+/** Every event type a subscription may ask for. */
 export const webhookEventTypes = [
   'lead.created',
   'lead.updated',
@@ -17,6 +17,8 @@ export const webhookEventTypes = [
   'lead.assigned',
   'lead.accepted',
   'lead.rejected',
+  'deal.created',
+  'deal.stage_changed',
   'deal.won',
   'deal.lost',
 ] as const;

@@ -9,6 +9,7 @@ import { isWebhookEventType, type WebhookEventType } from '../contracts/webhooks
 import { createAttributionModule } from './modules/attribution/index.ts';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
+import { createDealsModule } from './modules/deals/index.ts';
 import { createDemoModule } from './modules/demo/index.ts';
 import { createFiltersModule } from './modules/filters/index.ts';
 import { createFormsModule } from './modules/forms/index.ts';
@@ -184,6 +185,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       mail: (tx, message) => mail.api.send(tx, message),
     });
 
+    // Deals: moves, won and lost take the linked leads through lifecycle in the deal's transaction.
+    const deals = createDealsModule({
+      database,
+      clock,
+      audit: audit.api,
+      lifecycle: lifecycle.api,
+      sales: routing.api.sales,
+      activeUserIds: auth.api.activeUserIds,
+      publish: (tx, events) => webhooks.api.publish(tx, events),
+    });
+
     const modules: ModuleParts[] = [
       system.parts,
       audit.parts,
@@ -202,6 +214,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       webhooks.parts,
       scoring.parts,
       routing.parts,
+      deals.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -249,6 +262,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         webhooks: webhooks.api,
         scoring: scoring.api,
         routing: routing.api,
+        deals: deals.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

@@ -18,13 +18,14 @@ import { createSalesService } from './sales.service.ts';
 import { createSettingsService } from './settings.service.ts';
 
 export type { PublishedEvent, RoutingService } from './routing.service.ts';
+export type { SalesService } from './sales.service.ts';
 
 type Deps = {
   database: Database;
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
   audit: Pick<AuditService, 'record'>;
-  lifecycle: Pick<LifecycleApi, 'onEvents' | 'changeStage' | 'activePolicy'>;
+  lifecycle: Pick<LifecycleApi, 'onEvents' | 'changeStage' | 'changeStageIn' | 'stagesOf' | 'activePolicy'>;
   filters: RoutingDeps['filters'] & { validate(raw: unknown, root?: string, tx?: Tx): Promise<Filter> };
   publish?: RoutingDeps['publish'];
   mail?: RoutingDeps['mail'];
@@ -63,7 +64,10 @@ export function createRoutingModule(deps: Deps) {
     database: deps.database,
     routing,
     changeStage: deps.lifecycle.changeStage,
+    changeStageIn: deps.lifecycle.changeStageIn,
+    stagesOf: deps.lifecycle.stagesOf,
     activePolicy: deps.lifecycle.activePolicy,
+    clock: deps.clock,
   });
   // New MQLs are routed, and sales' moves out of MQL close assignments, in the writing transaction.
   deps.lifecycle.onEvents(routing.onEvents);

@@ -6,6 +6,7 @@ import {
   BusinessHours,
   Inbox,
   Notification,
+  QualifyInput,
   RejectInput,
   Rep,
   RepPatch,
@@ -84,6 +85,23 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => salesService.reject(request.params.id, request.body, who(request.principal)),
+  );
+
+  app.post(
+    '/api/v1/leads/:id/qualify',
+    {
+      config: { access: sales },
+      schema: {
+        tags,
+        summary: 'Sales-qualify a lead with need, budget, authority and timing (→ sql)',
+        description:
+          "The active policy says which answers are required (a missing one is 422 `STAGE_REQUIREMENTS_MISSING` naming it). Who may qualify: as for accept. The answers are kept on the stage history and the lead's timeline.",
+        params: IdParams,
+        body: QualifyInput,
+        response: { 200: LeadStages, ...errorResponses(403, 404, 409, 422) },
+      },
+    },
+    async (request) => salesService.qualify(request.params.id, request.body, who(request.principal)),
   );
 
   app.post(

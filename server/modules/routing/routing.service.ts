@@ -814,6 +814,7 @@ export function createRoutingService(deps: RoutingDeps) {
     markRead,
     claim,
     businessHours,
+    touchpoint,
   };
 }
 

@@ -704,7 +704,79 @@ export type RoutingNotificationsTable = {
 };
 export type RoutingSettingsTable = { id: string; value: string; updated_at: number };
 
+// Pipelines and deals (deals module).
+export type PipelinesTable = {
+  id: string;
+  name: string;
+  is_default: number;
+  lost_reasons: string; // JSON array of { code, label }
+  created_at: number;
+  updated_at: number;
+};
+
+export type PipelineStagesTable = {
+  id: string;
+  pipeline_id: string;
+  name: string;
+  position: number;
+  probability: number;
+  kind: string; // open | won | lost
+  created_at: number;
+  updated_at: number;
+};
+
+export type DealsTable = {
+  id: string;
+  name: string;
+  pipeline_id: string;
+  stage_id: string;
+  position: number;
+  status: string; // open | won | lost
+  amount: number | null; // minor units
+  currency: string | null;
+  expected_close: string | null; // YYYY-MM-DD
+  owner_id: string | null;
+  company_id: string | null;
+  closed_at: number | null;
+  lost_reason_code: string | null;
+  lost_reason_label: string | null;
+  lost_note: string | null;
+  stage_entered_at: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type DealLeadsTable = {
+  deal_id: string;
+  lead_id: string;
+  is_primary: number;
+  position: number;
+  added_at: number;
+};
+
+export type DealStageHistoryTable = {
+  id: string;
+  deal_id: string;
+  kind: string; // created | moved | won | lost | reopened
+  from_stage_id: string | null;
+  from_stage_name: string | null;
+  to_stage_id: string;
+  to_stage_name: string;
+  status: string;
+  at: number;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  reason: string | null;
+};
+
 export type DB = {
+  pipelines: PipelinesTable;
+  pipeline_stages: PipelineStagesTable;
+  deals: DealsTable;
+  deal_leads: DealLeadsTable;
+  deal_stage_history: DealStageHistoryTable;
   routing_teams: RoutingTeamsTable;
   routing_team_members: RoutingTeamMembersTable;
   routing_reps: RoutingRepsTable;

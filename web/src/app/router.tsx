@@ -10,9 +10,11 @@ import { CampaignsLayout } from '../features/campaigns/CampaignsLayout.tsx';
 import { CampaignsListPage } from '../features/campaigns/CampaignsListPage.tsx';
 import { ChannelRulesPage } from '../features/campaigns/ChannelRulesPage.tsx';
 import { CompanyPage } from '../features/companies/CompanyPage.tsx';
+import { PipelinePage } from '../features/deals/PipelinePage.tsx';
+import { PipelineSettingsPage } from '../features/deals/PipelineSettingsPage.tsx';
 import { FormEditorPage } from '../features/forms/FormEditorPage.tsx';
 import { FormsListPage } from '../features/forms/FormsListPage.tsx';
-import { AnalyticsArea, PipelineArea } from '../features/home/Areas.tsx';
+import { AnalyticsArea } from '../features/home/Areas.tsx';
 import { HomePage } from '../features/home/HomePage.tsx';
 import { SettingsHome, SettingsLayout } from '../features/home/SettingsLayout.tsx';
 import { ImportWizardPage } from '../features/imports/ImportWizardPage.tsx';
@@ -85,7 +87,15 @@ export const router = createBrowserRouter([
       { path: 'policy', element: <Navigate to="/scoring/policy" replace /> },
       { path: 'inbox', element: <InboxPage /> },
       { path: 'inbox/routing', element: <RoutingPage /> },
-      { path: 'pipeline', element: <PipelineArea /> },
+      { path: 'pipeline', element: <PipelinePage /> },
+      {
+        path: 'pipeline/settings',
+        element: (
+          <RequireRole roles={['sales_manager']}>
+            <PipelineSettingsPage />
+          </RequireRole>
+        ),
+      },
       { path: 'analytics', element: <AnalyticsArea /> },
       { path: 'account', element: <AccountPage /> },
       {

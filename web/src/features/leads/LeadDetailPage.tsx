@@ -20,6 +20,7 @@ import {
   IconArrowLeft,
   IconArrowMerge,
   IconBuilding,
+  IconChecklist,
   IconChevronDown,
   IconDownload,
   IconEraser,
@@ -39,6 +40,9 @@ import { StageHistoryCard } from '../../components/lifecycle/StageHistoryCard.ts
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
+import { canSell } from '../deals/api.ts';
+import { LeadDealsCard } from '../deals/LeadDealsCard.tsx';
+import { QualifyDialog } from '../inbox/QualifyDialog.tsx';
 import { LeadPredictionCard } from '../predict/LeadPredictionCard.tsx';
 import { LeadScoreCard } from '../scoring/LeadScoreCard.tsx';
 import {
@@ -133,6 +137,7 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
   const [merging, setMerging] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [erasing, setErasing] = useState(false);
+  const [qualifying, setQualifying] = useState(false);
   const defs = customFields.data?.data ?? [];
   const ctx = useMemo<FieldContext>(() => {
     const users = new Map((directory.data?.data ?? []).map((u) => [u.id, u.name]));
@@ -216,6 +221,16 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
                 )
               }
             />
+            {lead.lifecycleStage === 'sal' && canSell(role) ? (
+              <Button
+                color="yellow"
+                variant="light"
+                leftSection={<IconChecklist size={16} />}
+                onClick={() => setQualifying(true)}
+              >
+                Qualify
+              </Button>
+            ) : null}
             <Menu position="bottom-end" width={260}>
               <Menu.Target>
                 <Button variant="default" rightSection={<IconChevronDown size={16} />}>
@@ -281,6 +296,7 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
             <LeadScoreCard leadId={lead.id} />
             <LeadPredictionCard lead={lead} />
             <StageHistoryCard leadId={lead.id} canChange />
+            <LeadDealsCard lead={lead} />
             <Paper withBorder radius="md" p="lg">
               <Title order={3} size="h4" mb="md">
                 Timeline
@@ -298,6 +314,10 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
         onClose={() => setMerging(false)}
         ctx={ctx}
         customFields={defs}
+      />
+      <QualifyDialog
+        lead={qualifying ? { id: lead.id, name: leadName(lead) } : null}
+        onClose={() => setQualifying(false)}
       />
       <DeleteLeadModal lead={lead} opened={deleting} onClose={() => setDeleting(false)} />
       <EraseLeadModal lead={lead} opened={erasing} onClose={() => setErasing(false)} />

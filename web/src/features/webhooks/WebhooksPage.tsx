@@ -67,6 +67,8 @@ const eventHelp: Record<WebhookEventType, string> = {
   'lead.assigned': 'A lead was routed to a rep',
   'lead.accepted': 'Sales accepted a lead',
   'lead.rejected': 'Sales rejected a lead, with the reason',
+  'deal.created': 'A deal was opened',
+  'deal.stage_changed': 'A deal moved to another stage (won and lost too)',
   'deal.won': 'A deal was won',
   'deal.lost': 'A deal was lost, with the reason',
 };

@@ -15,8 +15,11 @@ import {
 import {
   IconAlarm,
   IconArrowMerge,
+  IconArrowRight,
   IconArrowsSplit,
   IconBolt,
+  IconBriefcase,
+  IconChecklist,
   IconCircleDot,
   IconClick,
   IconEye,
@@ -24,9 +27,12 @@ import {
   IconForms,
   IconMailOpened,
   IconPencil,
+  IconRotate,
   IconShieldCheck,
   IconSparkles,
   IconStairsUp,
+  IconThumbDown,
+  IconTrophy,
   IconUserCheck,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
@@ -248,6 +254,21 @@ function describe(tp: Touchpoint, ctx: FieldContext): Described {
           </Text>
         ),
       };
+    // Sales: qualification and deals (what happened, and the deal it happened to).
+    case 'qualified':
+      return {
+        icon: <IconChecklist size={16} />,
+        color: 'yellow',
+        title: 'Sales-qualified (SQL)',
+        body: <Properties properties={p} omit={['policyVersion']} />,
+      };
+    case 'deal_opened':
+    case 'deal_linked':
+    case 'deal_stage_changed':
+    case 'deal_won':
+    case 'deal_lost':
+    case 'deal_reopened':
+      return describeDeal(tp);
     case 'email_opened':
       return {
         icon: <IconMailOpened size={16} />,
@@ -295,6 +316,64 @@ function describe(tp: Touchpoint, ctx: FieldContext): Described {
             {rest()}
           </>
         ),
+      };
+  }
+}
+
+/** "Deal “X” opened / moved to Proposal / won / lost: reason", with a link to the deal. */
+function describeDeal(tp: Touchpoint): Described {
+  const p = tp.properties;
+  const deal = `Deal “${str(p.dealName) ?? 'untitled'}”`;
+  const link = str(p.dealId) ? (
+    <Anchor component={Link} to={`/pipeline?deal=${encodeURIComponent(str(p.dealId)!)}`} size="xs">
+      Open the deal
+    </Anchor>
+  ) : null;
+  const line = (text: string | null) =>
+    text || link ? (
+      <Text size="xs" mt={4}>
+        {text}
+        {text && link ? ' · ' : null}
+        {link}
+      </Text>
+    ) : null;
+  switch (tp.type) {
+    case 'deal_opened':
+      return {
+        icon: <IconBriefcase size={16} />,
+        color: 'orange',
+        title: `${deal} opened`,
+        body: line(str(p.stage) ? `In ${str(p.stage)}` : null),
+      };
+    case 'deal_linked':
+      return {
+        icon: <IconBriefcase size={16} />,
+        color: 'orange',
+        title: `Linked to ${deal}`,
+        body: line(null),
+      };
+    case 'deal_stage_changed':
+      return {
+        icon: <IconArrowRight size={16} />,
+        color: 'orange',
+        title: `${deal} moved to ${str(p.to) ?? 'another stage'}`,
+        body: line(str(p.from) ? `From ${str(p.from)}` : null),
+      };
+    case 'deal_won':
+      return { icon: <IconTrophy size={16} />, color: 'green', title: `${deal} won`, body: line(null) };
+    case 'deal_lost':
+      return {
+        icon: <IconThumbDown size={16} />,
+        color: 'red',
+        title: `${deal} lost${str(p.reason) ? `: ${str(p.reason)}` : ''}`,
+        body: line(str(p.note)),
+      };
+    default:
+      return {
+        icon: <IconRotate size={16} />,
+        color: 'orange',
+        title: `${deal} reopened${str(p.stage) ? ` in ${str(p.stage)}` : ''}`,
+        body: line(str(p.reason)),
       };
   }
 }
