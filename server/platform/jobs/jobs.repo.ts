@@ -184,6 +184,14 @@ export function createJobsRepo(dialect: Dialect) {
     return Number(r.numDeletedRows) === 1;
   }
 
+  /** Deletes a job that has not started yet (by id or idempotency key); running or finished jobs stay. */
+  async function deleteQueued(tx: Tx, ref: { id: string } | { idempotencyKey: string }): Promise<boolean> {
+    let q = tx.deleteFrom('jobs').where('status', '=', 'queued');
+    q = 'id' in ref ? q.where('id', '=', ref.id) : q.where('idempotency_key', '=', ref.idempotencyKey);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
   async function deleteFinishedBefore(db: Kysely<DB>, before: number): Promise<number> {
     const r = await db
       .deleteFrom('jobs')
@@ -247,6 +255,7 @@ export function createJobsRepo(dialect: Dialect) {
     countByStatus,
     requeueDead,
     deleteDead,
+    deleteQueued,
     deleteFinishedBefore,
     upsertSchedule,
     dueSchedules,
