@@ -794,14 +794,19 @@ export function createRoutingService(deps: RoutingDeps) {
     const to = a.owner_id ?? managerId;
     await tx.updateTable('lead_assignments').set({ sla_warned_at: now }).where('id', '=', a.id).execute();
     if (!to) return 'ignored';
-    const minutesLeft = Math.max(0, Math.round((Number(a.sla_due_at) - now) / 60_000));
+    const due = Number(a.sla_due_at);
     const l = lead as unknown as Record<string, unknown>;
+    const act = a.owner_id ? 'Accept or reject' : 'Someone of the team must claim';
     await notify(tx, {
       userId: to,
       kind: 'sla.warning',
       leadId: a.lead_id,
       title: `SLA ends soon: ${leadName(l)}`,
-      body: `${a.owner_id ? 'Accept or reject' : 'Someone of the team must claim'} ${leadName(l)} by ${iso(Number(a.sla_due_at))} (${minutesLeft} minutes from now).`,
+      // A warning that comes late (the worker was down) says so rather than count down.
+      body:
+        due > now
+          ? `${act} ${leadName(l)} by ${iso(due)} (${Math.round((due - now) / 60_000)} minutes from now).`
+          : `The SLA for ${leadName(l)} ended at ${iso(due)}. ${act} it now.`,
     });
     return 'warned';
   }
