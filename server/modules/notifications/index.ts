@@ -11,7 +11,7 @@ import { createNotificationsRepo } from './notifications.repo.ts';
 import { notificationsRoutes } from './notifications.routes.ts';
 import { createNotificationsService } from './notifications.service.ts';
 
-export type { NewNotification, NotificationsService } from './notifications.service.ts';
+export { humanTime, type NewNotification, type NotificationsService } from './notifications.service.ts';
 
 type Deps = {
   database: Database;

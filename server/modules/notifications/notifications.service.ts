@@ -57,6 +57,21 @@ function view(r: NotificationsTable): Notification {
   };
 }
 
+const utc = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** A time for people in notification texts (the server knows no reader's zone: UTC, said so). */
+export function humanTime(ms: number): string {
+  return `${utc.format(new Date(ms))} UTC`;
+}
+
 /** Where a notification points to in the web app. */
 export function linkOf(n: { leadId?: string | null; taskId?: string | null }, base: string): string {
   if (n.leadId) return `${base}/leads/${encodeURIComponent(n.leadId)}`;

@@ -32,7 +32,7 @@ import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { LeadContext } from '../filters/index.ts';
 import type { WrittenEvent } from '../lifecycle/lifecycle.service.ts';
-import type { NewNotification } from '../notifications/index.ts';
+import { humanTime, type NewNotification } from '../notifications/index.ts';
 import { addBusinessMinutes, businessMinutesBetween } from './hours.ts';
 
 export const STRIDE = 1_000_000;
@@ -449,7 +449,7 @@ export function createRoutingService(deps: RoutingDeps) {
         kind: 'lead.assigned',
         leadId,
         title: `New lead: ${leadName(lead)}`,
-        body: `${row.reason}${due === null ? '' : `\nAccept it by ${iso(due)}.`}`,
+        body: `${row.reason}${due === null ? '' : `\nAccept it by ${humanTime(due)}.`}`,
       });
     }
     await touchpoint(
@@ -805,8 +805,8 @@ export function createRoutingService(deps: RoutingDeps) {
       // A warning that comes late (the worker was down) says so rather than count down.
       body:
         due > now
-          ? `${act} ${leadName(l)} by ${iso(due)} (${Math.round((due - now) / 60_000)} minutes from now).`
-          : `The SLA for ${leadName(l)} ended at ${iso(due)}. ${act} it now.`,
+          ? `${act} ${leadName(l)} by ${humanTime(due)} (${Math.round((due - now) / 60_000)} minutes from now).`
+          : `The SLA for ${leadName(l)} ended at ${humanTime(due)}. ${act} it now.`,
     });
     return 'warned';
   }

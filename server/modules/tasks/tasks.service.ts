@@ -15,7 +15,7 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
-import type { NewNotification } from '../notifications/index.ts';
+import { humanTime, type NewNotification } from '../notifications/index.ts';
 import type { TasksRepo } from './tasks.repo.ts';
 import { isOverdue, type TaskFilter } from './tasks.rules.ts';
 
@@ -259,7 +259,9 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
       taskId: t.id,
       leadId: t.lead_id,
       title: `Reminder: ${t.title}`,
-      body: [`${t.title}${about} is due ${iso(Number(t.due_at))}.`, t.notes].filter(Boolean).join('\n\n'),
+      body: [`${t.title}${about} is due ${humanTime(Number(t.due_at))}.`, t.notes]
+        .filter(Boolean)
+        .join('\n\n'),
     });
     return 'reminded';
   }
