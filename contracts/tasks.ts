@@ -14,9 +14,12 @@ export type TaskStatus = (typeof taskStatuses)[number];
 
 export const taskLimits = { titleLength: 300, notesLength: 5000 } as const;
 
+/** Something to read: not empty, not only spaces. */
+const Title = Type.String({ minLength: 1, maxLength: taskLimits.titleLength, pattern: '\\S' });
+
 export const TaskInput = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: taskLimits.titleLength }),
+    title: Title,
     notes: Type.Optional(Type.String({ maxLength: taskLimits.notesLength })),
     dueAt: IsoDate,
     reminderAt: Type.Optional(
@@ -36,7 +39,7 @@ export type TaskInput = Static<typeof TaskInput>;
 
 export const TaskPatch = Type.Object(
   {
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: taskLimits.titleLength })),
+    title: Type.Optional(Title),
     notes: Type.Optional(Type.String({ maxLength: taskLimits.notesLength })),
     dueAt: Type.Optional(IsoDate),
     reminderAt: Type.Optional(Nullable(IsoDate)),

@@ -406,6 +406,8 @@ export function createRoutingService(deps: RoutingDeps) {
       roster: Roster;
       now: number;
       reasonPrefix?: string;
+      /** Tell the new owner (not when they took it themselves). */
+      notifyOwner?: boolean;
     },
   ): Promise<AssignmentRow> {
     const { lead, rule, pick, roster, now } = o;
@@ -444,13 +446,14 @@ export function createRoutingService(deps: RoutingDeps) {
         .set({ owner_id: pick.ownerId, updated_at: now })
         .where('id', '=', leadId)
         .execute();
-      await notify(tx, {
-        userId: pick.ownerId,
-        kind: 'lead.assigned',
-        leadId,
-        title: `New lead: ${leadName(lead)}`,
-        body: `${row.reason}${due === null ? '' : `\nAccept it by ${humanTime(due)}.`}`,
-      });
+      if (o.notifyOwner ?? true)
+        await notify(tx, {
+          userId: pick.ownerId,
+          kind: 'lead.assigned',
+          leadId,
+          title: `New lead: ${leadName(lead)}`,
+          body: `${row.reason}${due === null ? '' : `\nAccept it by ${humanTime(due)}.`}`,
+        });
     }
     await touchpoint(
       tx,
@@ -897,6 +900,7 @@ export function createRoutingService(deps: RoutingDeps) {
       roster,
       now,
       reasonPrefix: 'Claimed',
+      notifyOwner: false,
     });
   }
 

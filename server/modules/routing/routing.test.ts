@@ -266,6 +266,10 @@ for (const dialect of testDialects) {
       assert.equal(denied.json().error.code, 'SALES_NOT_YOUR_LEAD');
       const claimed = await ok('POST', `/api/v1/leads/${queued}/claim`, a);
       assert.equal(claimed.ownerId, a.userId);
+      const told = (await ok('GET', '/api/v1/notifications', a)).data.filter(
+        (x: { leadId: string }) => x.leadId === queued,
+      );
+      assert.deepEqual(told, [], 'nobody is told of what they did themselves');
       assert.equal((await ok('GET', `/api/v1/leads/${queued}`, admin)).ownerId, a.userId);
       // A back from leave (the date passed): A is next, once, then the turns go on.
       t.clock.advance(25 * 60 * MIN);

@@ -123,7 +123,7 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
       await checkAssignee(tx, assignee);
       const row: TasksTable = {
         id: newId('tsk', now),
-        title: input.title.trim() || input.title,
+        title: input.title.trim(),
         notes: input.notes ?? '',
         due_at: Date.parse(input.dueAt),
         remind_at: remindAt,
@@ -160,7 +160,7 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
       const row = await rowFor(tx, id, p, true);
       const now = clock.now();
       const next: TasksTable = { ...row, updated_at: now };
-      if (patch.title !== undefined) next.title = patch.title.trim() || patch.title;
+      if (patch.title !== undefined) next.title = patch.title.trim();
       if (patch.notes !== undefined) next.notes = patch.notes;
       if (patch.dueAt !== undefined) next.due_at = Date.parse(patch.dueAt);
       if (patch.reminderAt !== undefined) {

@@ -112,6 +112,12 @@ for (const dialect of testDialects) {
       const missing = await call('POST', '/api/v1/tasks', rep, { dueAt: at(HOUR) });
       assert.equal(missing.statusCode, 400);
       assert.equal(missing.json().error.details[0].field, 'title');
+      const blank = await call('POST', '/api/v1/tasks', rep, { title: '   ', dueAt: at(HOUR) });
+      assert.equal(blank.statusCode, 400);
+      assert.deepEqual(
+        [blank.json().error.details[0].field, blank.json().error.details[0].rule],
+        ['title', 'pattern'],
+      );
       const badDate = await call('POST', '/api/v1/tasks', rep, { title: 'x', dueAt: 'tomorrow' });
       assert.equal(badDate.statusCode, 400);
       assert.equal(badDate.json().error.details[0].field, 'dueAt');
