@@ -5,7 +5,6 @@ import {
   Assignment,
   BusinessHours,
   Inbox,
-  Notification,
   QualifyInput,
   RejectInput,
   Rep,
@@ -132,36 +131,6 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => ({ data: await routing.assignmentsOf(request.params.id) }),
-  );
-
-  app.get(
-    '/api/v1/routing/notifications',
-    {
-      config: { access: access.signedIn() },
-      schema: {
-        tags,
-        summary: 'Your in-app notifications, newest first',
-        response: { 200: Type.Object({ data: Type.Array(Notification) }), ...errorResponses() },
-      },
-    },
-    async (request) => ({ data: await routing.notifications(userOf(request.principal).userId) }),
-  );
-
-  app.post(
-    '/api/v1/routing/notifications/:id/read',
-    {
-      config: { access: access.signedIn() },
-      schema: {
-        tags,
-        summary: 'Mark a notification read',
-        params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses() },
-      },
-    },
-    async (request, reply) => {
-      await routing.markRead(userOf(request.principal).userId, request.params.id);
-      return reply.status(204).send(null);
-    },
   );
 
   app.get(

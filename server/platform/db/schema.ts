@@ -691,18 +691,64 @@ export type LeadAssignmentsTable = {
   response_ms: number | null;
   reason_code: string | null;
   note: string | null;
+  sla_warned_at: number | null;
+  // The first touch by sales (from the activities module's activities).
+  first_touch_at: number | null;
+  first_touch_activity_id: string | null;
+  first_touch_minutes: number | null;
 };
-export type RoutingNotificationsTable = {
+export type RoutingSettingsTable = { id: string; value: string; updated_at: number };
+
+// Sales work: activities, tasks (their modules) and in-app notifications (notifications module).
+export type ActivitiesTable = {
+  id: string;
+  lead_id: string;
+  deal_id: string | null;
+  type: string;
+  outcome: string | null;
+  occurred_at: number;
+  duration_minutes: number | null;
+  body: string;
+  author_id: string | null;
+  author_label: string;
+  by_sales: number;
+  created_at: number;
+  updated_at: number;
+};
+export type TasksTable = {
+  id: string;
+  title: string;
+  notes: string;
+  due_at: number;
+  remind_at: number | null;
+  reminder_job_id: string | null;
+  reminded_at: number | null;
+  assignee_id: string;
+  lead_id: string | null;
+  status: string;
+  done_at: number | null;
+  done_by: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+export type NotificationsTable = {
   id: string;
   user_id: string;
-  type: string;
+  kind: string;
   lead_id: string | null;
+  task_id: string | null;
   title: string;
   body: string;
   created_at: number;
   read_at: number | null;
 };
-export type RoutingSettingsTable = { id: string; value: string; updated_at: number };
+export type NotificationPreferencesTable = {
+  user_id: string;
+  kind: string;
+  email: number;
+  updated_at: number;
+};
 
 // Pipelines and deals (deals module).
 export type PipelinesTable = {
@@ -782,8 +828,11 @@ export type DB = {
   routing_reps: RoutingRepsTable;
   routing_rules: RoutingRulesTable;
   lead_assignments: LeadAssignmentsTable;
-  routing_notifications: RoutingNotificationsTable;
   routing_settings: RoutingSettingsTable;
+  activities: ActivitiesTable;
+  tasks: TasksTable;
+  notifications: NotificationsTable;
+  notification_preferences: NotificationPreferencesTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;

@@ -25,6 +25,7 @@ import { CustomFieldsPage } from '../features/leads/CustomFieldsPage.tsx';
 import { LeadDetailPage } from '../features/leads/LeadDetailPage.tsx';
 import { LeadsListPage } from '../features/leads/LeadsListPage.tsx';
 import { OutboxPage } from '../features/mail/OutboxPage.tsx';
+import { MyLeadsPage } from '../features/my-leads/MyLeadsPage.tsx';
 import { PolicyPage } from '../features/policy/PolicyPage.tsx';
 import { PredictPage } from '../features/predict/PredictPage.tsx';
 import { ScoringLayout } from '../features/scoring/ScoringLayout.tsx';
@@ -32,6 +33,7 @@ import { ScoringPage } from '../features/scoring/ScoringPage.tsx';
 import { SegmentDetailPage } from '../features/segments/SegmentDetailPage.tsx';
 import { SegmentEditorPage } from '../features/segments/SegmentEditorPage.tsx';
 import { SegmentsPage } from '../features/segments/SegmentsPage.tsx';
+import { TasksPage } from '../features/tasks/TasksPage.tsx';
 import { TrackingSettingsPage } from '../features/tracking/TrackingSettingsPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
 import { WebhooksPage } from '../features/webhooks/WebhooksPage.tsx';
@@ -96,6 +98,8 @@ export const router = createBrowserRouter([
           </RequireRole>
         ),
       },
+      { path: 'my-leads', element: <MyLeadsPage /> },
+      { path: 'tasks', element: <TasksPage /> },
       { path: 'analytics', element: <AnalyticsArea /> },
       { path: 'account', element: <AccountPage /> },
       {

@@ -156,6 +156,9 @@ function LeadCard({
           <Text size="xs" c="dimmed">
             Assigned {formatRelative(assignment.assignedAt)}
             {assignment.escalatedAt ? ' · escalated' : ''}
+            {assignment.firstTouchMinutes !== null
+              ? ` · first touch after ${assignment.firstTouchMinutes} business min`
+              : ''}
           </Text>
         </Stack>
         <Stack gap={4}>

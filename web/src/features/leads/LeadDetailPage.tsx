@@ -26,6 +26,7 @@ import {
   IconEraser,
   IconInfoCircle,
   IconMail,
+  IconPlus,
   IconTrash,
 } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
@@ -39,12 +40,14 @@ import { StageBadge } from '../../components/leads/StageBadge.tsx';
 import { StageHistoryCard } from '../../components/lifecycle/StageHistoryCard.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
+import { ActivityDialog } from '../activities/ActivityDialog.tsx';
 import { useSession } from '../auth/api.ts';
 import { canSell } from '../deals/api.ts';
 import { LeadDealsCard } from '../deals/LeadDealsCard.tsx';
 import { QualifyDialog } from '../inbox/QualifyDialog.tsx';
 import { LeadPredictionCard } from '../predict/LeadPredictionCard.tsx';
 import { LeadScoreCard } from '../scoring/LeadScoreCard.tsx';
+import { LeadTasksCard } from '../tasks/LeadTasksCard.tsx';
 import {
   canDeleteLeads,
   canHandlePrivacy,
@@ -138,6 +141,7 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
   const [deleting, setDeleting] = useState(false);
   const [erasing, setErasing] = useState(false);
   const [qualifying, setQualifying] = useState(false);
+  const [logging, setLogging] = useState(false);
   const defs = customFields.data?.data ?? [];
   const ctx = useMemo<FieldContext>(() => {
     const users = new Map((directory.data?.data ?? []).map((u) => [u.id, u.name]));
@@ -297,11 +301,17 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
             <LeadPredictionCard lead={lead} />
             <StageHistoryCard leadId={lead.id} canChange />
             <LeadDealsCard lead={lead} />
+            <LeadTasksCard lead={{ id: lead.id, name: leadName(lead) }} />
             <Paper withBorder radius="md" p="lg">
-              <Title order={3} size="h4" mb="md">
-                Timeline
-              </Title>
-              <LeadTimeline leadId={lead.id} ctx={ctx} />
+              <Group justify="space-between" mb="md">
+                <Title order={3} size="h4">
+                  Timeline
+                </Title>
+                <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setLogging(true)}>
+                  Log activity
+                </Button>
+              </Group>
+              <LeadTimeline leadId={lead.id} leadName={leadName(lead)} ctx={ctx} />
             </Paper>
             <MergeHistory lead={lead} />
           </Stack>
@@ -318,6 +328,12 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
       <QualifyDialog
         lead={qualifying ? { id: lead.id, name: leadName(lead) } : null}
         onClose={() => setQualifying(false)}
+      />
+      <ActivityDialog
+        leadId={lead.id}
+        leadName={leadName(lead)}
+        opened={logging}
+        onClose={() => setLogging(false)}
       />
       <DeleteLeadModal lead={lead} opened={deleting} onClose={() => setDeleting(false)} />
       <EraseLeadModal lead={lead} opened={erasing} onClose={() => setErasing(false)} />
