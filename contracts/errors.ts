@@ -11,6 +11,7 @@ import { importErrors } from './imports.ts';
 import { leadErrors } from './leads.ts';
 import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
+import { permissionErrors } from './permissions.ts';
 import { predictErrors } from './predict.ts';
 import { routingErrors } from './routing.ts';
 import { scoringErrors } from './scoring.ts';
@@ -104,6 +105,7 @@ export const errorCatalogue = {
   ...webhookErrors,
   ...scoringErrors,
   ...routingErrors,
+  ...permissionErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

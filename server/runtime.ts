@@ -16,6 +16,7 @@ import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
+import { createPermissionsModule } from './modules/permissions/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
 import { createRoutingModule } from './modules/routing/index.ts';
 import { createScoringModule } from './modules/scoring/index.ts';
@@ -78,11 +79,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const system = createSystemModule({ database, clock, jobs, audit: audit.api });
     const mail = createMailModule({ database, clock, jobs, config });
+    // Who sees and works which lead: every module that lists or changes leads asks it.
+    const permissions = createPermissionsModule({ database });
     const leads = createLeadsModule({
       database,
       clock,
       audit: audit.api,
       activeUserIds: auth.api.activeUserIds,
+      permissions: permissions.api,
     });
     // Attribution classifies touchpoints as the leads module inserts them (it registers its hooks).
     const attribution = createAttributionModule({
@@ -102,6 +106,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       // Undoing a stitch moves touchpoints off a lead: its first and last touch follow.
       recomputeTouches: async (tx, ids) => void (await attribution.api.recomputeTouches(tx, ids)),
+      permissions: permissions.api,
     });
     const forms = createFormsModule({
       database,
@@ -131,7 +136,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       filters: filters.api,
       leads: leads.api,
-      exportCsv: (query) => imports.api.exportCsv(query),
+      exportCsv: (query, scope) => imports.api.exportCsv(query, scope),
+      permissions: permissions.api,
     });
     // Outbound webhooks: lead events are published in the transaction that writes the lead.
     const webhooks = createWebhooksModule({
@@ -175,9 +181,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       filters: filters.api,
       publish: (tx, events) => webhooks.api.publish(tx, events),
       mail: (tx, message) => mail.api.send(tx, message),
+      permissions: permissions.api,
     });
 
     const modules: ModuleParts[] = [
+      permissions.parts,
       system.parts,
       audit.parts,
       auth.parts,
@@ -232,6 +240,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         imports: imports.api,
         demo: demo.api,
         mail: mail.api,
+        permissions: permissions.api,
         attribution: attribution.api,
         tracking: tracking.api,
         forms: forms.api,

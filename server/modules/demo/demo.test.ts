@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../platform/errors.ts';
 import { createTestApp, type TestApp } from '../../test-support/app.ts';
 import { testDialects } from '../../test-support/db.ts';
+import { allLeads } from '../permissions/index.ts';
 import { generateDemoLeads } from './demo.generate.ts';
 
 const size = 300;
@@ -151,9 +152,9 @@ for (const dialect of testDialects) {
         ['plan_interest', 'select'],
         ['seats', 'number'],
       ]);
-      assert.ok((await a.runtime.api.leads.count({ 'cf.newsletter': 'true' })) > 20);
+      assert.ok((await a.runtime.api.leads.count({ 'cf.newsletter': 'true' }, allLeads)) > 20);
       assert.equal(
-        await a.runtime.api.leads.count({ 'cf.plan_interest': 'Growth' }),
+        await a.runtime.api.leads.count({ 'cf.plan_interest': 'Growth' }, allLeads),
         expected.filter((e) => e.input.customFields?.plan_interest === 'Growth').length,
       );
     });
@@ -243,7 +244,7 @@ for (const dialect of testDialects) {
         await t.runtime.createJobWorker({ concurrency: 1 }).drain();
         assert.equal((await t.runtime.jobs.get(jobs.data[0]!.id)).status, 'succeeded');
         assert.equal(await count(t, 'leads'), 5000);
-        assert.ok((await t.runtime.api.leads.count({ stage: 'customer' })) > 50);
+        assert.ok((await t.runtime.api.leads.count({ stage: 'customer' }, allLeads)) > 50);
       } finally {
         await t.close();
       }

@@ -12,6 +12,7 @@ import {
   mergeRules,
   Touchpoint,
 } from '../../../contracts/leads.ts';
+import { leadCapabilities } from '../../../contracts/permissions.ts';
 import type { Tx } from '../../platform/db/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { access } from '../../platform/http/access.ts';
@@ -22,8 +23,9 @@ import type { LeadsService, WriteContext } from './leads.service.ts';
 const people = ['marketing', 'sales_manager', 'sales_rep'] as const;
 const readLeads = access.of({ roles: people, scopes: ['leads:read'] });
 const writeLeads = access.of({ roles: people, scopes: ['leads:write'] });
-const deleteLeads = access.of({ roles: ['marketing', 'sales_manager'], scopes: ['leads:write'] });
-const privacy = access.of({ roles: ['marketing'], scopes: ['admin'] });
+// Row-level: every route below sees and works only the leads in the caller's scope (docs/permissions.md).
+const deleteLeads = access.of({ roles: leadCapabilities.deleteLeads, scopes: ['leads:write'] });
+const privacy = access.of({ roles: leadCapabilities.privacy, scopes: ['admin'] });
 
 function ctxOf(request: FastifyRequest): WriteContext {
   return {
@@ -129,7 +131,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const { lead, created } = await leads.upsert(request.body, ctxOf(request));
+      const { lead, created } = await leads.upsert(request.body, ctxOf(request), await request.viewer());
       return reply.status(created ? 201 : 200).send(lead);
     },
   );
@@ -150,7 +152,9 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ results: Type.Array(BatchResult) }), ...errorResponses(413) },
       },
     },
-    async (request) => ({ results: await leads.batchUnchecked(request.body.items, ctxOf(request)) }),
+    async (request) => ({
+      results: await leads.batchUnchecked(request.body.items, ctxOf(request), await request.viewer()),
+    }),
   );
 
   app.get(
@@ -164,7 +168,11 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: PageOf(Lead), ...errorResponses() },
       },
     },
-    async (request) => leads.list(request.query as Record<string, string | number | undefined>),
+    async (request) =>
+      leads.list(
+        request.query as Record<string, string | number | undefined>,
+        (await request.viewer()).scope,
+      ),
   );
 
   app.get(
@@ -178,7 +186,12 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses() },
       },
     },
-    async (request) => ({ count: await leads.count(request.query as Record<string, string | undefined>) }),
+    async (request) => ({
+      count: await leads.count(
+        request.query as Record<string, string | undefined>,
+        (await request.viewer()).scope,
+      ),
+    }),
   );
 
   app.get(
@@ -203,13 +216,14 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         },
       },
     },
-    async (request) => leads.stats(request.query as Record<string, string | undefined>),
+    async (request) =>
+      leads.stats(request.query as Record<string, string | undefined>, (await request.viewer()).scope),
   );
 
   app.get(
     '/api/v1/leads/:id',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['leads'],
         summary: 'Get a lead',
@@ -223,7 +237,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/api/v1/leads/:id',
     {
-      config: { access: writeLeads },
+      config: { access: writeLeads, lead: 'edit' },
       schema: {
         tags: ['leads'],
         summary: 'Change a lead: the given values are set, null clears a field',
@@ -232,13 +246,13 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Lead, ...errorResponses(404, 409) },
       },
     },
-    async (request) => leads.update(request.params.id, request.body, ctxOf(request)),
+    async (request) => leads.update(request.params.id, request.body, ctxOf(request), await request.viewer()),
   );
 
   app.delete(
     '/api/v1/leads/:id',
     {
-      config: { access: deleteLeads },
+      config: { access: deleteLeads, lead: 'edit' },
       schema: {
         tags: ['leads'],
         summary: 'Delete a lead and its history',
@@ -247,7 +261,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      await leads.remove(request.params.id, ctxOf(request));
+      await leads.remove(request.params.id, ctxOf(request), await request.viewer());
       return reply.status(204).send(null);
     },
   );
@@ -266,13 +280,15 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ deleted: Type.Integer() }), ...errorResponses() },
       },
     },
-    async (request) => ({ deleted: await leads.removeMany(request.body.ids, ctxOf(request)) }),
+    async (request) => ({
+      deleted: await leads.removeMany(request.body.ids, ctxOf(request), await request.viewer()),
+    }),
   );
 
   app.get(
     '/api/v1/leads/:id/touchpoints',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['leads'],
         summary: "A lead's touchpoints, newest first",
@@ -293,7 +309,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/merge',
     {
-      config: { access: writeLeads },
+      config: { access: writeLeads, lead: 'edit' },
       schema: {
         tags: ['leads'],
         summary: 'Merge another lead into this one (undoable)',
@@ -311,13 +327,19 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      leads.merge(request.params.id, request.body.mergedId, request.body.prefer ?? [], ctxOf(request)),
+      leads.merge(
+        request.params.id,
+        request.body.mergedId,
+        request.body.prefer ?? [],
+        ctxOf(request),
+        await request.viewer(),
+      ),
   );
 
   app.get(
     '/api/v1/leads/:id/merges',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['leads'],
         summary: "A lead's merge history",
@@ -339,13 +361,13 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ survivor: Lead, restored: Lead }), ...errorResponses(404, 409) },
       },
     },
-    async (request) => leads.unmerge(request.params.id, ctxOf(request)),
+    async (request) => leads.unmerge(request.params.id, ctxOf(request), await request.viewer()),
   );
 
   app.get(
     '/api/v1/leads/:id/export',
     {
-      config: { access: privacy },
+      config: { access: privacy, lead: 'see' },
       schema: {
         tags: ['privacy'],
         summary: 'Subject-access export: everything held about this person, as JSON',
@@ -363,7 +385,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/erase',
     {
-      config: { access: privacy },
+      config: { access: privacy, lead: 'edit' },
       schema: {
         tags: ['privacy'],
         summary:

@@ -12,6 +12,7 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { routingRoutes } from './routing.routes.ts';
 import { createRoutingService, type RoutingDeps } from './routing.service.ts';
 import { createSalesService } from './sales.service.ts';
@@ -27,6 +28,7 @@ type Deps = {
   lifecycle: Pick<LifecycleApi, 'onEvents' | 'changeStage' | 'activePolicy'>;
   filters: RoutingDeps['filters'] & { validate(raw: unknown, root?: string, tx?: Tx): Promise<Filter> };
   publish?: RoutingDeps['publish'];
+  permissions: Pick<PermissionsService, 'viewerOf' | 'requireLead'>;
   mail?: RoutingDeps['mail'];
 };
 
@@ -64,6 +66,7 @@ export function createRoutingModule(deps: Deps) {
     routing,
     changeStage: deps.lifecycle.changeStage,
     activePolicy: deps.lifecycle.activePolicy,
+    permissions: deps.permissions,
   });
   // New MQLs are routed, and sales' moves out of MQL close assignments, in the writing transaction.
   deps.lifecycle.onEvents(routing.onEvents);
