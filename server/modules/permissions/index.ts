@@ -10,7 +10,7 @@ import { createLeadGuard } from './permissions.guard.ts';
 import { createPermissionsRepo } from './permissions.repo.ts';
 import { createPermissionsService } from './permissions.service.ts';
 
-export { type ScopeColumns, scopeCondition } from './permissions.repo.ts';
+export { scopeCondition } from './permissions.repo.ts';
 export {
   allLeads,
   inScope,

@@ -6,29 +6,19 @@ import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Tx } from '../../platform/db/db.ts';
 import type { LeadFacts, LeadScope, TeamFacts } from './permissions.rules.ts';
 
-/** Column references a scope condition is written against. */
-export type ScopeColumns = {
-  /** The owner column judged against the scope's owners (default `leads.owner_id`). */
-  owner: string;
-  /** The lead id column judged against the queues (default `leads.id`). */
-  leadId: string;
-};
-
-const leadColumns: ScopeColumns = { owner: 'leads.owner_id', leadId: 'leads.id' };
-
 /**
- * The scope as a condition, or null for `all`. Indexed on both sides: the owner index
- * (`leads_owner_idx`) for owned leads, the primary key for the queued ones (few: a queue is leads
- * nobody could take yet). Other modules pass their own columns (a deal's owner and lead id).
+ * The scope as a condition on a lead id column (default `leads.id`; a deal or task passes its
+ * `lead_id`), or null for `all`. Written as `id in (owned leads union all queued leads)` so that both
+ * dialects start from the caller's own leads, through the owner index (`leads_owner_idx`) and the
+ * queued assignments, and look the rest up by primary key: its cost follows the size of the
+ * caller's scope, never the size of the table. (An `owner_id in (…) or id in (…)` reads well too,
+ * but PostgreSQL plans it as a filter over a scan of every lead.)
  */
-export function scopeCondition(
-  scope: LeadScope,
-  columns: ScopeColumns = leadColumns,
-): Expression<SqlBool> | null {
+export function scopeCondition(scope: LeadScope, leadId = 'leads.id'): Expression<SqlBool> | null {
   if (scope.kind === 'all') return null;
-  const owned = sql<SqlBool>`${sql.ref(columns.owner)} in (${sql.join(scope.owners)})`;
-  if (scope.queueTeams.length === 0) return owned;
-  return sql<SqlBool>`(${owned} or ${sql.ref(columns.leadId)} in (select la.lead_id from lead_assignments la where la.status = 'queued' and la.team_id in (${sql.join(scope.queueTeams)})))`;
+  const owned = sql`select scope_leads.id from leads scope_leads where scope_leads.owner_id in (${sql.join(scope.owners)})`;
+  if (scope.queueTeams.length === 0) return sql<SqlBool>`${sql.ref(leadId)} in (${owned})`;
+  return sql<SqlBool>`${sql.ref(leadId)} in (${owned} union all select scope_queue.lead_id from lead_assignments scope_queue where scope_queue.status = 'queued' and scope_queue.team_id in (${sql.join(scope.queueTeams)}))`;
 }
 
 export function createPermissionsRepo() {

@@ -117,7 +117,7 @@ export function createSegmentsRepo() {
 
   /** Who entered and left, newest first: the entries of the leads in the scope. */
   async function history(tx: Tx, segmentId: string, limit: number, scope: LeadScope) {
-    const visible = scopeCondition(scope, { owner: 'leads.owner_id', leadId: 'segment_history.lead_id' });
+    const visible = scopeCondition(scope, 'segment_history.lead_id');
     let q = tx
       .selectFrom('segment_history')
       .leftJoin('leads', 'leads.id', 'segment_history.lead_id')
