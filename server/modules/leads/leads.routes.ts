@@ -27,6 +27,9 @@ const writeLeads = access.of({ roles: people, scopes: ['leads:write'] });
 const deleteLeads = access.of({ roles: leadCapabilities.deleteLeads, scopes: ['leads:write'] });
 const privacy = access.of({ roles: leadCapabilities.privacy, scopes: ['admin'] });
 
+const scopeNote =
+  "Within the caller's leads: sales reps see their own leads and their teams' unassigned queues, managers the leads of the teams they manage and those teams' queues; admins, marketing and API keys see every lead (docs/permissions.md).";
+
 function ctxOf(request: FastifyRequest): WriteContext {
   return {
     actor: actorOf(request.principal),
@@ -125,9 +128,9 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         tags: ['leads'],
         summary: 'Create or update a lead, matched by email (then external id)',
         description:
-          'Answers 201 when a lead was created and 200 when an existing one was matched. Blank values never overwrite.',
+          'Answers 201 when a lead was created and 200 when an existing one was matched. Blank values never overwrite. Sales people own the leads they create (a rep may name no other owner, a manager a member of a team they manage); an email or external id that belongs to a lead outside their leads answers 409 LEAD_OUT_OF_SCOPE and writes nothing. Marketing may not set a sales stage (sal, sql, opportunity, customer).',
         body: LeadInput,
-        response: { 200: Lead, 201: Lead, ...errorResponses(409, 422) },
+        response: { 200: Lead, 201: Lead, ...errorResponses(403, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -164,6 +167,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['leads'],
         summary: 'List leads with filters, sort and cursor pagination',
+        description: scopeNote,
         querystring: ListQuery,
         response: { 200: PageOf(Lead), ...errorResponses() },
       },
@@ -182,6 +186,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['leads'],
         summary: 'Count the leads a list filter matches',
+        description: scopeNote,
         querystring: Type.Object(listFilters, { additionalProperties: Type.String({ maxLength: 200 }) }),
         response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses() },
       },
@@ -201,6 +206,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['leads'],
         summary: 'Count the leads a list filter matches, per lifecycle stage',
+        description: scopeNote,
         querystring: Type.Object(listFilters, { additionalProperties: Type.String({ maxLength: 200 }) }),
         response: {
           200: Type.Object({
@@ -243,7 +249,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Change a lead: the given values are set, null clears a field',
         params: IdParams,
         body: LeadInput,
-        response: { 200: Lead, ...errorResponses(404, 409) },
+        response: { 200: Lead, ...errorResponses(403, 404, 409) },
       },
     },
     async (request) => leads.update(request.params.id, request.body, ctxOf(request), await request.viewer()),
