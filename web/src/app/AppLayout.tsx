@@ -37,20 +37,32 @@ import {
 import type { ReactNode } from 'react';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
 import { type Role, roleLabels } from '../../../contracts/auth.ts';
+import { leadCapabilities } from '../../../contracts/permissions.ts';
 import { useLogout, useSession } from '../features/auth/api.ts';
 
-type Area = { to: string; label: string; icon: ReactNode; roles?: Role[] };
+/** A navigation area; `roles` lists who uses it (admins see every area; no list: everyone). */
+type Area = { to: string; label: string; icon: ReactNode; roles?: readonly Role[] };
+
+// Each role sees the areas it works in (docs/permissions.md): reps their leads, inbox, pipeline and
+// the policy they sell under; marketing no inbox; the pages behind a hidden area still explain
+// themselves to anyone who opens one by its address.
+const marketingAndManagers: Role[] = ['marketing', 'sales_manager'];
 
 export const areas: Area[] = [
   { to: '/', label: 'Home', icon: <IconHome size={18} /> },
   { to: '/leads', label: 'Leads', icon: <IconAddressBook size={18} /> },
-  { to: '/segments', label: 'Segments', icon: <IconFilter size={18} /> },
-  { to: '/forms', label: 'Forms', icon: <IconForms size={18} /> },
-  { to: '/campaigns', label: 'Campaigns', icon: <IconSpeakerphone size={18} /> },
-  { to: '/scoring', label: 'Scoring', icon: <IconGauge size={18} /> },
-  { to: '/predict', label: 'Predictive model', icon: <IconBrain size={18} /> },
+  { to: '/segments', label: 'Segments', icon: <IconFilter size={18} />, roles: marketingAndManagers },
+  { to: '/forms', label: 'Forms', icon: <IconForms size={18} />, roles: ['marketing'] },
+  {
+    to: '/campaigns',
+    label: 'Campaigns',
+    icon: <IconSpeakerphone size={18} />,
+    roles: marketingAndManagers,
+  },
+  { to: '/scoring', label: 'Scoring', icon: <IconGauge size={18} />, roles: marketingAndManagers },
+  { to: '/predict', label: 'Predictive model', icon: <IconBrain size={18} />, roles: marketingAndManagers },
   { to: '/policy', label: 'Policy', icon: <IconShieldCheck size={18} /> },
-  { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} /> },
+  { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} />, roles: leadCapabilities.inbox },
   { to: '/pipeline', label: 'Pipeline', icon: <IconLayoutKanban size={18} /> },
   { to: '/analytics', label: 'Analytics', icon: <IconChartBar size={18} /> },
   { to: '/settings', label: 'Settings', icon: <IconSettings size={18} />, roles: ['admin'] },

@@ -50,6 +50,7 @@ import {
   useEraseLead,
   useLead,
   useMerges,
+  useOwnerRule,
   useUndoMerge,
   useUpdateLead,
 } from './api.ts';
@@ -126,7 +127,9 @@ function BackLink() {
 type LeadViewProps = { lead: Lead; mergedFrom?: string };
 
 function LeadView({ lead, mergedFrom }: LeadViewProps) {
-  const role = useSession().data?.role;
+  const user = useSession().data;
+  const role = user?.role;
+  const owners = useOwnerRule(user);
   const customFields = useCustomFields();
   const directory = useDirectory();
   const update = useUpdateLead(lead.id);
@@ -199,6 +202,9 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
               value={lead.ownerId}
               w={220}
               disabled={update.isPending}
+              only={owners.only}
+              allowUnassigned={owners.unassigned}
+              lockedReason={owners.lockedReason}
               onChange={(ownerId) =>
                 update.mutate(
                   { ownerId },
@@ -280,7 +286,15 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
           <Stack gap="lg">
             <LeadScoreCard leadId={lead.id} />
             <LeadPredictionCard lead={lead} />
-            <StageHistoryCard leadId={lead.id} canChange />
+            <StageHistoryCard
+              leadId={lead.id}
+              canChange
+              lockedReason={
+                role === 'marketing'
+                  ? 'Marketing hands leads off at MQL: accepting, rejecting, qualifying and winning are sales’ moves.'
+                  : undefined
+              }
+            />
             <Paper withBorder radius="md" p="lg">
               <Title order={3} size="h4" mb="md">
                 Timeline
