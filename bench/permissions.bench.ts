@@ -4,8 +4,8 @@
  * and the queue), through the leads service as GET /api/v1/leads runs it: first page newest first,
  * by last name, with a stage filter, with a search, and the count; p50/p95 of 15 runs each, beside
  * the same queries for an admin (every lead, no scope condition) in the same run. The query plans
- * are printed (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL): the scoped ones start from
- * the owner index and the queue index, whatever the size of the table.
+ * are printed (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL): the scoped ones read the
+ * owner index and the queue index, not every lead.
  *
  * 40% of the leads are owned (300 reps in 30 teams of ten, each team with a manager), 5,000 unowned
  * leads wait in the teams' queues. The SQLite database is kept in
@@ -20,7 +20,7 @@ import { type Kysely, type KyselyPlugin, type RootOperationNode, sql } from 'kys
 import pg from 'pg';
 import pino from 'pino';
 import { createLeadsRepo, type SortField } from '../server/modules/leads/leads.repo.ts';
-import { type LeadScope, scopeCondition } from '../server/modules/permissions/index.ts';
+import { type LeadScope, leadsScopeCondition } from '../server/modules/permissions/index.ts';
 import { parseConfig } from '../server/platform/config.ts';
 import { type Database, openDatabase } from '../server/platform/db/db.ts';
 import { migrateToLatest } from '../server/platform/db/migrate.ts';
@@ -156,7 +156,7 @@ async function planOf(database: Database, scope: LeadScope, s: Scenario): Promis
     },
   };
   const repo = createLeadsRepo(database.dialect);
-  const where = scopeCondition(scope);
+  const where = leadsScopeCondition(scope, database.dialect);
   await repo.list(database.db.withPlugin(capture), {
     filter: {
       ...(where ? { where: [where] } : {}),

@@ -30,8 +30,8 @@ import { newId } from '../../platform/ids.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import {
   type LeadScope,
+  leadsScopeCondition,
   type PermissionsService,
-  scopeCondition,
   systemViewer,
   type Viewer,
 } from '../permissions/index.ts';
@@ -553,7 +553,7 @@ export function createLeadsService({
   /** Turns list query parameters into a filter within a scope, naming any parameter it does not know. */
   async function filterOf(query: ListQuery, scope: LeadScope): Promise<LeadFilter> {
     const f: LeadFilter = {};
-    const inScope = scopeCondition(scope);
+    const inScope = leadsScopeCondition(scope, database.dialect);
     if (inScope) f.where = [inScope];
     const defs = await definitions(db);
     const date = (name: string) => {

@@ -1,7 +1,7 @@
 /**
  * Permissions module: who sees and works which lead. One rule (permissions.rules.ts) for every
- * module: `viewerOf(principal)` gives a caller's scope, `scopeCondition(scope)` turns it into SQL
- * for lists, counts and exports, `requireLead` / `canSeeLead` / `canWorkLead` judge one lead, and
+ * module: `viewerOf(principal)` gives a caller's scope, `leadsScopeCondition` / `scopeCondition`
+ * turn it into SQL for lists, counts and exports, `requireLead` / `canSeeLead` / `canWorkLead` judge one lead, and
  * the HTTP guard applies it to every `/api/v1/leads/:id…` route. docs/permissions.md has the matrix.
  */
 import type { Database } from '../../platform/db/db.ts';
@@ -10,7 +10,7 @@ import { createLeadGuard } from './permissions.guard.ts';
 import { createPermissionsRepo } from './permissions.repo.ts';
 import { createPermissionsService } from './permissions.service.ts';
 
-export { scopeCondition } from './permissions.repo.ts';
+export { leadsScopeCondition, scopeCondition } from './permissions.repo.ts';
 export {
   allLeads,
   inScope,

@@ -1,16 +1,17 @@
 /**
  * Property: for random teams (members, managers), random leads (owned by anyone or nobody, queued
  * in a team or not, with closed assignments besides) and any rep or manager, the two paths of the
- * rule agree on every dialect: the SQL condition lists (`scopeCondition`) select exactly the leads
- * the one-lead check (`factsOf` + `decide`, what every `/leads/:id` route asks) lets the caller
- * see, and both agree with the rule stated here in plain terms.
+ * rule agree on every dialect: both SQL conditions (`leadsScopeCondition` on the leads table, what
+ * lists, counts and exports add; `scopeCondition` on a lead id column, what other tables use)
+ * select exactly the leads the one-lead check (`factsOf` + `decide`, what every `/leads/:id` route
+ * asks) lets the caller see, and all three agree with the rule stated here in plain terms.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase, testDialects } from '../../test-support/db.ts';
-import { createPermissionsRepo, scopeCondition } from './permissions.repo.ts';
+import { createPermissionsRepo, leadsScopeCondition, scopeCondition } from './permissions.repo.ts';
 import { decide, scopeOf } from './permissions.rules.ts';
 
 const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'];
@@ -71,6 +72,7 @@ for (const dialect of testDialects) {
       await fc.assert(
         fc.asyncProperty(world, async (w) => {
           await db.deleteFrom('lead_assignments').execute();
+          await db.deleteFrom('touchpoints').execute();
           await db.deleteFrom('leads').execute();
           await db.deleteFrom('routing_team_members').execute();
           await db.deleteFrom('routing_teams').execute();
@@ -118,6 +120,21 @@ for (const dialect of testDialects) {
                 updated_at: now + i,
               })
               .execute();
+            await db
+              .insertInto('touchpoints')
+              .values({
+                id: `tp_${i}`,
+                lead_id: id,
+                type: 'note',
+                occurred_at: now,
+                source: 'api',
+                actor_type: null,
+                actor_id: null,
+                actor_label: null,
+                properties: '{}',
+                created_at: now,
+              })
+              .execute();
             const assignment = (status: string, team: string) => ({
               id: `asg_${status}_${i}`,
               lead_id: id,
@@ -136,9 +153,16 @@ for (const dialect of testDialects) {
           }
           const { role, user } = w.viewer;
           const scope = scopeOf(role, user, await repo.teamsOf(db, user));
-          const where = scopeCondition(scope)!;
-          const listed = await db.selectFrom('leads').select('id').where(where).execute();
+          const onLeads = leadsScopeCondition(scope, dialect)!;
+          const listed = await db.selectFrom('leads').select('id').where(onLeads).execute();
           const bySql = new Set(listed.map((r) => Number(r.id.slice(5))));
+          // The same leads through a lead id column of another table (here: their touchpoints).
+          const viaColumn = await db
+            .selectFrom('touchpoints')
+            .select('lead_id')
+            .where(scopeCondition(scope, 'touchpoints.lead_id')!)
+            .execute();
+          const byColumn = new Set(viaColumn.map((r) => Number(r.lead_id.slice(5))));
           const facts = await repo.factsOf(
             db,
             w.leads.map((_, i) => `lead_${i}`),
@@ -149,13 +173,14 @@ for (const dialect of testDialects) {
             ),
           );
           const want = expected(w);
-          assert.deepEqual(bySql, want, 'SQL scope');
+          assert.deepEqual(bySql, want, 'SQL scope on leads');
+          assert.deepEqual(byColumn, want, 'SQL scope on a lead id column');
           assert.deepEqual(byCheck, want, 'one-lead check');
           // Counting through the same condition agrees with listing (no duplicates from the union).
           const counted = await db
             .selectFrom('leads')
             .select(sql<number>`count(*)`.as('n'))
-            .where(where)
+            .where(onLeads)
             .executeTakeFirstOrThrow();
           assert.equal(Number(counted.n), want.size);
         }),

@@ -3,22 +3,42 @@
  * members and assignments are the routing module's tables; this module only reads them.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
-import type { Tx } from '../../platform/db/db.ts';
+import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type { LeadFacts, LeadScope, TeamFacts } from './permissions.rules.ts';
 
+/** The leads waiting in the scope's team queues (the partial index `lead_assignments_queue_idx`). */
+function queuedIn(teams: readonly string[]) {
+  return sql`select scope_queue.lead_id from lead_assignments scope_queue where scope_queue.status = 'queued' and scope_queue.team_id in (${sql.join(teams)})`;
+}
+
 /**
- * The scope as a condition on a lead id column (default `leads.id`; a deal or task passes its
- * `lead_id`), or null for `all`. Written as `id in (owned leads union all queued leads)` so that both
- * dialects start from the caller's own leads, through the owner index (`leads_owner_idx`) and the
- * queued assignments, and look the rest up by primary key: its cost follows the size of the
- * caller's scope, never the size of the table. (An `owner_id in (…) or id in (…)` reads well too,
- * but PostgreSQL plans it as a filter over a scan of every lead.)
+ * The scope as a condition on the leads table itself (its lists, counts, stage counts, exports), or
+ * null for `all`: `owner_id in (…)` through the owner index, or the lead waiting in one of the
+ * queues. Both dialects plan it from the indexes, not by reading every lead: SQLite as a
+ * multi-index OR, PostgreSQL as a BitmapOr of the owner index and the primary key, which takes the
+ * queue as an array (an `in (subquery)` there would make it a filter over a scan of every lead).
  */
-export function scopeCondition(scope: LeadScope, leadId = 'leads.id'): Expression<SqlBool> | null {
+export function leadsScopeCondition(scope: LeadScope, dialect: Dialect): Expression<SqlBool> | null {
+  if (scope.kind === 'all') return null;
+  const owned = sql<SqlBool>`leads.owner_id in (${sql.join(scope.owners)})`;
+  if (scope.queueTeams.length === 0) return owned;
+  const queued = queuedIn(scope.queueTeams);
+  return dialect === 'postgres'
+    ? sql<SqlBool>`(${owned} or leads.id = any(array(${queued})))`
+    : sql<SqlBool>`(${owned} or leads.id in (${queued}))`;
+}
+
+/**
+ * The scope as a condition on any lead id column (a segment history's, a deal's or a task's
+ * `lead_id`), or null for `all`: `lead_id in (owned leads union all queued leads)`, which both
+ * dialects run from the owner index and the queue index, so its cost follows the size of the
+ * caller's scope, never the size of the table.
+ */
+export function scopeCondition(scope: LeadScope, leadId: string): Expression<SqlBool> | null {
   if (scope.kind === 'all') return null;
   const owned = sql`select scope_leads.id from leads scope_leads where scope_leads.owner_id in (${sql.join(scope.owners)})`;
   if (scope.queueTeams.length === 0) return sql<SqlBool>`${sql.ref(leadId)} in (${owned})`;
-  return sql<SqlBool>`${sql.ref(leadId)} in (${owned} union all select scope_queue.lead_id from lead_assignments scope_queue where scope_queue.status = 'queued' and scope_queue.team_id in (${sql.join(scope.queueTeams)}))`;
+  return sql<SqlBool>`${sql.ref(leadId)} in (${owned} union all ${queuedIn(scope.queueTeams)})`;
 }
 
 export function createPermissionsRepo() {
