@@ -287,7 +287,8 @@ export function createLeadsService({
         const input = inputs[index]!;
         try {
           if (fresh.has(r.leadId)) {
-            const owner = input.ownerId === undefined ? viewer.userId : input.ownerId;
+            // No owner (absent or null) means the creator: a lead they could not see would be lost.
+            const owner = input.ownerId ?? viewer.userId;
             permissions.requireOwnerChange(viewer, null, owner, true);
             allowed.push({ index, input: { ...input, ownerId: owner }, match: null });
             return;
@@ -300,7 +301,8 @@ export function createLeadsService({
               { details: [{ field, rule: 'scope', message: 'belongs to a lead that is not yours' }] },
             );
           }
-          if (input.ownerId !== undefined) {
+          // An upsert's null never overwrites (blanks never do), so only a named owner is a change.
+          if (typeof input.ownerId === 'string') {
             const current = (r.changes.ownerId?.[0] as string | null | undefined) ?? r.snapshot.row.owner_id;
             permissions.requireOwnerChange(viewer, current, input.ownerId);
           }

@@ -444,6 +444,13 @@ for (const dialect of testDialects) {
       assert.equal(created.statusCode, 201, created.body);
       assert.equal(created.json().ownerId, who.rep.userId, 'a rep owns what they create');
       assert.equal((await call(who.rep, 'GET', `/api/v1/leads/${created.json().id}`)).statusCode, 200);
+      // "No owner" from a rep is the rep too: an unowned lead would drop out of their sight at once.
+      const noOwner = await call(who.rep, 'POST', '/api/v1/leads', {
+        email: `none${++n}@rep.example`,
+        ownerId: null,
+      });
+      assert.equal(noOwner.statusCode, 201, noOwner.body);
+      assert.equal(noOwner.json().ownerId, who.rep.userId);
 
       const forOther = await call(who.rep, 'POST', '/api/v1/leads', {
         email: `given${++n}@rep.example`,
