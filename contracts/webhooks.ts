@@ -84,6 +84,10 @@ export const WebhookSubscription = Type.Object({
   disabledReason: Nullable(Type.String({ description: 'Why the server disabled it (repeated failures)' })),
   disabledAt: Nullable(IsoDate),
   consecutiveFailures: Type.Integer(),
+  restricted: Type.Boolean({
+    description:
+      'Made or last changed by someone who is not an admin: https to public addresses only, checked again on every delivery',
+  }),
   lastDeliveryAt: Nullable(IsoDate),
   lastDeliveryStatus: Nullable(Type.String()),
   createdAt: IsoDate,
@@ -158,6 +162,12 @@ export const webhookErrors = {
     status: 422,
     kind: 'user',
     description:
-      'The target URL is not an absolute https URL (plain http is accepted only for loopback addresses, unless the server allows it), or carries credentials.',
+      'The target URL is not an absolute https URL (plain http is accepted only for loopback addresses, unless the server allows it), carries credentials, or — for a subscription made by someone who is not an admin — points at a private, loopback, link-local or internal address (`details[0].rule` is `public_address`).',
+  },
+  WEBHOOK_ADMIN_ONLY: {
+    status: 403,
+    kind: 'auth',
+    description:
+      'The subscription was set up by an admin (it may reach internal addresses); only an admin may change, test, replay or delete it.',
   },
 } as const satisfies Record<string, ErrorSpec>;

@@ -565,6 +565,8 @@ export type WebhookSubscriptionsTable = {
   consecutive_failures: number;
   last_delivery_at: number | null;
   last_delivery_status: string | null;
+  /** 1 when made or last changed by a non-admin: public https targets only. */
+  restricted: number;
   created_by: string | null;
   created_at: number;
   updated_at: number;

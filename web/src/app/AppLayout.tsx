@@ -65,7 +65,7 @@ export const areas: Area[] = [
   { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} />, roles: leadCapabilities.inbox },
   { to: '/pipeline', label: 'Pipeline', icon: <IconLayoutKanban size={18} /> },
   { to: '/analytics', label: 'Analytics', icon: <IconChartBar size={18} /> },
-  { to: '/settings', label: 'Settings', icon: <IconSettings size={18} />, roles: ['admin'] },
+  { to: '/settings', label: 'Settings', icon: <IconSettings size={18} />, roles: ['admin', 'marketing'] },
 ];
 
 export function AppLayout() {

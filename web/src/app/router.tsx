@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
 import { leadCapabilities } from '../../../contracts/permissions.ts';
 import { ApiKeysPage } from '../features/api-keys/ApiKeysPage.tsx';
@@ -14,7 +15,7 @@ import { FormEditorPage } from '../features/forms/FormEditorPage.tsx';
 import { FormsListPage } from '../features/forms/FormsListPage.tsx';
 import { AnalyticsArea, PipelineArea } from '../features/home/Areas.tsx';
 import { HomePage } from '../features/home/HomePage.tsx';
-import { SettingsLayout } from '../features/home/SettingsLayout.tsx';
+import { SettingsHome, SettingsLayout } from '../features/home/SettingsLayout.tsx';
 import { ImportWizardPage } from '../features/imports/ImportWizardPage.tsx';
 import { InboxPage } from '../features/inbox/InboxPage.tsx';
 import { RoutingPage } from '../features/inbox/RoutingPage.tsx';
@@ -34,6 +35,9 @@ import { UsersPage } from '../features/users/UsersPage.tsx';
 import { WebhooksPage } from '../features/webhooks/WebhooksPage.tsx';
 import { AppLayout } from './AppLayout.tsx';
 import { RequireRole, RequireSession } from './RequireSession.tsx';
+
+/** A settings page only admins may open (the server enforces the same). */
+const adminOnly = (page: ReactNode) => <RequireRole roles={[]}>{page}</RequireRole>;
 
 export const router = createBrowserRouter([
   { path: '/setup', element: <SetupPage /> },
@@ -85,19 +89,19 @@ export const router = createBrowserRouter([
       {
         path: 'settings',
         element: (
-          <RequireRole roles={['admin']}>
+          <RequireRole roles={['marketing']}>
             <SettingsLayout />
           </RequireRole>
         ),
         children: [
-          { index: true, element: <Navigate to="users" replace /> },
-          { path: 'users', element: <UsersPage /> },
-          { path: 'api-keys', element: <ApiKeysPage /> },
-          { path: 'custom-fields', element: <CustomFieldsPage /> },
-          { path: 'audit-log', element: <AuditLogPage /> },
-          { path: 'jobs', element: <JobsPage /> },
-          { path: 'outbox', element: <OutboxPage /> },
-          { path: 'tracking', element: <TrackingSettingsPage /> },
+          { index: true, element: <SettingsHome /> },
+          { path: 'users', element: adminOnly(<UsersPage />) },
+          { path: 'api-keys', element: adminOnly(<ApiKeysPage />) },
+          { path: 'custom-fields', element: adminOnly(<CustomFieldsPage />) },
+          { path: 'audit-log', element: adminOnly(<AuditLogPage />) },
+          { path: 'jobs', element: adminOnly(<JobsPage />) },
+          { path: 'outbox', element: adminOnly(<OutboxPage />) },
+          { path: 'tracking', element: adminOnly(<TrackingSettingsPage />) },
           { path: 'webhooks', element: <WebhooksPage /> },
         ],
       },
