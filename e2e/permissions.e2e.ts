@@ -242,6 +242,7 @@ describe('permissions journey', () => {
         'Policy',
         'Pipeline',
         'Analytics',
+        'Settings', // webhooks only
       ]);
       await mk.goto('/leads');
       await mk.getByRole('heading', { name: 'Leads', exact: true }).waitFor();
