@@ -11,6 +11,7 @@ import type { TouchpointsTable } from '../../platform/db/schema.ts';
 import { newId } from '../../platform/ids.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { createIdentityResolver, type ResolvedListener } from './identity.ts';
 import { createLeadsRepo } from './leads.repo.ts';
 import { leadsRoutes } from './leads.routes.ts';
@@ -37,6 +38,7 @@ type Deps = {
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
+  permissions: PermissionsService;
 };
 
 export function createLeadsModule(deps: Deps) {
@@ -75,6 +77,7 @@ export function createLeadsModule(deps: Deps) {
       for (const listener of companyListeners) await listener(tx, companyIds);
     },
     listQueryHooks,
+    permissions: deps.permissions,
   });
   const api = {
     ...service,
