@@ -217,7 +217,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       clock,
       audit: audit.api,
       lifecycle: lifecycle.api,
-      sales: routing.api.sales,
+      permissions: permissions.api,
       activeUserIds: auth.api.activeUserIds,
       publish: (tx, events) => webhooks.api.publish(tx, events),
     });

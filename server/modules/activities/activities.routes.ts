@@ -29,7 +29,7 @@ export const activitiesRoutes: FastifyPluginAsyncTypebox<{ activities: Activitie
   app.get(
     '/api/v1/leads/:id/activities',
     {
-      config: { access: read },
+      config: { access: read, lead: 'see' },
       schema: {
         tags,
         summary: "A lead's activities (calls, emails, meetings, demos, notes), latest first",
@@ -44,7 +44,7 @@ export const activitiesRoutes: FastifyPluginAsyncTypebox<{ activities: Activitie
   app.post(
     '/api/v1/leads/:id/activities',
     {
-      config: { access: write },
+      config: { access: write, lead: 'edit' },
       schema: {
         tags,
         summary: 'Log an activity on a lead',

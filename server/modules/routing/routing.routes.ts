@@ -89,7 +89,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/qualify',
     {
-      config: { access: sales },
+      config: { access: sales, lead: 'sell' },
       schema: {
         tags,
         summary: 'Sales-qualify a lead with need, budget, authority and timing (→ sql)',

@@ -143,17 +143,6 @@ export function createSalesService({
     });
   }
 
-  /** The ids of the members of every team this user manages. */
-  async function managedMembers(tx: Tx, managerId: string): Promise<Set<string>> {
-    const rows = await tx
-      .selectFrom('routing_team_members')
-      .innerJoin('routing_teams', 'routing_teams.id', 'routing_team_members.team_id')
-      .select('routing_team_members.user_id')
-      .where('routing_teams.manager_id', '=', managerId)
-      .execute();
-    return new Set(rows.map((r) => r.user_id));
-  }
-
   async function claim(leadId: string, principal: Principal) {
     return db.transaction().execute(async (tx) => {
       const a = await authorize(tx, leadId, principal);
@@ -266,9 +255,6 @@ export function createSalesService({
     qualify,
     claim,
     inbox,
-    /** Checks, in the caller's transaction, that the principal may act on the lead (deals use it). */
-    authorize,
-    managedMembers,
   };
 }
 
