@@ -158,7 +158,9 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await deals.create(request.body, who(request.principal), await request.viewer())),
+      reply
+        .status(201)
+        .send(await deals.create(request.body, who(request.principal), await request.viewer())),
   );
 
   app.post(
@@ -246,8 +248,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DealDetail, ...errorResponses(403, 404, 409) },
       },
     },
-    async (request) =>
-      deals.won(request.params.id, who(request.principal), await request.viewer()),
+    async (request) => deals.won(request.params.id, who(request.principal), await request.viewer()),
   );
 
   app.post(

@@ -289,9 +289,10 @@ export function createDealsService(deps: Deps) {
     return {
       pipeline: {
         ...pipeline,
-        stages: query.ownerId || viewer.scope.kind !== 'all'
-          ? pipeline.stages.map((s) => ({ ...s, dealCount: countOf(s.id) }))
-          : pipeline.stages,
+        stages:
+          query.ownerId || viewer.scope.kind !== 'all'
+            ? pipeline.stages.map((s) => ({ ...s, dealCount: countOf(s.id) }))
+            : pipeline.stages,
       },
       columns: pipeline.stages.map((stage) => {
         const parts = sums.get(stage.id) ?? [];
@@ -955,7 +956,12 @@ export function createDealsService(deps: Deps) {
     });
   }
 
-  async function lost(id: string, input: LostInput, principal: Principal, viewer: Viewer): Promise<DealDetail> {
+  async function lost(
+    id: string,
+    input: LostInput,
+    principal: Principal,
+    viewer: Viewer,
+  ): Promise<DealDetail> {
     return db.transaction().execute(async (tx) => {
       const deal = await dealRow(tx, id, viewer);
       assertMayChange(viewer, deal);
