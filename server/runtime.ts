@@ -83,13 +83,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const system = createSystemModule({ database, clock, jobs, audit: audit.api });
     const mail = createMailModule({ database, clock, jobs, config });
-    // In-app notifications, each also sent by email through the outbox (unless the person opted out).
-    const notifications = createNotificationsModule({
-      database,
-      clock,
-      mail: (tx, message) => mail.api.send(tx, message),
-      publicUrl: () => publicUrlOf(config),
-    });
     // Who sees and works which lead: every module that lists or changes leads asks it.
     const permissions = createPermissionsModule({ database });
     const leads = createLeadsModule({
@@ -98,6 +91,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       activeUserIds: auth.api.activeUserIds,
       permissions: permissions.api,
+    });
+    // In-app notifications, each also sent by email through the outbox (unless the person opted out),
+    // only about leads their recipient sees; they follow their lead (merges, erasures, deletions).
+    const notifications = createNotificationsModule({
+      database,
+      clock,
+      mail: (tx, message) => mail.api.send(tx, message),
+      publicUrl: () => publicUrlOf(config),
+      permissions: permissions.api,
+      leads: leads.api,
     });
     // Attribution classifies touchpoints as the leads module inserts them (it registers its hooks).
     const attribution = createAttributionModule({
@@ -203,12 +206,22 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       slaWarningPercent: config.slaWarningPercent,
     });
     // Sales work: tasks with reminders, and activities that record the first touch on assignments.
-    const tasks = createTasksModule({ database, clock, jobs, notifications: notifications.api });
+    // Both follow the lead rule and their leads through merges, erasures and deletions.
+    const tasks = createTasksModule({
+      database,
+      clock,
+      jobs,
+      notifications: notifications.api,
+      permissions: permissions.api,
+      leads: leads.api,
+    });
     const activities = createActivitiesModule({
       database,
       clock,
       routing: routing.api.routing,
       tasks: tasks.api,
+      permissions: permissions.api,
+      leads: leads.api,
     });
 
     // Deals: moves, won and lost take the linked leads through lifecycle in the deal's transaction.

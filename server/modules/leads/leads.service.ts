@@ -74,6 +74,28 @@ type Snapshot = {
   survivorAfter: Record<string, unknown>;
   movedTouchpoints: string[];
   movedIdentities: { kind: string; system: string; value: string }[];
+  /** What each lead data listener moved to the survivor, by listener name (un-merge moves it back). */
+  movedData?: Record<string, unknown>;
+};
+
+/** One merge, as lead data listeners are told about it. */
+export type LeadMergeRef = { mergeId: string; survivorId: string; mergedId: string };
+
+/**
+ * Another module's rows about leads (activities, tasks, notifications…): told, in the transaction
+ * of a merge, an un-merge, an erasure or a deletion, so that its rows follow their lead.
+ */
+export type LeadDataListener = {
+  /** A name for its part of a merge's record (unique among listeners). */
+  name: string;
+  /** Moves the merged lead's rows to the survivor; what it returns is kept with the merge. */
+  merged(tx: Tx, merge: LeadMergeRef): Promise<unknown>;
+  /** Moves back what `merged` moved (`moved` is what it returned; undefined for older merges). */
+  unmerged(tx: Tx, merge: LeadMergeRef, moved: unknown): Promise<void>;
+  /** Removes personal free text from the rows of these leads, which are being erased. */
+  erased(tx: Tx, leadIds: string[]): Promise<void>;
+  /** Deletes the rows of these leads, which are being deleted. */
+  deleted(tx: Tx, leadIds: string[]): Promise<void>;
 };
 
 type Deps = {
@@ -88,6 +110,8 @@ type Deps = {
   companiesChanged?: (tx: Tx, companyIds: string[]) => Promise<void>;
   /** Turn list parameters other modules own (`filter`, `segment`) into conditions. */
   listQueryHooks?: ListQueryHook[];
+  /** Other modules' rows about leads, which follow merges, un-merges, erasures and deletions. */
+  leadData?: LeadDataListener[];
   /** Who sees and works which lead. */
   permissions: Pick<
     PermissionsService,
@@ -151,6 +175,7 @@ export function createLeadsService({
   touchpointsMoved,
   companiesChanged,
   listQueryHooks = [],
+  leadData = [],
   permissions,
 }: Deps) {
   const db = database.db;
@@ -482,6 +507,7 @@ export function createLeadsService({
       const absorbed = (await repo.mergesOf(tx, id))
         .filter((m) => m.survivor_id === id && !m.undone_at)
         .map((m) => m.merged_id);
+      for (const listener of leadData) await listener.deleted(tx, [id, ...absorbed]);
       await repo.deleteLeads(tx, [id, ...absorbed]);
       await audit.record(tx, {
         actor: ctx.actor,
@@ -786,14 +812,19 @@ export function createLeadsService({
         system: i.system,
         value: i.value,
       }));
+      const id = newId('mrg', now);
+      // Activities, tasks, notifications… follow the person; what moved is kept for un-merge.
+      const movedData: Record<string, unknown> = {};
+      for (const listener of leadData)
+        movedData[listener.name] = await listener.merged(tx, { mergeId: id, survivorId, mergedId });
       const snapshot: Snapshot = {
         survivorBefore: survivor,
         mergedBefore: merged,
         survivorAfter: after,
         movedTouchpoints,
         movedIdentities,
+        movedData,
       };
-      const id = newId('mrg', now);
       await repo.insertMerge(tx, {
         id,
         survivor_id: survivorId,
@@ -883,6 +914,8 @@ export function createLeadsService({
       }
       await repo.moveTouchpoints(tx, snap.movedTouchpoints, m.merged_id);
       await repo.moveIdentities(tx, m.survivor_id, m.merged_id, snap.movedIdentities);
+      const ref = { mergeId, survivorId: m.survivor_id, mergedId: m.merged_id };
+      for (const listener of leadData) await listener.unmerged(tx, ref, snap.movedData?.[listener.name]);
       const restoredSurvivor = { ...survivor, ...revert } as LeadRow;
       await repo.updateLead(tx, m.survivor_id, {
         ...(revert as object),
@@ -1015,6 +1048,7 @@ export function createLeadsService({
         });
       }
       const ids = all.map((r) => r.id);
+      for (const listener of leadData) await listener.erased(tx, ids);
       await tx.deleteFrom('lead_identities').where('lead_id', 'in', ids).execute();
       await tx.deleteFrom('consent_events').where('lead_id', 'in', ids).execute();
       await tx

@@ -3,6 +3,7 @@
  * members and assignments are the routing module's tables; this module only reads them.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
+import type { Role } from '../../../contracts/auth.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type { LeadFacts, LeadScope, TeamFacts } from './permissions.rules.ts';
 
@@ -92,7 +93,13 @@ export function createPermissionsRepo() {
     return out;
   }
 
-  return { teamsOf, factsOf };
+  /** A user's role, or undefined when there is no such user. */
+  async function roleOf(tx: Tx, userId: string): Promise<Role | undefined> {
+    const u = await tx.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+    return u?.role as Role | undefined;
+  }
+
+  return { teamsOf, factsOf, roleOf };
 }
 
 export type PermissionsRepo = ReturnType<typeof createPermissionsRepo>;

@@ -33,6 +33,17 @@ export function createPermissionsService({ database, repo }: Deps) {
     return { role, userId, scope: scopeOf(role, userId, await repo.teamsOf(tx, userId)) };
   }
 
+  /**
+   * The viewer a user is, by id (for what is addressed to a person rather than asked by one: a
+   * notification, a task's assignee); undefined when there is no such user.
+   */
+  async function viewerOfUser(tx: Tx, userId: string): Promise<Viewer | undefined> {
+    const role = await repo.roleOf(tx, userId);
+    if (!role) return undefined;
+    if (role === 'admin' || role === 'marketing') return { role, userId, scope: allLeads };
+    return { role, userId, scope: scopeOf(role, userId, await repo.teamsOf(tx, userId)) };
+  }
+
   /** The leads a principal sees: `all`, or the owners and team queues it sees. */
   async function leadScope(principal: Principal, tx: Tx = db): Promise<LeadScope> {
     return (await viewerOf(principal, tx)).scope;
@@ -93,6 +104,7 @@ export function createPermissionsService({ database, repo }: Deps) {
 
   return {
     viewerOf,
+    viewerOfUser,
     leadScope,
     verdict,
     canSeeLead,
