@@ -2,8 +2,9 @@
  * The permissions matrix through the API: caller × endpoint × how the lead relates to the caller
  * (their own, a teammate's, their team's queue, another team's, another team's queue, nobody's),
  * asserting the status of every lead route and the exact contents of every list (list, count,
- * stats, search, filter=, segment=, exports, segment history, inbox). Expectations are written out
- * here, not computed by the rule under test; docs/permissions.md has the same table.
+ * stats, search, filter=, segment=, exports, segment history, inbox), and of the deals, activities
+ * and tasks about those leads. Expectations are written out here, not computed by the rule under
+ * test; docs/permissions.md has the same table.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -46,6 +47,11 @@ type Endpoint = {
   body?: object;
   /** Callers the route lets through at all (others get 403 FORBIDDEN whatever the lead). */
   callers: readonly CallerName[];
+  /**
+   * The answer for a lead in scope when it is not a success: the body is refused after the lead
+   * check (so nothing changes and one fixture serves the whole table).
+   */
+  inScope?: { status: number; code: string };
 };
 
 const people = ['admin', 'marketing', 'manager', 'rep'] as const;
@@ -106,6 +112,38 @@ const repeatable: Endpoint[] = [
     path: (id) => `/api/v1/leads/${id}`,
     body: { jobTitle: 'Head of Matrix' },
     callers: [...people, 'keyWrite'],
+  },
+  {
+    name: 'activities',
+    method: 'GET',
+    path: (id) => `/api/v1/leads/${id}/activities`,
+    callers: [...people, 'keyRead'],
+  },
+  {
+    // 'edit': marketing logs its own touches too (they never count as sales' first touch).
+    name: 'log an activity',
+    method: 'POST',
+    path: (id) => `/api/v1/leads/${id}/activities`,
+    body: { type: 'note', body: 'Matrix note' },
+    callers: [...people, 'keyWrite'],
+  },
+  {
+    // 'sell': without the answers the policy requires, after the lead check.
+    name: 'qualify',
+    method: 'POST',
+    path: (id) => `/api/v1/leads/${id}/qualify`,
+    body: {},
+    callers: ['admin', 'manager', 'rep', 'keyWrite'],
+    inScope: { status: 422, code: 'STAGE_REQUIREMENTS_MISSING' },
+  },
+  {
+    // 'sell': into a stage that does not exist, after the lead check (deals:write, not leads:write).
+    name: 'open a deal',
+    method: 'POST',
+    path: (id) => `/api/v1/leads/${id}/deals`,
+    body: { stageId: 'stage_missing' },
+    callers: ['admin', 'manager', 'rep'],
+    inScope: { status: 422, code: 'DEAL_STAGE_INVALID' },
   },
 ];
 
@@ -250,11 +288,13 @@ for (const dialect of testDialects) {
       for (const endpoint of repeatable) {
         for (const caller of callers) {
           for (const relation of relations) {
-            const expected = !endpoint.callers.includes(caller)
-              ? 403
+            const [expected, expectedCode] = !endpoint.callers.includes(caller)
+              ? [403, 'FORBIDDEN']
               : sees[caller].includes(relation)
-                ? 200
-                : 404;
+                ? endpoint.inScope
+                  ? [endpoint.inScope.status, endpoint.inScope.code]
+                  : [200, '']
+                : [404, 'LEAD_NOT_FOUND'];
             const res = await call(
               who[caller],
               endpoint.method,
@@ -263,9 +303,9 @@ for (const dialect of testDialects) {
             );
             checks++;
             const code = res.statusCode >= 400 ? res.json().error.code : '';
-            const rightCode =
-              expected === 404 ? code === 'LEAD_NOT_FOUND' : expected === 403 ? code === 'FORBIDDEN' : true;
-            if (res.statusCode !== expected || !rightCode)
+            // 200 stands for success (a POST that logs answers 201).
+            const status = res.statusCode >= 200 && res.statusCode < 300 ? 200 : res.statusCode;
+            if (status !== expected || code !== expectedCode)
               failures.push(
                 `${endpoint.name} as ${caller} on ${relation}: ${res.statusCode} ${code} (expected ${expected})`,
               );
@@ -586,6 +626,95 @@ for (const dialect of testDialects) {
         leadIds: [fresh.own, fresh.otherTeam],
       });
       assert.equal(removed.removed, 1, 'the rep removes only their own lead from the list');
+    });
+
+    it('shows deals, activities and tasks of a lead only to those who see the lead', async () => {
+      // Deals owned by nobody in anyone's scope (an admin), each linked to one lead of a relation:
+      // a deal is seen exactly where its lead is. Linking makes the leads opportunities, so the
+      // queued ones go back to the queue through nurture (recycled → MQL, routed again).
+      const fresh = await fixture('Deal Co');
+      const deals = {} as Record<Relation, string>;
+      for (const relation of relations) {
+        const deal = await ok(who.admin, 'POST', '/api/v1/deals', {
+          name: `Matrixdeal ${relation}`,
+          leadIds: [fresh[relation]],
+          ownerId: who.admin.userId,
+        });
+        deals[relation] = deal.id;
+      }
+      for (const relation of ['teamQueue', 'otherQueue'] as const) {
+        const id = fresh[relation];
+        await ok(who.admin, 'POST', `/api/v1/leads/${id}/stage`, { to: 'recycled', reason: 'Matrix' });
+        await ok(who.admin, 'POST', `/api/v1/leads/${id}/stage`, { to: 'mql' });
+        const open = (await ok(who.admin, 'GET', `/api/v1/leads/${id}/assignments`)).data.filter(
+          (a: { status: string }) => a.status === 'queued',
+        );
+        assert.equal(open.length, 1, `${relation} is queued again`);
+      }
+      // Activities and tasks an admin logged on each lead of the first fixture.
+      const activities = {} as Record<Relation, string>;
+      const tasks = {} as Record<Relation, string>;
+      for (const relation of relations) {
+        activities[relation] = (
+          await ok(who.admin, 'POST', `/api/v1/leads/${leads[relation]}/activities`, {
+            type: 'call',
+            outcome: 'connected',
+            body: `Matrix call ${relation}`,
+          })
+        ).id;
+        tasks[relation] = (
+          await ok(who.admin, 'POST', '/api/v1/tasks', {
+            title: `Matrix task ${relation}`,
+            dueAt: new Date(t.clock.now() + 3_600_000).toISOString(),
+            leadId: leads[relation],
+          })
+        ).id;
+      }
+
+      const failures: string[] = [];
+      const expect = (what: string, got: unknown, want: unknown) => {
+        if (JSON.stringify(got) !== JSON.stringify(want))
+          failures.push(`${what}: ${JSON.stringify(got)} (expected ${JSON.stringify(want)})`);
+      };
+      for (const caller of people) {
+        const seen = (r: Relation) => sees[caller].includes(r);
+        const list = await ok(who[caller], 'GET', '/api/v1/deals?q=Matrixdeal&limit=200');
+        expect(
+          `deal list as ${caller}`,
+          list.data.map((d: { id: string }) => d.id).sort(),
+          relations
+            .filter(seen)
+            .map((r) => deals[r])
+            .sort(),
+        );
+        for (const relation of relations) {
+          const at = `${relation} as ${caller}`;
+          const deal = await call(who[caller], 'GET', `/api/v1/deals/${deals[relation]}`);
+          expect(`deal of ${at}`, deal.statusCode, seen(relation) ? 200 : 404);
+          // The author (an admin) or an admin may change an activity: others who see it get 403.
+          const patch = await call(who[caller], 'PATCH', `/api/v1/activities/${activities[relation]}`, {
+            body: `Matrix call ${relation}`,
+          });
+          expect(
+            `activity of ${at}`,
+            [patch.statusCode, patch.statusCode >= 400 ? patch.json().error.code : ''],
+            caller === 'admin'
+              ? [200, '']
+              : seen(relation)
+                ? [403, 'ACTIVITY_NOT_YOURS']
+                : [404, 'ACTIVITY_NOT_FOUND'],
+          );
+          const task = await call(who[caller], 'GET', `/api/v1/tasks/${tasks[relation]}`);
+          expect(`task of ${at}`, task.statusCode, seen(relation) ? 200 : 404);
+          const ofLead = await ok(who[caller], 'GET', `/api/v1/tasks?leadId=${leads[relation]}`);
+          expect(
+            `tasks of the lead of ${at}`,
+            ofLead.data.map((x: { id: string }) => x.id),
+            seen(relation) ? [tasks[relation]] : [],
+          );
+        }
+      }
+      assert.deepEqual(failures, []);
     });
 
     it('keeps form submissions and imports to marketing', async () => {
