@@ -291,6 +291,10 @@ export const Deal = Type.Object({
     description:
       "Linked leads outside the caller's leads (docs/permissions.md): counted here, not shown in `leads`",
   }),
+  canChange: Type.Boolean({
+    description:
+      'Whether the caller may change this deal (edit, move, win, lose, reopen): its owner, their managers, admins',
+  }),
   closedAt: Nullable(IsoDate),
   lostReason: Nullable(
     Type.Object({ code: Type.String(), label: Type.String(), note: Nullable(Type.String()) }),

@@ -258,7 +258,18 @@ for (const dialect of testDialects) {
         const body = (await call('GET', url, people.rep)).body;
         assert.ok(!body.includes(managersLead) && !body.includes(managersEmail), url);
       }
-      // The rep sees it, but it is the manager's to change.
+      // The rep sees it, but it is the manager's to change; each view says so.
+      const canChange = async (caller: Caller) =>
+        (await call('GET', `/api/v1/deals/${id}`, caller)).json().canChange;
+      assert.deepEqual(
+        [
+          await canChange(admin),
+          await canChange(people.manager),
+          await canChange(people.rep),
+          await canChange(people.marketing),
+        ],
+        [true, true, false, false],
+      );
       res = await call('POST', `/api/v1/deals/${id}/won`, people.rep);
       assert.deepEqual([res.statusCode, res.json().error.code], [403, 'DEAL_NOT_YOURS']);
 

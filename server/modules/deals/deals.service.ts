@@ -141,6 +141,7 @@ export function createDealsService(deps: Deps) {
           primary: l.is_primary === 1,
         })),
         hiddenLeads: 0,
+        canChange: false,
         closedAt: d.closed_at === null ? null : iso(Number(d.closed_at)),
         lostReason:
           d.status === 'lost' && d.lost_reason_code
@@ -159,10 +160,12 @@ export function createDealsService(deps: Deps) {
 
   /**
    * Views as the viewer may see them: linked leads outside its scope are left out and counted in
-   * `hiddenLeads` (their names, emails and ids are the people of someone else's leads).
+   * `hiddenLeads` (their names, emails and ids are the people of someone else's leads), and
+   * `canChange` says whether it may change each deal.
    */
   async function forViewer<D extends Deal>(tx: Tx, viewer: Viewer, views: D[]): Promise<D[]> {
-    if (viewer.scope.kind === 'all') return views;
+    if (viewer.scope.kind === 'all')
+      return views.map((d) => ({ ...d, canChange: mayHandle(viewer, d.ownerId) }));
     const visible = await deps.permissions.visibleIds(
       tx,
       viewer,
@@ -170,7 +173,12 @@ export function createDealsService(deps: Deps) {
     );
     return views.map((d) => {
       const leads = d.leads.filter((l) => visible.has(l.id));
-      return { ...d, leads, hiddenLeads: d.leads.length - leads.length };
+      return {
+        ...d,
+        leads,
+        hiddenLeads: d.leads.length - leads.length,
+        canChange: mayHandle(viewer, d.ownerId),
+      };
     });
   }
 
@@ -1070,8 +1078,8 @@ export function createDealsService(deps: Deps) {
 }
 
 /** The deal as webhook receivers see it (the API's view without the stage history). */
-function webhookView(d: DealDetail): Omit<Deal, 'hiddenLeads'> {
-  const { history: _history, hiddenLeads: _hidden, ...deal } = d;
+function webhookView(d: DealDetail): Omit<Deal, 'hiddenLeads' | 'canChange'> {
+  const { history: _history, hiddenLeads: _hidden, canChange: _canChange, ...deal } = d;
   return deal;
 }
 

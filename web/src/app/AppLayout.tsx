@@ -79,8 +79,9 @@ export const areas: Area[] = [
   },
   { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} />, roles: leadCapabilities.inbox },
   {
+    // The leads a person owns, to work them (the lead list, titled "My leads" for a rep, browses them).
     to: '/my-leads',
-    label: 'My leads',
+    label: 'My work',
     icon: <IconUsers size={18} />,
     roles: ['sales_rep', 'sales_manager'],
   },
