@@ -197,12 +197,14 @@ export function PipelinePage() {
           allowDeselect={false}
           disabled={mine}
         />
-        <Switch
-          label="Only my deals"
-          checked={mine}
-          onChange={(e) => set({ mine: e.currentTarget.checked ? '1' : null, owner: null })}
-          mb={8}
-        />
+        {sells ? (
+          <Switch
+            label="Only my deals"
+            checked={mine}
+            onChange={(e) => set({ mine: e.currentTarget.checked ? '1' : null, owner: null })}
+            mb={8}
+          />
+        ) : null}
       </Group>
       <ErrorAlert error={pipelines.error ?? board.error} title="The board could not be loaded" />
       {board.data ? (
