@@ -149,7 +149,16 @@ describe('permissions journey', () => {
 
       // ── The rep ──
       await signIn(page, 'rosa@example.test', 'Rosa Rep');
-      assert.deepEqual(await navItems(page), ['Home', 'Leads', 'Policy', 'Inbox', 'Pipeline', 'Analytics']);
+      assert.deepEqual(await navItems(page), [
+        'Home',
+        'Leads',
+        'Policy',
+        'Inbox',
+        'My work',
+        'Tasks',
+        'Pipeline',
+        'Analytics',
+      ]);
       await page.getByRole('link', { name: 'Leads' }).click();
       await page.getByRole('heading', { name: 'My leads' }).waitFor();
       await page.getByText("The leads you own and the ones waiting in your teams' queues.").waitFor();
@@ -205,10 +214,10 @@ describe('permissions journey', () => {
         'Leads',
         'Segments',
         'Campaigns',
-        'Scoring',
-        'Predictive model',
-        'Policy',
+        'Scoring', // model, policy and predictive model, as tabs
         'Inbox',
+        'My work',
+        'Tasks',
         'Pipeline',
         'Analytics',
       ]);
@@ -238,8 +247,7 @@ describe('permissions journey', () => {
         'Forms',
         'Campaigns',
         'Scoring',
-        'Predictive model',
-        'Policy',
+        'Tasks',
         'Pipeline',
         'Analytics',
         'Settings', // webhooks only
