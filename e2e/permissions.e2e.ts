@@ -127,10 +127,15 @@ describe('permissions journey', () => {
       t.trim(),
     );
 
-  /** The names in the lead table, once it shows `count` rows. */
+  /** The names in the lead table, once it shows `count` leads (not its loading placeholders). */
   async function listed(page: Page, table: string, count: number): Promise<string[]> {
     const rows = page.getByRole('table', { name: table }).getByRole('row');
-    await rows.nth(count).waitFor(); // the header row, then `count` leads
+    // The placeholders are rows too (six of them): wait for the leads' links instead.
+    await page
+      .getByRole('table', { name: table })
+      .locator('a[href^="/leads/"]')
+      .nth(count - 1)
+      .waitFor();
     assert.equal(await rows.count(), count + 1);
     const names = await page
       .getByRole('table', { name: table })
