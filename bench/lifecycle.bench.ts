@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createAuditModule } from '../server/modules/audit/index.ts';
 import { createLeadsModule } from '../server/modules/leads/index.ts';
 import { createLifecycleModule } from '../server/modules/lifecycle/index.ts';
+import { createPermissionsModule } from '../server/modules/permissions/index.ts';
 import { systemClock } from '../server/platform/clock.ts';
 import { openDatabase } from '../server/platform/db/db.ts';
 import { migrateToLatest } from '../server/platform/db/migrate.ts';
@@ -31,6 +32,7 @@ async function setup(withLifecycle: boolean) {
     clock: systemClock,
     audit: audit.api,
     activeUserIds: async () => new Set(),
+    permissions: createPermissionsModule({ database }).api,
   });
   // Only stage moves and hand-raises are measured: a policy change's background job never runs here.
   const jobs = { enqueue: async () => ({ id: 'none', created: false }) };

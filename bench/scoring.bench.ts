@@ -19,6 +19,7 @@ import { createAuditModule } from '../server/modules/audit/index.ts';
 import { createFiltersModule } from '../server/modules/filters/index.ts';
 import { createLeadsModule } from '../server/modules/leads/index.ts';
 import { createLifecycleModule } from '../server/modules/lifecycle/index.ts';
+import { createPermissionsModule } from '../server/modules/permissions/index.ts';
 import { createScoringModule } from '../server/modules/scoring/index.ts';
 import { batchSize } from '../server/modules/scoring/scoring.service.ts';
 import { systemClock } from '../server/platform/clock.ts';
@@ -41,6 +42,7 @@ function wire(database: Database, mode: Mode) {
     clock: systemClock,
     audit: audit.api,
     activeUserIds: async () => new Set(),
+    permissions: createPermissionsModule({ database }).api,
   });
   const jobs = { enqueue: async () => ({ id: 'none', created: false }) };
   if (mode === 'bare') return { leads: leads.api, scoring: null };

@@ -286,6 +286,15 @@ export const Deal = Type.Object({
   companyId: Nullable(Type.String()),
   companyName: Nullable(Type.String()),
   leads: Type.Array(DealLead),
+  hiddenLeads: Type.Integer({
+    minimum: 0,
+    description:
+      "Linked leads outside the caller's leads (docs/permissions.md): counted here, not shown in `leads`",
+  }),
+  canChange: Type.Boolean({
+    description:
+      'Whether the caller may change this deal (edit, move, win, lose, reopen): its owner, their managers, admins',
+  }),
   closedAt: Nullable(IsoDate),
   lostReason: Nullable(
     Type.Object({ code: Type.String(), label: Type.String(), note: Nullable(Type.String()) }),

@@ -14,6 +14,7 @@ import { leadErrors } from './leads.ts';
 import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
 import { notificationErrors } from './notifications.ts';
+import { permissionErrors } from './permissions.ts';
 import { predictErrors } from './predict.ts';
 import { routingErrors } from './routing.ts';
 import { scoringErrors } from './scoring.ts';
@@ -112,6 +113,7 @@ export const errorCatalogue = {
   ...notificationErrors,
   ...activityErrors,
   ...taskErrors,
+  ...permissionErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

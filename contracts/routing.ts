@@ -282,12 +282,6 @@ export const routingErrors = {
     kind: 'auth',
     description: 'Reps set only their own availability; capacity is set by managers.',
   },
-  SALES_NOT_YOUR_LEAD: {
-    status: 403,
-    kind: 'auth',
-    description:
-      "Reps act on their own leads and their team's queue, managers on their team's leads; this lead is neither.",
-  },
   SALES_NOT_ASSIGNED: {
     status: 409,
     kind: 'conflict',

@@ -1,8 +1,10 @@
 /**
  * Deals: a rep qualifies an accepted (SAL) lead in the inbox with its BANT answers, opens a deal
  * from the lead's page, moves it with the card's "Move to…" menu and then by dragging it across
- * the board, and drops it on Won. The lead is a customer, and its timeline tells each step. A
- * manager then adds a stage in the pipeline settings.
+ * the board, and drops it on Won. The lead is a customer, and its timeline tells each step. Her
+ * board holds her deals and those of her leads: her manager's deal on one of her leads is locked for
+ * her and does not name his lead. A manager then adds a stage in the pipeline settings, and
+ * marketing reads the whole board without a way to change it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -77,6 +79,11 @@ describe('deals journey', () => {
       { name: 'Field sales', managerId: manager.id, members: [{ userId: rep.id }] },
       system,
     );
+    await rt.api.auth.createUser(
+      system,
+      { email: 'mia@example.test', name: 'Mia Marketing', role: 'marketing', password: 'mia has a password' },
+      info,
+    );
 
     // Grace was accepted by Rosa (SAL); a few deals are already on the board.
     const grace = await post('/api/v1/leads', {
@@ -123,6 +130,30 @@ describe('deals journey', () => {
       amount: { amount: 800_000, currency: 'EUR' },
     });
     await post(`/api/v1/deals/${won.id}/won`, {});
+    // Max's deal on his lead and on one of Rosa's.
+    const dyson = await post('/api/v1/leads', {
+      email: 'miles@cyberdyne.example',
+      firstName: 'Miles',
+      lastName: 'Dyson',
+      companyName: 'Cyberdyne',
+      lifecycleStage: 'sql',
+      ownerId: manager.id,
+    });
+    const ops = await post('/api/v1/leads', {
+      email: 'ops@cyberdyne.example',
+      firstName: 'Sarah',
+      lastName: 'Connor',
+      companyName: 'Cyberdyne',
+      lifecycleStage: 'sql',
+      ownerId: rep.id,
+    });
+    await post('/api/v1/deals', {
+      name: 'Cyberdyne support',
+      leadIds: [dyson.id, ops.id],
+      stageId: stageId('Negotiation'),
+      ownerId: manager.id,
+      amount: { amount: 1_500_000, currency: 'EUR' },
+    });
 
     // Rosa signs in and qualifies Grace from her inbox.
     await page.request.post('/api/auth/logout', { headers });
@@ -241,6 +272,26 @@ describe('deals journey', () => {
     await drawer.getByText('Won (from Proposal)').waitFor();
     await screenshot(page, journey, '04-deal-drawer');
     await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+
+    // Rosa's board holds her deals and those of her leads, not Max's others; Max's Cyberdyne deal
+    // (one of its leads is hers) is locked for her, and his lead on it stays unnamed.
+    for (const name of ['Umbrella pilot', 'Stark analytics'])
+      assert.equal(await page.getByRole('article', { name }).count(), 0, `${name} is not on Rosa's board`);
+    const cyberdyne = page.getByRole('article', { name: 'Cyberdyne support' });
+    await cyberdyne.getByLabel('Cyberdyne support is not yours to move').waitFor();
+    assert.equal(await cyberdyne.getByRole('button', { name: 'Move Cyberdyne support' }).count(), 0);
+    assert.equal(await cyberdyne.getAttribute('draggable'), 'false');
+    await cyberdyne.getByRole('button', { name: 'Open Cyberdyne support' }).click();
+    const locked = page.getByRole('dialog', { name: 'Cyberdyne support' });
+    await locked.getByRole('link', { name: 'Sarah Connor' }).waitFor();
+    await locked.getByText('1 more linked lead, outside your leads').waitFor();
+    assert.equal(await locked.getByText('Miles Dyson').count(), 0);
+    for (const name of ['Edit', 'Won', 'Lost'])
+      assert.ok(await locked.getByRole('button', { name }).isDisabled(), `${name} is disabled`);
+    await screenshot(page, journey, '04b-not-her-deal');
+    await page.keyboard.press('Escape');
+    await locked.waitFor({ state: 'detached' });
 
     const deals = (await (await page.request.get(`/api/v1/deals?leadId=${grace.id}`)).json()).data as {
       status: string;
@@ -288,8 +339,44 @@ describe('deals journey', () => {
       stages.map((s) => s.name),
       ['Qualified', 'Discovery', 'Proposal', 'Negotiation', 'Legal review', 'Won', 'Lost'],
     );
+
+    // Mia, from marketing, reads every deal and its outcome, and has no way to change one.
+    const mk = (await newPage(browser, server.url)).page;
+    await mk.setViewportSize({ width: 1680, height: 960 });
+    await mk.goto('/login');
+    await mk.getByLabel('Email').fill('mia@example.test');
+    await mk.getByRole('textbox', { name: 'Password', exact: true }).fill('mia has a password');
+    await mk.getByRole('button', { name: 'Sign in' }).click();
+    await mk.getByRole('heading', { name: 'Welcome, Mia' }).waitFor();
+    await mk.getByRole('link', { name: 'Pipeline' }).click();
+    await mk.getByRole('heading', { name: 'Pipeline', exact: true }).waitFor();
+    await mk.getByText('Read only').waitFor();
+    for (const name of ['Umbrella pilot', 'Stark analytics', 'Cyberdyne support', 'Globex pipeline platform'])
+      await mk.getByRole('article', { name }).waitFor();
+    await mk
+      .getByRole('region', { name: 'Lost column' })
+      .getByRole('article', { name: 'Initech renewal' })
+      .getByText('Went with a competitor')
+      .waitFor();
+    assert.equal(await mk.getByRole('button', { name: /^Move / }).count(), 0, 'no card menus');
+    assert.equal(await mk.locator('[data-testid="deal-card"][draggable="true"]').count(), 0, 'no dragging');
+    assert.equal(await mk.getByRole('button', { name: 'New deal' }).count(), 0);
+    await screenshot(mk, journey, '07-marketing-board');
+    await mk
+      .getByRole('article', { name: 'Cyberdyne support' })
+      .getByRole('button', { name: 'Open Cyberdyne support' })
+      .click();
+    const read = mk.getByRole('dialog', { name: 'Cyberdyne support' });
+    await read.getByRole('link', { name: 'Miles Dyson' }).waitFor();
+    await read.getByRole('link', { name: 'Sarah Connor' }).waitFor();
+    await read.getByText('Read only: sales changes deals').waitFor();
+    for (const name of ['Edit', 'Won', 'Lost'])
+      assert.equal(await read.getByRole('button', { name }).count(), 0, `no ${name}`);
+    await screenshot(mk, journey, '08-marketing-drawer');
+
     assert.deepEqual(pageProblems(page), []);
     assert.deepEqual(pageProblems(m), []);
+    assert.deepEqual(pageProblems(mk), []);
   }
 });
 

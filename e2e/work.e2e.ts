@@ -226,8 +226,8 @@ describe('work journey', () => {
     await shot(page, '05-tasks-done');
 
     // Her leads: Grace with her stage, SLA, next task and the call.
-    await page.getByRole('link', { name: 'My leads' }).click();
-    await page.getByRole('heading', { name: 'My leads' }).waitFor();
+    await page.getByRole('link', { name: 'My work' }).click();
+    await page.getByRole('heading', { name: 'My work' }).waitFor();
     const grace = page.getByTestId('my-lead').filter({ hasText: 'Grace Hopper' });
     await grace.getByText('Call · Connected').waitFor();
     await grace.getByText('No open task').waitFor();

@@ -87,6 +87,9 @@ export async function buildApp(
   await registerOpenApi(app);
 
   for (const module of runtime.modules) {
+    for (const plugin of module.plugins ?? []) await app.register(plugin);
+  }
+  for (const module of runtime.modules) {
     if (module.routes) await app.register(module.routes);
   }
   await registerWebApp(app);

@@ -19,6 +19,7 @@ import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createNotificationsModule } from './modules/notifications/index.ts';
+import { createPermissionsModule } from './modules/permissions/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
 import { createRoutingModule } from './modules/routing/index.ts';
 import { createScoringModule } from './modules/scoring/index.ts';
@@ -82,18 +83,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const system = createSystemModule({ database, clock, jobs, audit: audit.api });
     const mail = createMailModule({ database, clock, jobs, config });
-    // In-app notifications, each also sent by email through the outbox (unless the person opted out).
-    const notifications = createNotificationsModule({
-      database,
-      clock,
-      mail: (tx, message) => mail.api.send(tx, message),
-      publicUrl: () => publicUrlOf(config),
-    });
+    // Who sees and works which lead: every module that lists or changes leads asks it.
+    const permissions = createPermissionsModule({ database });
     const leads = createLeadsModule({
       database,
       clock,
       audit: audit.api,
       activeUserIds: auth.api.activeUserIds,
+      permissions: permissions.api,
+    });
+    // In-app notifications, each also sent by email through the outbox (unless the person opted out),
+    // only about leads their recipient sees; they follow their lead (merges, erasures, deletions).
+    const notifications = createNotificationsModule({
+      database,
+      clock,
+      mail: (tx, message) => mail.api.send(tx, message),
+      publicUrl: () => publicUrlOf(config),
+      permissions: permissions.api,
+      leads: leads.api,
     });
     // Attribution classifies touchpoints as the leads module inserts them (it registers its hooks).
     const attribution = createAttributionModule({
@@ -113,6 +120,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       // Undoing a stitch moves touchpoints off a lead: its first and last touch follow.
       recomputeTouches: async (tx, ids) => void (await attribution.api.recomputeTouches(tx, ids)),
+      permissions: permissions.api,
     });
     const forms = createFormsModule({
       database,
@@ -149,7 +157,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       filters: filters.api,
       leads: leads.api,
-      exportCsv: (query) => imports.api.exportCsv(query),
+      exportCsv: (query, scope) => imports.api.exportCsv(query, scope),
+      permissions: permissions.api,
     });
     // Outbound webhooks: lead events are published in the transaction that writes the lead.
     const webhooks = createWebhooksModule({
@@ -193,15 +202,26 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       filters: filters.api,
       publish: (tx, events) => webhooks.api.publish(tx, events),
       notify: (tx, n) => notifications.api.notify(tx, n),
+      permissions: permissions.api,
       slaWarningPercent: config.slaWarningPercent,
     });
     // Sales work: tasks with reminders, and activities that record the first touch on assignments.
-    const tasks = createTasksModule({ database, clock, jobs, notifications: notifications.api });
+    // Both follow the lead rule and their leads through merges, erasures and deletions.
+    const tasks = createTasksModule({
+      database,
+      clock,
+      jobs,
+      notifications: notifications.api,
+      permissions: permissions.api,
+      leads: leads.api,
+    });
     const activities = createActivitiesModule({
       database,
       clock,
       routing: routing.api.routing,
       tasks: tasks.api,
+      permissions: permissions.api,
+      leads: leads.api,
     });
 
     // Deals: moves, won and lost take the linked leads through lifecycle in the deal's transaction.
@@ -210,12 +230,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       clock,
       audit: audit.api,
       lifecycle: lifecycle.api,
-      sales: routing.api.sales,
+      permissions: permissions.api,
       activeUserIds: auth.api.activeUserIds,
       publish: (tx, events) => webhooks.api.publish(tx, events),
     });
 
     const modules: ModuleParts[] = [
+      permissions.parts,
       system.parts,
       audit.parts,
       auth.parts,
@@ -274,6 +295,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         imports: imports.api,
         demo: demo.api,
         mail: mail.api,
+        permissions: permissions.api,
         attribution: attribution.api,
         tracking: tracking.api,
         forms: forms.api,

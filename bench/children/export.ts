@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pino from 'pino';
+import { allLeads } from '../../server/modules/permissions/index.ts';
 import { parseConfig } from '../../server/platform/config.ts';
 import { openDatabase } from '../../server/platform/db/db.ts';
 import { createRuntime } from '../../server/runtime.ts';
@@ -16,14 +17,14 @@ const runtime = await createRuntime(parsed.config, {
   logger: pino({ level: 'warn' }, pino.destination(2)),
 });
 const started = performance.now();
-const { stream } = await runtime.api.imports.exportCsv({});
+const { stream } = await runtime.api.imports.exportCsv({}, allLeads);
 let bytes = 0;
 stream.on('data', (d: Buffer) => {
   bytes += d.length;
 });
 await pipeline(stream, createWriteStream(process.env.BENCH_OUT!));
 const ms = performance.now() - started;
-const leads = await runtime.api.leads.count({});
+const leads = await runtime.api.leads.count({}, allLeads);
 await database.close();
 process.stdout.write(
   `${JSON.stringify({ leads, bytes, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { demoDefaults, type LoadSummary } from '../modules/demo/index.ts';
+import { allLeads } from '../modules/permissions/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import { cliLogger, configOrExit, out, say, UsageError } from './io.ts';
 
@@ -81,7 +82,7 @@ export async function demo(argv: string[]): Promise<number> {
 
 /** `leadloop start --demo`: loads the default dataset into an empty database, says so either way. */
 export async function loadDemoOnStart(runtime: Runtime): Promise<void> {
-  const present = await runtime.api.leads.count({});
+  const present = await runtime.api.leads.count({}, allLeads);
   if (present > 0) {
     say(`--demo: the database already holds ${present} leads; no demo data loaded.`);
     return;

@@ -9,6 +9,7 @@ import {
   importPresets,
   type NewCustomField,
 } from '../../contracts/imports.ts';
+import { allLeads } from '../modules/permissions/index.ts';
 import { AppError } from '../platform/errors.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import { cliLogger, configOrExit, out, say, UsageError } from './io.ts';
@@ -265,7 +266,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   for (const k of Object.keys(query)) if (query[k] === undefined) delete query[k];
   const runtime = await createRuntime(configOrExit(), { logger: cliLogger() });
   try {
-    const { stream } = await runtime.api.imports.exportCsv(query);
+    // The CLI runs on the server with the database's own credentials: every lead.
+    const { stream } = await runtime.api.imports.exportCsv(query, allLeads);
     await pipeline(stream, values.out ? createWriteStream(values.out) : process.stdout);
     if (values.out) say(`Written to ${values.out}`);
     return 0;

@@ -122,7 +122,59 @@ export function createActivitiesRepo() {
     return q.execute();
   }
 
-  return { insert, get, update, remove, listByLead, salesTouches, latestOf, lead, ownedLeads };
+  // Following their lead: merges move activities to the survivor (and back), erasure empties their
+  // text, deletion removes them.
+
+  /** Moves every activity of one lead to another; returns the ids it moved. */
+  async function moveAll(tx: Tx, from: string, to: string): Promise<string[]> {
+    const ids = (await tx.selectFrom('activities').select('id').where('lead_id', '=', from).execute()).map(
+      (r) => r.id,
+    );
+    if (ids.length > 0)
+      await tx.updateTable('activities').set({ lead_id: to }).where('lead_id', '=', from).execute();
+    return ids;
+  }
+
+  /** Moves these activities back to `to`, those still on `from` (deleted ones are gone). */
+  async function moveBack(tx: Tx, ids: readonly string[], from: string, to: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000)
+      await tx
+        .updateTable('activities')
+        .set({ lead_id: to })
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .where('lead_id', '=', from)
+        .execute();
+  }
+
+  /** Empties the free text of these leads' activities (the type, outcome and times stay). */
+  async function clearText(tx: Tx, leadIds: string[], now: number): Promise<void> {
+    if (leadIds.length > 0)
+      await tx
+        .updateTable('activities')
+        .set({ body: '', updated_at: now })
+        .where('lead_id', 'in', leadIds)
+        .execute();
+  }
+
+  async function removeOfLeads(tx: Tx, leadIds: string[]): Promise<void> {
+    if (leadIds.length > 0) await tx.deleteFrom('activities').where('lead_id', 'in', leadIds).execute();
+  }
+
+  return {
+    insert,
+    get,
+    update,
+    remove,
+    listByLead,
+    salesTouches,
+    latestOf,
+    lead,
+    ownedLeads,
+    moveAll,
+    moveBack,
+    clearText,
+    removeOfLeads,
+  };
 }
 
 export type ActivitiesRepo = ReturnType<typeof createActivitiesRepo>;

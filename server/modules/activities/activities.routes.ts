@@ -29,7 +29,7 @@ export const activitiesRoutes: FastifyPluginAsyncTypebox<{ activities: Activitie
   app.get(
     '/api/v1/leads/:id/activities',
     {
-      config: { access: read },
+      config: { access: read, lead: 'see' },
       schema: {
         tags,
         summary: "A lead's activities (calls, emails, meetings, demos, notes), latest first",
@@ -44,7 +44,7 @@ export const activitiesRoutes: FastifyPluginAsyncTypebox<{ activities: Activitie
   app.post(
     '/api/v1/leads/:id/activities',
     {
-      config: { access: write },
+      config: { access: write, lead: 'edit' },
       schema: {
         tags,
         summary: 'Log an activity on a lead',
@@ -73,7 +73,8 @@ export const activitiesRoutes: FastifyPluginAsyncTypebox<{ activities: Activitie
         response: { 200: Activity, ...errorResponses(403, 404, 422) },
       },
     },
-    async (request) => activities.update(request.params.id, request.body, who(request.principal)),
+    async (request) =>
+      activities.update(request.params.id, request.body, who(request.principal), await request.viewer()),
   );
 
   app.delete(
@@ -88,7 +89,7 @@ export const activitiesRoutes: FastifyPluginAsyncTypebox<{ activities: Activitie
       },
     },
     async (request, reply) => {
-      await activities.remove(request.params.id, who(request.principal));
+      await activities.remove(request.params.id, who(request.principal), await request.viewer());
       return reply.status(204).send(null);
     },
   );

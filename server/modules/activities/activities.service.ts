@@ -26,6 +26,8 @@ import type { Principal } from '../../platform/http/access.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
+import type { LeadDataListener } from '../leads/index.ts';
+import type { PermissionsService, Viewer } from '../permissions/index.ts';
 import type { ActivitiesRepo } from './activities.repo.ts';
 
 type Deps = {
@@ -42,6 +44,8 @@ type Deps = {
       leadIds: string[],
     ): Promise<Map<string, { id: string; title: string; dueAt: string }>>;
   };
+  /** The lead rule: an activity of a lead outside the caller's scope does not exist for it. */
+  permissions: Pick<PermissionsService, 'canSeeLead'>;
 };
 
 /** Clocks of phones and laptops differ a little: "now" may arrive a few minutes ahead. */
@@ -88,7 +92,7 @@ export function checkActivity(
   if (a.occurred_at > now + futureSlackMs) throw invalid('occurredAt', 'past', 'must not be in the future');
 }
 
-export function createActivitiesService({ database, repo, clock, routing, tasks }: Deps) {
+export function createActivitiesService({ database, repo, clock, routing, tasks, permissions }: Deps) {
   const db = database.db;
 
   async function liveLead(tx: Tx, id: string): Promise<string> {
@@ -146,9 +150,14 @@ export function createActivitiesService({ database, repo, clock, routing, tasks 
     });
   }
 
-  async function own(tx: Tx, id: string, p: Principal): Promise<ActivitiesTable> {
+  /**
+   * The activity, if the caller sees its lead (otherwise it does not exist for them: 404, as the
+   * lead) and logged it (or is an admin).
+   */
+  async function own(tx: Tx, id: string, p: Principal, viewer: Viewer): Promise<ActivitiesTable> {
     const row = await repo.get(tx, id);
-    if (!row) throw new AppError('ACTIVITY_NOT_FOUND', `No activity ${id}`);
+    if (!row || !(await permissions.canSeeLead(tx, viewer, row.lead_id)))
+      throw new AppError('ACTIVITY_NOT_FOUND', `No activity ${id}`);
     const mine = p.kind === 'user' ? row.author_id === p.userId : row.author_id === p.keyId;
     const admin = p.kind === 'user' ? p.role === 'admin' : p.scopes.includes('admin');
     if (!mine && !admin)
@@ -158,9 +167,9 @@ export function createActivitiesService({ database, repo, clock, routing, tasks 
     return row;
   }
 
-  async function update(id: string, patch: ActivityPatch, p: Principal): Promise<Activity> {
+  async function update(id: string, patch: ActivityPatch, p: Principal, viewer: Viewer): Promise<Activity> {
     return db.transaction().execute(async (tx) => {
-      const row = await own(tx, id, p);
+      const row = await own(tx, id, p, viewer);
       const now = clock.now();
       const type = (patch.type ?? row.type) as ActivityType;
       const next: ActivitiesTable = {
@@ -191,9 +200,9 @@ export function createActivitiesService({ database, repo, clock, routing, tasks 
     });
   }
 
-  async function remove(id: string, p: Principal): Promise<void> {
+  async function remove(id: string, p: Principal, viewer: Viewer): Promise<void> {
     await db.transaction().execute(async (tx) => {
-      const row = await own(tx, id, p);
+      const row = await own(tx, id, p, viewer);
       await repo.remove(tx, id);
       await refreshFirstTouch(tx, row.lead_id);
     });
@@ -288,7 +297,37 @@ export function createActivitiesService({ database, repo, clock, routing, tasks 
     };
   }
 
-  return { list, create, update, remove, myLeads };
+  /**
+   * Activities follow their lead: a merge moves them to the survivor (un-merge moves them back) and
+   * both leads' assignments learn their first touch again; an erasure empties their text (what was
+   * said to a person is personal data; that a call happened is not); a deletion removes them.
+   */
+  const leadData: LeadDataListener = {
+    name: 'activities',
+    async merged(tx, m) {
+      const moved = await repo.moveAll(tx, m.mergedId, m.survivorId);
+      if (moved.length > 0) {
+        await refreshFirstTouch(tx, m.survivorId);
+        await refreshFirstTouch(tx, m.mergedId);
+      }
+      return moved;
+    },
+    async unmerged(tx, m, moved) {
+      const ids = Array.isArray(moved) ? moved.filter((x): x is string => typeof x === 'string') : [];
+      if (ids.length === 0) return;
+      await repo.moveBack(tx, ids, m.survivorId, m.mergedId);
+      await refreshFirstTouch(tx, m.survivorId);
+      await refreshFirstTouch(tx, m.mergedId);
+    },
+    async erased(tx, leadIds) {
+      await repo.clearText(tx, leadIds, clock.now());
+    },
+    async deleted(tx, leadIds) {
+      await repo.removeOfLeads(tx, leadIds);
+    },
+  };
+
+  return { list, create, update, remove, myLeads, leadData };
 }
 
 export type ActivitiesService = ReturnType<typeof createActivitiesService>;

@@ -82,7 +82,7 @@ for (const dialect of testDialects) {
 
     it('logs activities on a lead and lists them latest first, the body as given', async () => {
       const rep = await t.signIn('sales_rep');
-      const leadId = await newLead();
+      const leadId = await newLead({ ownerId: rep.userId });
       const now = t.clock.now();
       const call1 = await log(leadId, rep, {
         type: 'call',
@@ -118,7 +118,7 @@ for (const dialect of testDialects) {
 
     it('refuses what breaks the rules of the type, naming the field, and writes nothing', async () => {
       const rep = await t.signIn('sales_rep');
-      const leadId = await newLead();
+      const leadId = await newLead({ ownerId: rep.userId });
       const cases: [object, number, string, string][] = [
         [{ type: 'call', outcome: 'held' }, 422, 'outcome', 'fits_type'],
         [{ type: 'note', outcome: 'connected' }, 422, 'outcome', 'fits_type'],
@@ -147,14 +147,35 @@ for (const dialect of testDialects) {
       assert.deepEqual((await ok('GET', `/api/v1/leads/${leadId}/activities`, rep)).data, []);
     });
 
-    it('lets the author and admins change or delete an activity; others get 403', async () => {
-      const [author, other] = [await t.signIn('sales_rep'), await t.signIn('sales_rep')];
-      const leadId = await newLead();
+    it('lets the author and admins change or delete an activity; others who see the lead get 403, the rest 404', async () => {
+      // The author's manager sees the lead and its activities; a rep of no team sees neither.
+      const [author, other, stranger] = [
+        await t.signIn('sales_rep'),
+        await t.signIn('sales_manager'),
+        await t.signIn('sales_rep'),
+      ];
+      await t.runtime.api.routing.settings.createTeam(
+        { name: `Authors ${++n}`, managerId: other.userId!, members: [{ userId: author.userId! }] },
+        system,
+      );
+      const leadId = await newLead({ ownerId: author.userId });
       const a = await log(leadId, author, { type: 'call', outcome: 'no_answer' });
       const denied = await call('PATCH', `/api/v1/activities/${a.id}`, other, { outcome: 'connected' });
       assert.equal(denied.statusCode, 403);
       assert.equal(denied.json().error.code, 'ACTIVITY_NOT_YOURS');
       assert.equal((await call('DELETE', `/api/v1/activities/${a.id}`, other)).statusCode, 403);
+      const answers = [
+        await call('PATCH', `/api/v1/activities/${a.id}`, stranger, { outcome: 'connected' }),
+        await call('DELETE', `/api/v1/activities/${a.id}`, stranger),
+        await call('GET', `/api/v1/leads/${leadId}/activities`, stranger),
+        await call('POST', `/api/v1/leads/${leadId}/activities`, stranger, { type: 'note', body: 'x' }),
+      ].map((res) => `${res.statusCode} ${res.json().error.code}`);
+      assert.deepEqual(answers, [
+        '404 ACTIVITY_NOT_FOUND',
+        '404 ACTIVITY_NOT_FOUND',
+        '404 LEAD_NOT_FOUND',
+        '404 LEAD_NOT_FOUND',
+      ]);
       const changed = await ok('PATCH', `/api/v1/activities/${a.id}`, author, {
         outcome: 'connected',
         body: 'Talked 5 min',
@@ -186,7 +207,7 @@ for (const dialect of testDialects) {
         system,
       );
       const leadId = await newLead({ lastName: 'Turing' });
-      const early = await log(leadId, rep, { type: 'email', outcome: 'sent' }); // before the assignment
+      const early = await log(leadId, admin, { type: 'email', outcome: 'sent' }); // before the assignment
       t.clock.set(FRIDAY_1630);
       const fresh = await t.signInAs(rep.label, rep.password!);
       const mkt = await t.signInAs(marketer.label, marketer.password!);

@@ -5,6 +5,8 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/db.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
+import type { LeadsApi } from '../leads/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import type { RoutingService } from '../routing/index.ts';
 import type { TasksApi } from '../tasks/index.ts';
 import { createActivitiesRepo } from './activities.repo.ts';
@@ -18,10 +20,14 @@ type Deps = {
   clock: Clock;
   routing: Pick<RoutingService, 'recordFirstTouches' | 'latestAssignments'>;
   tasks: Pick<TasksApi, 'nextOpenTasks'>;
+  permissions: Pick<PermissionsService, 'canSeeLead'>;
+  /** Activities follow their lead through merges, erasures and deletions. */
+  leads: Pick<LeadsApi, 'onLeadData'>;
 };
 
 export function createActivitiesModule(deps: Deps) {
   const api = createActivitiesService({ ...deps, repo: createActivitiesRepo() });
+  deps.leads.onLeadData(api.leadData);
   const parts: ModuleParts = {
     name: 'activities',
     routes: bindRoutes(activitiesRoutes, { activities: api }),

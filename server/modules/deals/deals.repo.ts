@@ -2,7 +2,7 @@
 import type { Expression, ExpressionBuilder, Insertable, Selectable, Updateable } from 'kysely';
 import { type SqlBool, sql } from 'kysely';
 import type { DealSortField } from '../../../contracts/deals.ts';
-import type { Tx } from '../../platform/db/db.ts';
+import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type {
   DB,
   DealStageHistoryTable,
@@ -11,6 +11,7 @@ import type {
   PipelinesTable,
   TouchpointsTable,
 } from '../../platform/db/schema.ts';
+import { type LeadScope, scopeCondition } from '../permissions/index.ts';
 
 export type PipelineRow = Selectable<PipelinesTable>;
 export type StageRow = Selectable<PipelineStagesTable>;
@@ -55,7 +56,29 @@ export type LinkedLeadRow = {
 
 const likeEscape = (w: string) => w.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function createDealsRepo() {
+/**
+ * The deals a lead scope sees, as a condition on `deals` (null for `all`): those owned by one of
+ * its owners (a rep: themselves; a manager: themselves and their teams' members) through
+ * `deals_owner_idx`, and those linked to a lead in the scope through `deal_leads_lead_idx` and the
+ * permissions module's indexed scope of lead ids. PostgreSQL takes the linked deals as an array so
+ * the OR stays a BitmapOr of two index scans (as the leads' own scope condition does).
+ */
+export function dealsScopeCondition(scope: LeadScope, dialect: Dialect): Expression<SqlBool> | null {
+  if (scope.kind === 'all') return null;
+  const owned = sql<SqlBool>`deals.owner_id in (${sql.join(scope.owners)})`;
+  const viaLeads = sql`select scope_deal_leads.deal_id from deal_leads scope_deal_leads where ${scopeCondition(scope, 'scope_deal_leads.lead_id')}`;
+  return dialect === 'postgres'
+    ? sql<SqlBool>`(${owned} or deals.id = any(array(${viaLeads})))`
+    : sql<SqlBool>`(${owned} or deals.id in (${viaLeads}))`;
+}
+
+export function createDealsRepo(dialect: Dialect) {
+  /** Narrows a query on `deals` to the scope (no-op for `all`). */
+  const scoped = <Q extends { where(e: Expression<SqlBool>): Q }>(q: Q, scope: LeadScope): Q => {
+    const cond = dealsScopeCondition(scope, dialect);
+    return cond ? q.where(cond) : q;
+  };
+
   // Pipelines and stages.
 
   async function pipelines(tx: Tx): Promise<PipelineRow[]> {
@@ -141,8 +164,9 @@ export function createDealsRepo() {
 
   // Deals.
 
-  async function deal(tx: Tx, id: string): Promise<DealRow | undefined> {
-    return tx.selectFrom('deals').selectAll().where('id', '=', id).executeTakeFirst();
+  /** One deal, if the scope sees it. */
+  async function deal(tx: Tx, id: string, scope: LeadScope): Promise<DealRow | undefined> {
+    return scoped(tx.selectFrom('deals').selectAll().where('deals.id', '=', id), scope).executeTakeFirst();
   }
 
   async function dealsByIds(tx: Tx, ids: string[]): Promise<DealRow[]> {
@@ -351,6 +375,7 @@ export function createDealsRepo() {
   async function list(
     tx: Tx,
     o: {
+      scope: LeadScope;
       filter: DealFilter;
       sort: DealSortField;
       desc: boolean;
@@ -361,10 +386,13 @@ export function createDealsRepo() {
     const { column, text, nullable } = dealSortColumns[o.sort];
     const ref = sql.ref(`deals.${column}`);
     const key = !nullable ? ref : text ? sql`coalesce(${ref}, '')` : sql`coalesce(${ref}, -1)`;
-    let q = tx
-      .selectFrom('deals')
-      .selectAll()
-      .where((eb) => whereOf(eb, o.filter));
+    let q = scoped(
+      tx
+        .selectFrom('deals')
+        .selectAll()
+        .where((eb) => whereOf(eb, o.filter)),
+      o.scope,
+    );
     if (o.after) {
       const value = o.after.value ?? (text ? '' : -1);
       const cmp = o.desc ? sql`<` : sql`>`;
@@ -377,11 +405,12 @@ export function createDealsRepo() {
       .execute();
   }
 
-  /** Per stage and currency: how many deals and the sum of their amounts. */
+  /** Per stage and currency: how many deals the scope sees and the sum of their amounts. */
   async function columnSums(
     tx: Tx,
     pipelineId: string,
     ownerId: string | undefined,
+    scope: LeadScope,
   ): Promise<{ stageId: string; currency: string | null; count: number; total: number }[]> {
     let q = tx
       .selectFrom('deals')
@@ -393,6 +422,7 @@ export function createDealsRepo() {
       ])
       .where('pipeline_id', '=', pipelineId);
     if (ownerId) q = q.where('owner_id', '=', ownerId);
+    q = scoped(q, scope);
     const rows = await q.groupBy(['stage_id', 'currency']).execute();
     return rows.map((r) => ({
       stageId: r.stage_id,
@@ -402,16 +432,18 @@ export function createDealsRepo() {
     }));
   }
 
-  /** The first cards of a column: open stages in board order, won and lost newest first. */
+  /** The first cards of a column the scope sees: open stages in board order, won and lost newest first. */
   async function columnDeals(
     tx: Tx,
     stageId: string,
     closed: boolean,
     ownerId: string | undefined,
+    scope: LeadScope,
     limit: number,
   ): Promise<DealRow[]> {
     let q = tx.selectFrom('deals').selectAll().where('stage_id', '=', stageId);
     if (ownerId) q = q.where('owner_id', '=', ownerId);
+    q = scoped(q, scope);
     q = closed ? q.orderBy('closed_at', 'desc').orderBy('id', 'desc') : q.orderBy('position').orderBy('id');
     return q.limit(limit).execute();
   }

@@ -127,7 +127,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Board, ...errorResponses(404) },
       },
     },
-    async (request) => deals.board(request.params.id, request.query),
+    async (request) => deals.board(request.params.id, request.query, await request.viewer()),
   );
 
   app.get(
@@ -141,7 +141,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: PageOf(Deal), ...errorResponses() },
       },
     },
-    async (request) => deals.list(request.query),
+    async (request) => deals.list(request.query, await request.viewer()),
   );
 
   app.post(
@@ -158,13 +158,15 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await deals.create(request.body, who(request.principal))),
+      reply
+        .status(201)
+        .send(await deals.create(request.body, who(request.principal), await request.viewer())),
   );
 
   app.post(
     '/api/v1/leads/:id/deals',
     {
-      config: { access: writeDeals },
+      config: { access: writeDeals, lead: 'sell' },
       schema: {
         tags,
         summary: 'Open a deal on this lead (it becomes the primary lead)',
@@ -176,7 +178,14 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) =>
       reply
         .status(201)
-        .send(await deals.createForLead(request.params.id, request.body, who(request.principal))),
+        .send(
+          await deals.createForLead(
+            request.params.id,
+            request.body,
+            who(request.principal),
+            await request.viewer(),
+          ),
+        ),
   );
 
   app.get(
@@ -190,7 +199,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DealDetail, ...errorResponses(404) },
       },
     },
-    async (request) => deals.get(request.params.id),
+    async (request) => deals.get(request.params.id, await request.viewer()),
   );
 
   app.patch(
@@ -206,7 +215,8 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DealDetail, ...errorResponses(403, 404, 409, 422) },
       },
     },
-    async (request) => deals.patch(request.params.id, request.body, who(request.principal)),
+    async (request) =>
+      deals.patch(request.params.id, request.body, who(request.principal), await request.viewer()),
   );
 
   app.post(
@@ -223,7 +233,8 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DealDetail, ...errorResponses(403, 404, 409, 422) },
       },
     },
-    async (request) => deals.move(request.params.id, request.body, who(request.principal)),
+    async (request) =>
+      deals.move(request.params.id, request.body, who(request.principal), await request.viewer()),
   );
 
   app.post(
@@ -237,7 +248,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DealDetail, ...errorResponses(403, 404, 409) },
       },
     },
-    async (request) => deals.won(request.params.id, who(request.principal)),
+    async (request) => deals.won(request.params.id, who(request.principal), await request.viewer()),
   );
 
   app.post(
@@ -254,7 +265,8 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DealDetail, ...errorResponses(403, 404, 409, 422) },
       },
     },
-    async (request) => deals.lost(request.params.id, request.body, who(request.principal)),
+    async (request) =>
+      deals.lost(request.params.id, request.body, who(request.principal), await request.viewer()),
   );
 
   app.post(
@@ -271,6 +283,7 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DealDetail, ...errorResponses(403, 404, 409, 422) },
       },
     },
-    async (request) => deals.reopen(request.params.id, request.body, who(request.principal)),
+    async (request) =>
+      deals.reopen(request.params.id, request.body, who(request.principal), await request.viewer()),
   );
 };

@@ -3,9 +3,15 @@
  * lifecycle moves of its leads (through lifecycle's rules, so their history and `lead.*` events
  * come with them), the leads' timeline entries and the `deal.*` webhook events commit together.
  *
+ * Who sees a deal follows the lead rule (docs/permissions.md): admins, marketing and API keys
+ * every deal; sales people the deals owned by the owners of their scope (a rep: themselves; a
+ * manager: themselves and their teams' members) and the deals linked to a lead they see. Outside
+ * that a deal does not exist for the caller (404), reads and writes alike, and a deal's view never
+ * shows a linked lead the caller does not see (it counts it in `hiddenLeads`).
+ *
  * Who may change a deal: admins and API keys (`deals:write`) any; sales managers their own and
- * their teams' members' deals; reps their own. Linking a lead needs the right to act on it (as
- * accept does). Reading is open to every role with access to the routes (marketing included).
+ * their teams' members' deals; reps their own; marketing none. Linking a lead needs the right to
+ * sell it; a lead outside the caller's scope answers as one that does not exist.
  */
 import {
   type Board,
@@ -41,6 +47,7 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { actorOf } from '../audit/index.ts';
 import type { WriteContext } from '../leads/index.ts';
+import { type PermissionsService, systemViewer, type Viewer } from '../permissions/index.ts';
 import {
   type DealRow,
   type DealsRepo,
@@ -67,10 +74,8 @@ type Deps = {
     ctx: WriteContext,
     extra?: { details?: Record<string, unknown> },
   ) => Promise<unknown>;
-  /** Throws unless the principal may act on the lead (the rule of accept / reject). */
-  authorizeLead: (tx: Tx, leadId: string, principal: Principal, action: 'act') => Promise<unknown>;
-  /** Members of the teams a manager manages. */
-  managedMembers: (tx: Tx, managerId: string) => Promise<Set<string>>;
+  /** The lead rule: which linked leads a caller sees, and whether it may sell one. */
+  permissions: Pick<PermissionsService, 'visibleIds' | 'requireLead'>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   publish?: (tx: Tx, events: DealEvent[]) => Promise<unknown>;
 };
@@ -135,6 +140,8 @@ export function createDealsService(deps: Deps) {
           stage: l.lifecycle_stage,
           primary: l.is_primary === 1,
         })),
+        hiddenLeads: 0,
+        canChange: false,
         closedAt: d.closed_at === null ? null : iso(Number(d.closed_at)),
         lostReason:
           d.status === 'lost' && d.lost_reason_code
@@ -151,8 +158,33 @@ export function createDealsService(deps: Deps) {
     });
   }
 
+  /**
+   * Views as the viewer may see them: linked leads outside its scope are left out and counted in
+   * `hiddenLeads` (their names, emails and ids are the people of someone else's leads), and
+   * `canChange` says whether it may change each deal.
+   */
+  async function forViewer<D extends Deal>(tx: Tx, viewer: Viewer, views: D[]): Promise<D[]> {
+    if (viewer.scope.kind === 'all')
+      return views.map((d) => ({ ...d, canChange: mayHandle(viewer, d.ownerId) }));
+    const visible = await deps.permissions.visibleIds(
+      tx,
+      viewer,
+      views.flatMap((d) => d.leads.map((l) => l.id)),
+    );
+    return views.map((d) => {
+      const leads = d.leads.filter((l) => visible.has(l.id));
+      return {
+        ...d,
+        leads,
+        hiddenLeads: d.leads.length - leads.length,
+        canChange: mayHandle(viewer, d.ownerId),
+      };
+    });
+  }
+
+  /** A deal's full view (every linked lead: what webhooks carry); `forViewer` narrows it for a caller. */
   async function detail(tx: Tx, id: string): Promise<DealDetail> {
-    const row = await dealRow(tx, id);
+    const row = await dealRow(tx, id, systemViewer);
     const [view] = await dealViews(tx, [row]);
     const history = (await repo.historyOf(tx, id)).map((h) => ({
       id: h.id,
@@ -167,14 +199,21 @@ export function createDealsService(deps: Deps) {
     return { ...view!, history };
   }
 
-  async function dealRow(tx: Tx, id: string): Promise<DealRow> {
-    const d = await repo.deal(tx, id);
+  /** The deal, if the viewer sees it: outside its scope a deal does not exist (404). */
+  async function dealRow(tx: Tx, id: string, viewer: Viewer): Promise<DealRow> {
+    const d = await repo.deal(tx, id, viewer.scope);
     if (!d) throw new AppError('DEAL_NOT_FOUND', `No deal ${id}`);
     return d;
   }
 
-  async function get(id: string): Promise<DealDetail> {
-    return detail(db, id);
+  /** The view a command answers with: the deal as the caller may see it. */
+  async function answer(tx: Tx, viewer: Viewer, view: DealDetail): Promise<DealDetail> {
+    return (await forViewer(tx, viewer, [view]))[0]!;
+  }
+
+  async function get(id: string, viewer: Viewer): Promise<DealDetail> {
+    await dealRow(db, id, viewer);
+    return answer(db, viewer, await detail(db, id));
   }
 
   function sortOf(sort: string | undefined): { field: DealSortField; desc: boolean } {
@@ -191,7 +230,7 @@ export function createDealsService(deps: Deps) {
   }
 
   /** Deals matching simple filters, sorted, a page at a time (cursors stable under inserts). */
-  async function list(query: DealListQuery): Promise<Page<Deal>> {
+  async function list(query: DealListQuery, viewer: Viewer): Promise<Page<Deal>> {
     const limit = query.limit ?? 50;
     const { field, desc } = sortOf(query.sort);
     let after: { value: string | number | null; id: string } | undefined;
@@ -200,6 +239,7 @@ export function createDealsService(deps: Deps) {
       after = { value: value ?? null, id: String(id) };
     }
     const rows = await repo.list(db, {
+      scope: viewer.scope,
       filter: {
         pipelineId: query.pipelineId,
         stageId: query.stageId,
@@ -221,25 +261,47 @@ export function createDealsService(deps: Deps) {
       return v === null ? null : typeof v === 'string' ? v : Number(v);
     };
     return {
-      data: await dealViews(db, page),
+      data: await forViewer(db, viewer, await dealViews(db, page)),
       nextCursor: rows.length > limit && last ? encodeCursor([cursorValue(last), last.id]) : null,
     };
   }
 
-  /** The Kanban board: one column per stage with its count, totals and weighted totals, and cards. */
-  async function board(pipelineId: string, query: BoardQuery): Promise<Board> {
+  /**
+   * The Kanban board: one column per stage with its count, totals and weighted totals, and cards,
+   * all over the deals the viewer sees (the stages' deal counts too).
+   */
+  async function board(pipelineId: string, query: BoardQuery, viewer: Viewer): Promise<Board> {
     const pipeline = await pipelines.get(pipelineId);
-    const sums = Map.groupBy(await repo.columnSums(db, pipelineId, query.ownerId), (s) => s.stageId);
+    const sums = Map.groupBy(
+      await repo.columnSums(db, pipelineId, query.ownerId, viewer.scope),
+      (s) => s.stageId,
+    );
     const cards = new Map<string, DealRow[]>();
     for (const stage of pipeline.stages)
       cards.set(
         stage.id,
-        await repo.columnDeals(db, stage.id, stage.kind !== 'open', query.ownerId, dealLimits.boardCards),
+        await repo.columnDeals(
+          db,
+          stage.id,
+          stage.kind !== 'open',
+          query.ownerId,
+          viewer.scope,
+          dealLimits.boardCards,
+        ),
       );
     // One batch of views for the whole board (owners, companies, leads), not one per column.
-    const views = new Map((await dealViews(db, [...cards.values()].flat())).map((d) => [d.id, d]));
+    const views = new Map(
+      (await forViewer(db, viewer, await dealViews(db, [...cards.values()].flat()))).map((d) => [d.id, d]),
+    );
+    const countOf = (stageId: string) => (sums.get(stageId) ?? []).reduce((n, p) => n + p.count, 0);
     return {
-      pipeline,
+      pipeline: {
+        ...pipeline,
+        stages:
+          query.ownerId || viewer.scope.kind !== 'all'
+            ? pipeline.stages.map((s) => ({ ...s, dealCount: countOf(s.id) }))
+            : pipeline.stages,
+      },
       columns: pipeline.stages.map((stage) => {
         const parts = sums.get(stage.id) ?? [];
         const totals: Money[] = parts
@@ -267,51 +329,57 @@ export function createDealsService(deps: Deps) {
     source: 'sales' as WriteContext['source'],
   });
 
-  /** Whether the principal may own or change deals owned by `ownerId`. */
-  async function mayHandle(tx: Tx, principal: Principal, ownerId: string | null): Promise<boolean> {
-    if (principal.kind === 'apiKey' || principal.role === 'admin') return true;
-    if (ownerId !== null && ownerId === principal.userId) return true;
-    if (principal.role === 'sales_manager' && ownerId !== null)
-      return (await deps.managedMembers(tx, principal.userId)).has(ownerId);
-    return false;
+  /**
+   * Whether the viewer may own or change deals owned by `ownerId`: admins and API keys any, sales
+   * people those of the owners in their scope (a rep: themselves; a manager: themselves and their
+   * teams' members), marketing none.
+   */
+  function mayHandle(viewer: Viewer, ownerId: string | null): boolean {
+    if (viewer.role === 'marketing') return false;
+    if (viewer.scope.kind === 'all') return true;
+    return ownerId !== null && viewer.scope.owners.includes(ownerId);
   }
 
-  async function assertMayChange(tx: Tx, principal: Principal, deal: DealRow): Promise<void> {
-    if (!(await mayHandle(tx, principal, deal.owner_id)))
+  function assertMayChange(viewer: Viewer, deal: DealRow): void {
+    if (!mayHandle(viewer, deal.owner_id))
       throw new AppError('DEAL_NOT_YOURS', `Deal ${deal.id} is neither yours nor your team's`, {
         details: [{ field: 'id', rule: 'ownership', message: 'not your deal' }],
       });
   }
 
-  /** Checks an owner: an active user the principal may give deals to. */
-  async function checkOwner(tx: Tx, principal: Principal, ownerId: string): Promise<void> {
+  /** Checks an owner: an active user the viewer may give deals to. */
+  async function checkOwner(tx: Tx, viewer: Viewer, ownerId: string): Promise<void> {
     if (!(await deps.activeUserIds(tx, [ownerId])).has(ownerId))
       throw new AppError('DEAL_OWNER_INVALID', `${ownerId} is not an active user`, {
         details: [{ field: 'ownerId', rule: 'active', message: 'not an active user' }],
       });
-    if (!(await mayHandle(tx, principal, ownerId)))
+    if (!mayHandle(viewer, ownerId))
       throw new AppError(
         'DEAL_NOT_YOURS',
-        principal.kind === 'user' && principal.role === 'sales_manager'
+        viewer.role === 'sales_manager'
           ? 'Managers give deals to themselves or members of their teams'
           : 'Reps own the deals they open',
         { details: [{ field: 'ownerId', rule: 'ownership', message: 'not you or your team' }] },
       );
   }
 
-  /** The leads to link, checked: they exist, are live, and the principal may act on each. */
+  /**
+   * The leads to link, checked: they exist for the viewer (in its scope; one outside answers as one
+   * that does not exist, naming `leadIds.N`), are live, and the viewer may sell each new one.
+   */
   async function checkLeads(
     tx: Tx,
-    principal: Principal,
+    viewer: Viewer,
     leadIds: string[],
     toAuthorize: ReadonlySet<string> = new Set(leadIds),
     field = 'leadIds',
   ) {
     const rows = new Map((await repo.leadRows(tx, leadIds)).map((l) => [l.id, l]));
+    const visible = await deps.permissions.visibleIds(tx, viewer, leadIds);
     const problems: ErrorDetail[] = [];
     leadIds.forEach((id, i) => {
       const l = rows.get(id);
-      if (!l || l.erased_at !== null)
+      if (!l || l.erased_at !== null || !visible.has(id))
         problems.push({ field: `${field}.${i}`, rule: 'exists', message: `no lead ${id}` });
       else if (l.merged_into)
         problems.push({ field: `${field}.${i}`, rule: 'merged', message: `merged into ${l.merged_into}` });
@@ -324,18 +392,8 @@ export function createDealsService(deps: Deps) {
           details: problems,
         },
       );
-    for (const [i, id] of leadIds.entries()) {
-      if (!toAuthorize.has(id)) continue;
-      try {
-        await deps.authorizeLead(tx, id, principal, 'act');
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'SALES_NOT_YOUR_LEAD')
-          throw new AppError('SALES_NOT_YOUR_LEAD', error.message, {
-            details: [{ field: `${field}.${i}`, rule: 'ownership', message: 'not your lead' }],
-          });
-        throw error;
-      }
-    }
+    for (const [i, id] of leadIds.entries())
+      if (toAuthorize.has(id)) await deps.permissions.requireLead(tx, viewer, id, 'sell', `${field}.${i}`);
     return leadIds.map((id) => rows.get(id)!);
   }
 
@@ -489,11 +547,11 @@ export function createDealsService(deps: Deps) {
   }
 
   /** Opens a deal: linked leads (the first is primary) move to `opportunity` where the table allows. */
-  async function create(input: DealInput, principal: Principal): Promise<DealDetail> {
+  async function create(input: DealInput, principal: Principal, viewer: Viewer): Promise<DealDetail> {
     checkMoney(input.amount);
     return db.transaction().execute(async (tx) => {
       const now = clock.now();
-      const leads = await checkLeads(tx, principal, input.leadIds);
+      const leads = await checkLeads(tx, viewer, input.leadIds);
       const primary = leads[0]!;
       let pipeline: PipelineRow;
       let stage: StageRow;
@@ -523,7 +581,7 @@ export function createDealsService(deps: Deps) {
         throw new AppError('DEAL_OWNER_INVALID', 'Name an owner: the primary lead has none', {
           details: [{ field: 'ownerId', rule: 'required', message: 'the primary lead has no owner' }],
         });
-      await checkOwner(tx, principal, ownerId);
+      await checkOwner(tx, viewer, ownerId);
       const companyId = input.companyId !== undefined ? input.companyId : primary.company_id;
       if (input.companyId) await checkCompany(tx, input.companyId);
       const id = newId('deal', now);
@@ -572,7 +630,7 @@ export function createDealsService(deps: Deps) {
       );
       const view = await detail(tx, id);
       await publish(tx, [{ type: 'deal.created', occurredAt: now, data: { deal: webhookView(view) } }]);
-      return view;
+      return answer(tx, viewer, view);
     });
   }
 
@@ -581,21 +639,27 @@ export function createDealsService(deps: Deps) {
     leadId: string,
     input: LeadDealInput,
     principal: Principal,
+    viewer: Viewer,
   ): Promise<DealDetail> {
     const [lead] = await repo.leadRows(db, [leadId]);
     if (!lead || lead.erased_at !== null) throw new AppError('LEAD_NOT_FOUND', `No lead ${leadId}`);
     const name = input.name ?? `${lead.company_name || leadName(lead)} deal`.slice(0, 200);
-    return create({ ...input, name, leadIds: [leadId] }, principal);
+    return create({ ...input, name, leadIds: [leadId] }, principal, viewer);
   }
 
-  async function patch(id: string, input: DealPatch, principal: Principal): Promise<DealDetail> {
+  async function patch(
+    id: string,
+    input: DealPatch,
+    principal: Principal,
+    viewer: Viewer,
+  ): Promise<DealDetail> {
     checkMoney(input.amount);
     return db.transaction().execute(async (tx) => {
-      const deal = await dealRow(tx, id);
-      await assertMayChange(tx, principal, deal);
+      const deal = await dealRow(tx, id, viewer);
+      assertMayChange(viewer, deal);
       const now = clock.now();
       if (input.ownerId !== undefined && input.ownerId !== deal.owner_id)
-        await checkOwner(tx, principal, input.ownerId);
+        await checkOwner(tx, viewer, input.ownerId);
       if (input.companyId) await checkCompany(tx, input.companyId);
       let added: LeadLike[] = [];
       if (input.leadIds) {
@@ -607,12 +671,21 @@ export function createDealsService(deps: Deps) {
               details: [{ field: 'leadIds', rule: 'open', message: `the deal is ${deal.status}` }],
             },
           );
-        const before = new Set((await repo.linkedLeads(tx, [id])).map((l) => l.lead_id));
+        const linked = (await repo.linkedLeads(tx, [id])).map((l) => l.lead_id);
+        const before = new Set(linked);
         const fresh = new Set(input.leadIds.filter((l) => !before.has(l)));
-        // Every lead must be live; only newly linked ones need the right to act on them.
-        const rows = await checkLeads(tx, principal, input.leadIds, fresh);
+        // Every lead must be live and seen; only newly linked ones need the right to sell them.
+        const rows = await checkLeads(tx, viewer, input.leadIds, fresh);
         added = rows.filter((l) => fresh.has(l.id));
-        await repo.setLinkedLeads(tx, id, input.leadIds, now);
+        // Linked leads the caller does not see stay linked (it cannot name them, so it cannot mean
+        // to drop them); a hidden primary lead stays the primary one.
+        const seen = await deps.permissions.visibleIds(tx, viewer, linked);
+        const hidden = linked.filter((l) => !seen.has(l));
+        const next =
+          linked[0] !== undefined && hidden[0] === linked[0]
+            ? [linked[0], ...input.leadIds, ...hidden.slice(1)]
+            : [...input.leadIds, ...hidden];
+        await repo.setLinkedLeads(tx, id, next, now);
       }
       const name = input.name === undefined ? undefined : requiredName(input.name);
       await repo.updateDeal(tx, id, {
@@ -631,7 +704,7 @@ export function createDealsService(deps: Deps) {
         await moveLeads(tx, added, 'opportunity', `Linked to deal "${dealName}"`, ctxOf(principal), dealRef);
         await timeline(tx, added, 'deal_linked', dealRef, principal, now);
       }
-      return detail(tx, id);
+      return answer(tx, viewer, await detail(tx, id));
     });
   }
 
@@ -639,12 +712,17 @@ export function createDealsService(deps: Deps) {
    * Moves a deal to a stage of its pipeline, at a place in the column. Into the won stage it is won;
    * into the lost stage, lost (with reasonCode and leadOutcome). A closed deal is reopened first.
    */
-  async function move(id: string, input: MoveInput, principal: Principal): Promise<DealDetail> {
+  async function move(
+    id: string,
+    input: MoveInput,
+    principal: Principal,
+    viewer: Viewer,
+  ): Promise<DealDetail> {
     return db.transaction().execute(async (tx) => {
-      const deal = await dealRow(tx, id);
-      await assertMayChange(tx, principal, deal);
+      const deal = await dealRow(tx, id, viewer);
+      assertMayChange(viewer, deal);
       const to = await stageOfPipeline(tx, deal.pipeline_id, input.stageId);
-      if (to.kind === 'won') return closeWon(tx, deal, principal);
+      if (to.kind === 'won') return answer(tx, viewer, await closeWon(tx, deal, principal));
       if (to.kind === 'lost') {
         if (!input.reasonCode)
           throw validationError('reasonCode', 'required', 'moving into the lost stage needs a reason');
@@ -654,11 +732,15 @@ export function createDealsService(deps: Deps) {
             'required',
             'moving into the lost stage says what happens to the leads',
           );
-        return closeLost(
+        return answer(
           tx,
-          deal,
-          { reasonCode: input.reasonCode, note: input.note, leadOutcome: input.leadOutcome },
-          principal,
+          viewer,
+          await closeLost(
+            tx,
+            deal,
+            { reasonCode: input.reasonCode, note: input.note, leadOutcome: input.leadOutcome },
+            principal,
+          ),
         );
       }
       if (deal.status !== 'open') throw closedError(deal);
@@ -694,7 +776,7 @@ export function createDealsService(deps: Deps) {
             data: { deal: webhookView(view), from: from ? stageRef(from) : null, to: stageRef(to) },
           },
         ]);
-      return view;
+      return answer(tx, viewer, view);
     });
   }
 
@@ -874,19 +956,24 @@ export function createDealsService(deps: Deps) {
     return view;
   }
 
-  async function won(id: string, principal: Principal): Promise<DealDetail> {
+  async function won(id: string, principal: Principal, viewer: Viewer): Promise<DealDetail> {
     return db.transaction().execute(async (tx) => {
-      const deal = await dealRow(tx, id);
-      await assertMayChange(tx, principal, deal);
-      return closeWon(tx, deal, principal);
+      const deal = await dealRow(tx, id, viewer);
+      assertMayChange(viewer, deal);
+      return answer(tx, viewer, await closeWon(tx, deal, principal));
     });
   }
 
-  async function lost(id: string, input: LostInput, principal: Principal): Promise<DealDetail> {
+  async function lost(
+    id: string,
+    input: LostInput,
+    principal: Principal,
+    viewer: Viewer,
+  ): Promise<DealDetail> {
     return db.transaction().execute(async (tx) => {
-      const deal = await dealRow(tx, id);
-      await assertMayChange(tx, principal, deal);
-      return closeLost(tx, deal, input, principal);
+      const deal = await dealRow(tx, id, viewer);
+      assertMayChange(viewer, deal);
+      return answer(tx, viewer, await closeLost(tx, deal, input, principal));
     });
   }
 
@@ -894,10 +981,15 @@ export function createDealsService(deps: Deps) {
    * Reopens a won or lost deal into an open stage (default: where it was before it closed). Its
    * recycled leads become opportunities again; customers and disqualified leads keep their stage.
    */
-  async function reopen(id: string, input: ReopenInput, principal: Principal): Promise<DealDetail> {
+  async function reopen(
+    id: string,
+    input: ReopenInput,
+    principal: Principal,
+    viewer: Viewer,
+  ): Promise<DealDetail> {
     return db.transaction().execute(async (tx) => {
-      const deal = await dealRow(tx, id);
-      await assertMayChange(tx, principal, deal);
+      const deal = await dealRow(tx, id, viewer);
+      assertMayChange(viewer, deal);
       if (deal.status === 'open')
         throw new AppError('DEAL_NOT_CLOSED', `Deal "${deal.name}" is open`, {
           details: [{ field: 'status', rule: 'closed', message: 'the deal is open' }],
@@ -967,7 +1059,7 @@ export function createDealsService(deps: Deps) {
           },
         },
       ]);
-      return view;
+      return answer(tx, viewer, view);
     });
   }
 
@@ -986,8 +1078,8 @@ export function createDealsService(deps: Deps) {
 }
 
 /** The deal as webhook receivers see it (the API's view without the stage history). */
-function webhookView(d: DealDetail): Deal {
-  const { history: _history, ...deal } = d;
+function webhookView(d: DealDetail): Omit<Deal, 'hiddenLeads' | 'canChange'> {
+  const { history: _history, hiddenLeads: _hidden, canChange: _canChange, ...deal } = d;
   return deal;
 }
 

@@ -5,10 +5,10 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
-import type { Principal } from '../../platform/http/access.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { createDealsRepo } from './deals.repo.ts';
 import { dealsRoutes } from './deals.routes.ts';
 import { createDealsService, type DealEvent } from './deals.service.ts';
@@ -22,18 +22,15 @@ type Deps = {
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
   lifecycle: Pick<LifecycleApi, 'changeStageIn'>;
-  /** Who may act on a lead, and whose deals a manager handles (the routing module's sales rules). */
-  sales: {
-    authorize: (tx: Tx, leadId: string, principal: Principal, action: 'act') => Promise<unknown>;
-    managedMembers: (tx: Tx, managerId: string) => Promise<Set<string>>;
-  };
+  /** The lead rule: which deals and linked leads a caller sees, and who may sell a lead. */
+  permissions: Pick<PermissionsService, 'visibleIds' | 'requireLead'>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   /** Webhook events, published in the deal's transaction. */
   publish?: (tx: Tx, events: DealEvent[]) => Promise<unknown>;
 };
 
 export function createDealsModule(deps: Deps) {
-  const repo = createDealsRepo();
+  const repo = createDealsRepo(deps.database.dialect);
   const pipelines = createPipelinesService({
     database: deps.database,
     repo,
@@ -46,8 +43,7 @@ export function createDealsModule(deps: Deps) {
     clock: deps.clock,
     pipelines,
     changeStageIn: deps.lifecycle.changeStageIn,
-    authorizeLead: deps.sales.authorize,
-    managedMembers: deps.sales.managedMembers,
+    permissions: deps.permissions,
     activeUserIds: deps.activeUserIds,
     publish: deps.publish,
   });

@@ -12,6 +12,7 @@ import { AppError, validationError } from '../../platform/errors.ts';
 import type { Actor } from '../audit/index.ts';
 import type { LeadsApi } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
+import { allLeads } from '../permissions/index.ts';
 import { demoCustomFields } from './demo.data.ts';
 import { type DemoLead, generateDemoLeads } from './demo.generate.ts';
 
@@ -105,7 +106,7 @@ export function createDemoService({ database, clock, leads, lifecycle }: Deps) {
   }
 
   async function exists(email: string): Promise<boolean> {
-    return (await leads.count({ email })) > 0;
+    return (await leads.count({ email }, allLeads)) > 0;
   }
 
   /** Generates the dataset and writes it in batches; null when `skip` found leads already. */
@@ -116,7 +117,7 @@ export function createDemoService({ database, clock, leads, lifecycle }: Deps) {
     if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff)
       throw validationError('seed', 'range', 'must be a whole number from 0 to 4294967295');
     const batchSize = options.batchSize ?? 1000;
-    const present = await leads.count({});
+    const present = await leads.count({}, allLeads);
     if (present > 0) {
       if (options.whenLeadsExist === 'skip') return null;
       if (options.whenLeadsExist === 'refuse')

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../platform/errors.ts';
 import { createTestApp, type TestApp } from '../../test-support/app.ts';
 import { testDialects } from '../../test-support/db.ts';
+import { allLeads } from '../permissions/index.ts';
 import { generateDemoLeads } from './demo.generate.ts';
 
 const size = 300;
@@ -229,9 +230,9 @@ for (const dialect of testDialects) {
         ['plan_interest', 'select'],
         ['seats', 'number'],
       ]);
-      assert.ok((await a.runtime.api.leads.count({ 'cf.newsletter': 'true' })) > 20);
+      assert.ok((await a.runtime.api.leads.count({ 'cf.newsletter': 'true' }, allLeads)) > 20);
       assert.equal(
-        await a.runtime.api.leads.count({ 'cf.plan_interest': 'Growth' }),
+        await a.runtime.api.leads.count({ 'cf.plan_interest': 'Growth' }, allLeads),
         expected.filter((e) => e.input.customFields?.plan_interest === 'Growth').length,
       );
     });
@@ -243,7 +244,7 @@ for (const dialect of testDialects) {
       assert.equal(q.stillQualifying, 0, 'no open lead that meets the policy is left behind');
       assert.ok(q.justUnder.length >= 3, `${q.justUnder.length} open leads sit just under 60`);
       assert.equal(
-        await a.runtime.api.leads.count({ stage: 'mql' }),
+        await a.runtime.api.leads.count({ stage: 'mql' }, allLeads),
         [...generateDemoLeads({ leads: size, seed, now: a.clock.now() })].filter(
           (l) => l.input.lifecycleStage === 'mql',
         ).length + 6,
@@ -341,7 +342,7 @@ for (const dialect of testDialects) {
         await t.runtime.createJobWorker({ concurrency: 1 }).drain();
         assert.equal((await t.runtime.jobs.get(jobs.data[0]!.id)).status, 'succeeded');
         assert.equal(await count(t, 'leads'), 5000);
-        assert.ok((await t.runtime.api.leads.count({ stage: 'customer' })) > 50);
+        assert.ok((await t.runtime.api.leads.count({ stage: 'customer' }, allLeads)) > 50);
 
         // The default dataset as docs/demo-data.md describes it: 65 open leads qualify on loading,
         // none is left that meets the policy, and dozens sit just under it.

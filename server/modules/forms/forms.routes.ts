@@ -9,6 +9,7 @@ import {
   Submission,
   submissionStatuses,
 } from '../../../contracts/forms.ts';
+import { leadCapabilities } from '../../../contracts/permissions.ts';
 import { access } from '../../platform/http/access.ts';
 import { errorResponses, IdParams, PageOf, PageQuery } from '../../platform/http/schemas.ts';
 import { actorOf } from '../audit/index.ts';
@@ -19,6 +20,12 @@ const readForms = access.of({
   scopes: ['capture', 'leads:read'],
 });
 const writeForms = access.of({ roles: ['marketing'], scopes: ['capture'] });
+// Submissions name every person who filled in a form, whoever owns them: not for sales people, who
+// see only their own leads (docs/permissions.md).
+const readSubmissions = access.of({
+  roles: leadCapabilities.formSubmissions,
+  scopes: ['capture', 'leads:read'],
+});
 
 function ctxOf(request: FastifyRequest): BuilderContext {
   return { actor: actorOf(request.principal), ip: request.ip };
@@ -94,7 +101,7 @@ export const formsRoutes: FastifyPluginAsyncTypebox<{ forms: FormsService }> = a
   app.get(
     '/api/v1/forms/:id/submissions',
     {
-      config: { access: readForms },
+      config: { access: readSubmissions },
       schema: {
         tags: ['forms'],
         summary: 'Submissions of a form, newest first (spam, disposable and pending ones flagged)',

@@ -224,8 +224,15 @@ for (const dialect of testDialects) {
       assert.equal(list.data[0].submissionCount, 2);
       assert.equal(list.data[0].spamCount, 1);
       assert.equal(list.data[0].lastSubmissionAt, new Date(t.clock.now() - 5000).toISOString());
+      // Submissions name everyone who filled the form in, whoever owns them: marketing's, not sales'.
+      const repSubs = await t.request({
+        method: 'GET',
+        url: `/api/v1/forms/${form.id}/submissions`,
+        headers: rep,
+      });
+      assert.equal(repSubs.statusCode, 403);
       const subs = (
-        await t.request({ method: 'GET', url: `/api/v1/forms/${form.id}/submissions`, headers: rep })
+        await t.request({ method: 'GET', url: `/api/v1/forms/${form.id}/submissions`, headers: marketer })
       ).json().data;
       assert.deepEqual(
         subs.map((s: { email: string | null; spam: boolean }) => [s.email, s.spam]),
@@ -240,7 +247,7 @@ for (const dialect of testDialects) {
         await t.request({
           method: 'GET',
           url: `/api/v1/forms/${form.id}/submissions?status=spam`,
-          headers: rep,
+          headers: marketer,
         })
       ).json().data;
       assert.equal(spamOnly.length, 1);

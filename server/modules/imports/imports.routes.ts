@@ -9,6 +9,7 @@ import {
   importPresets,
   StartImport,
 } from '../../../contracts/imports.ts';
+import { leadCapabilities } from '../../../contracts/permissions.ts';
 import { access } from '../../platform/http/access.ts';
 import { errorResponses, IdParams, PageOf, PageQuery } from '../../platform/http/schemas.ts';
 import { actorOf } from '../audit/index.ts';
@@ -17,7 +18,9 @@ import type { ImportsService } from './imports.service.ts';
 
 const people = ['marketing', 'sales_manager', 'sales_rep'] as const;
 const readLeads = access.of({ roles: people, scopes: ['leads:read'] });
-const importLeads = access.of({ roles: ['marketing', 'sales_manager'], scopes: ['leads:write'] });
+// Imports write across the whole database (a row updates whichever lead has its email), so they
+// are marketing's and admins'; sales people add leads one by one or through the API (docs/permissions.md).
+const importLeads = access.of({ roles: leadCapabilities.importLeads, scopes: ['leads:write'] });
 
 /** The content types an upload may come as: what browsers and curl label a .csv file with. */
 export const csvContentTypes = [
@@ -221,7 +224,8 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ imports: ImportsService 
       config: { access: readLeads },
       schema: {
         tags: ['imports'],
-        summary: 'Export leads as CSV: the list filters of GET /api/v1/leads, or a selection of ids',
+        summary:
+          'Export leads as CSV: the list filters of GET /api/v1/leads, or a selection of ids (within your leads)',
         description:
           'Takes the filters of `GET /api/v1/leads` (`q`, `stage`, `ownerId`, `createdAfter`, any text field, `cf.<key>`…) and `sort`, or `ids=a,b,c` (up to 1,000); `columns=` picks and orders the columns (standard fields, `id`, `lifecycleStage`, `ownerId`, `companyId`, `externalIds`, `source`, `createdAt`, `updatedAt`, `cf.<key>`); `bom=1` starts the file with a UTF-8 byte-order mark for Excel. Streamed, whatever the number of leads.',
         querystring: Type.Object(
@@ -248,6 +252,12 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ imports: ImportsService 
       },
     },
     async (request, reply) =>
-      sendCsv(reply, await imports.exportCsv(request.query as Record<string, string | undefined>)),
+      sendCsv(
+        reply,
+        await imports.exportCsv(
+          request.query as Record<string, string | undefined>,
+          (await request.viewer()).scope,
+        ),
+      ),
   );
 };

@@ -33,6 +33,7 @@ import type { Actor, AuditService } from '../audit/index.ts';
 import type { LeadsApi, ResolveItem, ResolveResult, WriteContext } from '../leads/index.ts';
 import { checkCustomValue, isValidEmail, normaliseEmail } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
+import type { LeadScope } from '../permissions/index.ts';
 import {
   type CsvEvent,
   createCsvParser,
@@ -820,11 +821,12 @@ export function createImportsService(deps: Deps) {
   }
 
   /**
-   * Leads matching the list filters (the same query parameters as GET /api/v1/leads), or the
-   * given ids, as CSV with the chosen columns; streamed page by page.
+   * Leads in the scope matching the list filters (the same query parameters as GET /api/v1/leads),
+   * or the given ids, as CSV with the chosen columns; streamed page by page.
    */
   async function exportCsv(
     query: Record<string, string | undefined>,
+    scope: LeadScope,
   ): Promise<{ stream: Readable; filename: string }> {
     const { columns: columnsParam, ids, bom, ...filters } = query;
     const custom = new Set((await leads.listCustomFields()).map((f) => f.key));
@@ -854,12 +856,12 @@ export function createImportsService(deps: Deps) {
         throw validationError('ids', 'maxItems', 'give 1 to 1,000 comma-separated lead ids');
       base.ids = list.join(',');
     }
-    await leads.filterOf(base); // a bad filter answers 400 before anything is streamed
+    await leads.filterOf(base, scope); // a bad filter answers 400 before anything is streamed
     async function* rows() {
       yield columns;
       let cursor: string | undefined;
       for (;;) {
-        const page = await leads.list({ ...base, limit: 2000, cursor });
+        const page = await leads.list({ ...base, limit: 2000, cursor }, scope);
         for (const lead of page.data) yield columns.map((c) => cell(lead, c));
         if (!page.nextCursor) break;
         cursor = page.nextCursor;

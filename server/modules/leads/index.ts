@@ -11,16 +11,24 @@ import type { TouchpointsTable } from '../../platform/db/schema.ts';
 import { newId } from '../../platform/ids.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { createIdentityResolver, type ResolvedListener } from './identity.ts';
 import { createLeadsRepo } from './leads.repo.ts';
 import { leadsRoutes } from './leads.routes.ts';
-import { createLeadsService, type ListQueryHook } from './leads.service.ts';
+import { createLeadsService, type LeadDataListener, type ListQueryHook } from './leads.service.ts';
 import { createVisitorApi } from './visitors.ts';
 
 export { checkCustomValue, type FieldDefinition } from './custom-fields.ts';
 export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult, StageMove } from './identity.ts';
 export { emailHash } from './identity.ts';
-export type { LeadsService, ListQuery, ListQueryHook, WriteContext } from './leads.service.ts';
+export type {
+  LeadDataListener,
+  LeadMergeRef,
+  LeadsService,
+  ListQuery,
+  ListQueryHook,
+  WriteContext,
+} from './leads.service.ts';
 export { toTouchpointView } from './leads.service.ts';
 export { companyDomainFor, isFreeMailDomain, isValidEmail, normaliseEmail } from './normalize.ts';
 export type { VisitorApi, VisitorLead } from './visitors.ts';
@@ -37,6 +45,7 @@ type Deps = {
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
+  permissions: PermissionsService;
 };
 
 export function createLeadsModule(deps: Deps) {
@@ -45,6 +54,7 @@ export function createLeadsModule(deps: Deps) {
   const moved: TouchpointsMoved[] = [];
   const companyListeners: CompaniesChanged[] = [];
   const listQueryHooks: ListQueryHook[] = [];
+  const leadData: LeadDataListener[] = [];
   const baseRepo = createLeadsRepo(deps.database.dialect);
   // Every touchpoint insert (resolver, recordTouchpoints, merges) goes through the hooks first.
   const repo: typeof baseRepo = {
@@ -75,6 +85,8 @@ export function createLeadsModule(deps: Deps) {
       for (const listener of companyListeners) await listener(tx, companyIds);
     },
     listQueryHooks,
+    leadData,
+    permissions: deps.permissions,
   });
   const api = {
     ...service,
@@ -129,6 +141,15 @@ export function createLeadsModule(deps: Deps) {
     /** Registers code to run, in the same transaction, when touchpoints move between leads. */
     onTouchpointsMoved(listener: TouchpointsMoved) {
       moved.push(listener);
+    },
+    /**
+     * Registers another module's rows about leads: they move with a merge (and back with its
+     * un-merge), lose their personal text with an erasure and go with a deletion, in its transaction.
+     */
+    onLeadData(listener: LeadDataListener) {
+      if (leadData.some((l) => l.name === listener.name))
+        throw new Error(`Lead data listener "${listener.name}" is registered twice`);
+      leadData.push(listener);
     },
     /** Registers code to run, in the same transaction, when a company's fields change. */
     onCompaniesChanged(listener: CompaniesChanged) {

@@ -12,6 +12,7 @@ import {
   mergeRules,
   Touchpoint,
 } from '../../../contracts/leads.ts';
+import { leadCapabilities } from '../../../contracts/permissions.ts';
 import type { Tx } from '../../platform/db/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { access } from '../../platform/http/access.ts';
@@ -22,8 +23,12 @@ import type { LeadsService, WriteContext } from './leads.service.ts';
 const people = ['marketing', 'sales_manager', 'sales_rep'] as const;
 const readLeads = access.of({ roles: people, scopes: ['leads:read'] });
 const writeLeads = access.of({ roles: people, scopes: ['leads:write'] });
-const deleteLeads = access.of({ roles: ['marketing', 'sales_manager'], scopes: ['leads:write'] });
-const privacy = access.of({ roles: ['marketing'], scopes: ['admin'] });
+// Row-level: every route below sees and works only the leads in the caller's scope (docs/permissions.md).
+const deleteLeads = access.of({ roles: leadCapabilities.deleteLeads, scopes: ['leads:write'] });
+const privacy = access.of({ roles: leadCapabilities.privacy, scopes: ['admin'] });
+
+const scopeNote =
+  "Within the caller's leads: sales reps see their own leads and their teams' unassigned queues, managers the leads of the teams they manage and those teams' queues; admins, marketing and API keys see every lead (docs/permissions.md).";
 
 function ctxOf(request: FastifyRequest): WriteContext {
   return {
@@ -123,13 +128,13 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         tags: ['leads'],
         summary: 'Create or update a lead, matched by email (then external id)',
         description:
-          'Answers 201 when a lead was created and 200 when an existing one was matched. Blank values never overwrite.',
+          'Answers 201 when a lead was created and 200 when an existing one was matched. Blank values never overwrite. Sales people own the leads they create (a rep may name no other owner, a manager a member of a team they manage); an email or external id that belongs to a lead outside their leads answers 409 LEAD_OUT_OF_SCOPE and writes nothing. Marketing may not set a sales stage (sal, sql, opportunity, customer).',
         body: LeadInput,
-        response: { 200: Lead, 201: Lead, ...errorResponses(409, 422) },
+        response: { 200: Lead, 201: Lead, ...errorResponses(403, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { lead, created } = await leads.upsert(request.body, ctxOf(request));
+      const { lead, created } = await leads.upsert(request.body, ctxOf(request), await request.viewer());
       return reply.status(created ? 201 : 200).send(lead);
     },
   );
@@ -150,7 +155,9 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ results: Type.Array(BatchResult) }), ...errorResponses(413) },
       },
     },
-    async (request) => ({ results: await leads.batchUnchecked(request.body.items, ctxOf(request)) }),
+    async (request) => ({
+      results: await leads.batchUnchecked(request.body.items, ctxOf(request), await request.viewer()),
+    }),
   );
 
   app.get(
@@ -160,11 +167,16 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['leads'],
         summary: 'List leads with filters, sort and cursor pagination',
+        description: scopeNote,
         querystring: ListQuery,
         response: { 200: PageOf(Lead), ...errorResponses() },
       },
     },
-    async (request) => leads.list(request.query as Record<string, string | number | undefined>),
+    async (request) =>
+      leads.list(
+        request.query as Record<string, string | number | undefined>,
+        (await request.viewer()).scope,
+      ),
   );
 
   app.get(
@@ -174,11 +186,17 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['leads'],
         summary: 'Count the leads a list filter matches',
+        description: scopeNote,
         querystring: Type.Object(listFilters, { additionalProperties: Type.String({ maxLength: 200 }) }),
         response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses() },
       },
     },
-    async (request) => ({ count: await leads.count(request.query as Record<string, string | undefined>) }),
+    async (request) => ({
+      count: await leads.count(
+        request.query as Record<string, string | undefined>,
+        (await request.viewer()).scope,
+      ),
+    }),
   );
 
   app.get(
@@ -188,6 +206,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['leads'],
         summary: 'Count the leads a list filter matches, per lifecycle stage',
+        description: scopeNote,
         querystring: Type.Object(listFilters, { additionalProperties: Type.String({ maxLength: 200 }) }),
         response: {
           200: Type.Object({
@@ -203,13 +222,14 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         },
       },
     },
-    async (request) => leads.stats(request.query as Record<string, string | undefined>),
+    async (request) =>
+      leads.stats(request.query as Record<string, string | undefined>, (await request.viewer()).scope),
   );
 
   app.get(
     '/api/v1/leads/:id',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['leads'],
         summary: 'Get a lead',
@@ -223,22 +243,22 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/api/v1/leads/:id',
     {
-      config: { access: writeLeads },
+      config: { access: writeLeads, lead: 'edit' },
       schema: {
         tags: ['leads'],
         summary: 'Change a lead: the given values are set, null clears a field',
         params: IdParams,
         body: LeadInput,
-        response: { 200: Lead, ...errorResponses(404, 409) },
+        response: { 200: Lead, ...errorResponses(403, 404, 409) },
       },
     },
-    async (request) => leads.update(request.params.id, request.body, ctxOf(request)),
+    async (request) => leads.update(request.params.id, request.body, ctxOf(request), await request.viewer()),
   );
 
   app.delete(
     '/api/v1/leads/:id',
     {
-      config: { access: deleteLeads },
+      config: { access: deleteLeads, lead: 'edit' },
       schema: {
         tags: ['leads'],
         summary: 'Delete a lead and its history',
@@ -247,7 +267,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      await leads.remove(request.params.id, ctxOf(request));
+      await leads.remove(request.params.id, ctxOf(request), await request.viewer());
       return reply.status(204).send(null);
     },
   );
@@ -266,13 +286,15 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ deleted: Type.Integer() }), ...errorResponses() },
       },
     },
-    async (request) => ({ deleted: await leads.removeMany(request.body.ids, ctxOf(request)) }),
+    async (request) => ({
+      deleted: await leads.removeMany(request.body.ids, ctxOf(request), await request.viewer()),
+    }),
   );
 
   app.get(
     '/api/v1/leads/:id/touchpoints',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['leads'],
         summary: "A lead's touchpoints, newest first",
@@ -293,7 +315,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/merge',
     {
-      config: { access: writeLeads },
+      config: { access: writeLeads, lead: 'edit' },
       schema: {
         tags: ['leads'],
         summary: 'Merge another lead into this one (undoable)',
@@ -311,13 +333,19 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      leads.merge(request.params.id, request.body.mergedId, request.body.prefer ?? [], ctxOf(request)),
+      leads.merge(
+        request.params.id,
+        request.body.mergedId,
+        request.body.prefer ?? [],
+        ctxOf(request),
+        await request.viewer(),
+      ),
   );
 
   app.get(
     '/api/v1/leads/:id/merges',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['leads'],
         summary: "A lead's merge history",
@@ -339,13 +367,13 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ survivor: Lead, restored: Lead }), ...errorResponses(404, 409) },
       },
     },
-    async (request) => leads.unmerge(request.params.id, ctxOf(request)),
+    async (request) => leads.unmerge(request.params.id, ctxOf(request), await request.viewer()),
   );
 
   app.get(
     '/api/v1/leads/:id/export',
     {
-      config: { access: privacy },
+      config: { access: privacy, lead: 'see' },
       schema: {
         tags: ['privacy'],
         summary: 'Subject-access export: everything held about this person, as JSON',
@@ -363,7 +391,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/erase',
     {
-      config: { access: privacy },
+      config: { access: privacy, lead: 'edit' },
       schema: {
         tags: ['privacy'],
         summary:

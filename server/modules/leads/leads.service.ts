@@ -17,6 +17,7 @@ import {
   standardFields,
   type Touchpoint,
 } from '../../../contracts/leads.ts';
+import { salesStages } from '../../../contracts/permissions.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { createCoalescer } from '../../platform/db/coalesce.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
@@ -27,6 +28,13 @@ import { iso } from '../../platform/http/schemas.ts';
 import { itemValidator } from '../../platform/http/validation.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
+import {
+  type LeadScope,
+  leadsScopeCondition,
+  type PermissionsService,
+  systemViewer,
+  type Viewer,
+} from '../permissions/index.ts';
 import type { FieldDefinition } from './custom-fields.ts';
 import { columnOf, consentOf, customFieldsOf, type LeadRow, toLeadView } from './fields.ts';
 import type { Definitions } from './identity.ts';
@@ -66,6 +74,28 @@ type Snapshot = {
   survivorAfter: Record<string, unknown>;
   movedTouchpoints: string[];
   movedIdentities: { kind: string; system: string; value: string }[];
+  /** What each lead data listener moved to the survivor, by listener name (un-merge moves it back). */
+  movedData?: Record<string, unknown>;
+};
+
+/** One merge, as lead data listeners are told about it. */
+export type LeadMergeRef = { mergeId: string; survivorId: string; mergedId: string };
+
+/**
+ * Another module's rows about leads (activities, tasks, notifications…): told, in the transaction
+ * of a merge, an un-merge, an erasure or a deletion, so that its rows follow their lead.
+ */
+export type LeadDataListener = {
+  /** A name for its part of a merge's record (unique among listeners). */
+  name: string;
+  /** Moves the merged lead's rows to the survivor; what it returns is kept with the merge. */
+  merged(tx: Tx, merge: LeadMergeRef): Promise<unknown>;
+  /** Moves back what `merged` moved (`moved` is what it returned; undefined for older merges). */
+  unmerged(tx: Tx, merge: LeadMergeRef, moved: unknown): Promise<void>;
+  /** Removes personal free text from the rows of these leads, which are being erased. */
+  erased(tx: Tx, leadIds: string[]): Promise<void>;
+  /** Deletes the rows of these leads, which are being deleted. */
+  deleted(tx: Tx, leadIds: string[]): Promise<void>;
 };
 
 type Deps = {
@@ -80,6 +110,13 @@ type Deps = {
   companiesChanged?: (tx: Tx, companyIds: string[]) => Promise<void>;
   /** Turn list parameters other modules own (`filter`, `segment`) into conditions. */
   listQueryHooks?: ListQueryHook[];
+  /** Other modules' rows about leads, which follow merges, un-merges, erasures and deletions. */
+  leadData?: LeadDataListener[];
+  /** Who sees and works which lead. */
+  permissions: Pick<
+    PermissionsService,
+    'requireLead' | 'canSeeLead' | 'canWorkLead' | 'visibleIds' | 'requireOwnerChange' | 'requireStageMove'
+  >;
 };
 
 /** Reads the list parameters it owns and returns conditions on `leads` (or none). */
@@ -138,6 +175,8 @@ export function createLeadsService({
   touchpointsMoved,
   companiesChanged,
   listQueryHooks = [],
+  leadData = [],
+  permissions,
 }: Deps) {
   const db = database.db;
 
@@ -227,9 +266,112 @@ export function createLeadsService({
     { maxBatch: 64 },
   );
 
+  /** What the viewer's role may not send with a lead, whichever lead it matches: marketing, a sales stage. */
+  function inputProblem(viewer: Viewer, input: LeadInput): AppError | null {
+    if (viewer.role !== 'marketing' || !input.lifecycleStage || !salesStages.includes(input.lifecycleStage))
+      return null;
+    const message = 'marketing hands leads off at MQL; sales stages are set by sales';
+    return new AppError('LEAD_ACTION_NOT_ALLOWED', `lifecycleStage: ${message}`, {
+      details: [{ field: 'lifecycleStage', rule: 'role', message }],
+    });
+  }
+
+  const asResolveError = (e: AppError): Extract<ResolveResult, { status: 'error' }>['error'] => ({
+    code: e.code,
+    message: e.message,
+    details: e.details ?? [],
+  });
+
+  /**
+   * Upserts for a viewer who sees only some leads (sales people). A dry run tells which lead each
+   * item would match; an item matching a lead outside the scope is refused (LEAD_OUT_OF_SCOPE, and
+   * nothing about that lead is told), an owner the viewer may not give is refused, and a new lead
+   * belongs to its creator unless it names an owner the viewer may give it to. The allowed items
+   * are then written in the same transaction; should a match have moved meanwhile (another
+   * transaction wrote the same email), the whole call is refused rather than touch that lead.
+   */
+  async function resolveInScope(
+    inputs: LeadInput[],
+    ctx: WriteContext,
+    viewer: Viewer,
+  ): Promise<ResolveResult[]> {
+    const opts = { source: ctx.source, actor: ctx.actor };
+    return db.transaction().execute(async (tx) => {
+      const dry = await resolver.resolveBatch(
+        tx,
+        inputs.map((input) => ({ input })),
+        { ...opts, dryRun: true },
+      );
+      const fresh = new Set(dry.flatMap((r) => (r.status === 'created' ? [r.leadId] : [])));
+      const existing = dry.flatMap((r) => (r.status !== 'error' && !fresh.has(r.leadId) ? [r.leadId] : []));
+      const visible = await permissions.visibleIds(tx, viewer, existing);
+      const out: ResolveResult[] = new Array(inputs.length);
+      const allowed: { index: number; input: LeadInput; match: string | null }[] = [];
+      dry.forEach((r, index) => {
+        if (r.status === 'error') {
+          out[index] = r;
+          return;
+        }
+        const input = inputs[index]!;
+        try {
+          if (fresh.has(r.leadId)) {
+            // No owner (absent or null) means the creator: a lead they could not see would be lost.
+            const owner = input.ownerId ?? viewer.userId;
+            permissions.requireOwnerChange(viewer, null, owner, true);
+            allowed.push({ index, input: { ...input, ownerId: owner }, match: null });
+            return;
+          }
+          if (!visible.has(r.leadId)) {
+            const field = input.email ? 'email' : 'externalIds';
+            throw new AppError(
+              'LEAD_OUT_OF_SCOPE',
+              `${field}: belongs to a lead that is not yours; nothing was written. Ask a manager or an admin to assign it to you`,
+              { details: [{ field, rule: 'scope', message: 'belongs to a lead that is not yours' }] },
+            );
+          }
+          // An upsert's null never overwrites (blanks never do), so only a named owner is a change.
+          if (typeof input.ownerId === 'string') {
+            const current = (r.changes.ownerId?.[0] as string | null | undefined) ?? r.snapshot.row.owner_id;
+            permissions.requireOwnerChange(viewer, current, input.ownerId);
+          }
+          allowed.push({ index, input, match: r.leadId });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          out[index] = { index, status: 'error', error: asResolveError(error) };
+        }
+      });
+      if (allowed.length === 0) return out;
+      const written = await resolver.resolveBatch(
+        tx,
+        allowed.map((a) => ({ input: a.input })),
+        opts,
+      );
+      const created = new Set(written.flatMap((r) => (r.status === 'created' ? [r.leadId] : [])));
+      written.forEach((r, k) => {
+        const a = allowed[k]!;
+        if (r.status !== 'error' && (a.match === null ? !created.has(r.leadId) : r.leadId !== a.match))
+          throw new AppError(
+            'LEAD_OUT_OF_SCOPE',
+            'Another change to the same person arrived meanwhile; nothing was written. Send it again',
+          );
+        out[a.index] = { ...r, index: a.index } as ResolveResult;
+      });
+      return out;
+    });
+  }
+
   /** Upserts one lead by identity; `created` tells 201 from 200. */
-  async function upsert(input: LeadInput, ctx: WriteContext): Promise<{ lead: Lead; created: boolean }> {
-    const result = await upsertTogether({ input, ctx });
+  async function upsert(
+    input: LeadInput,
+    ctx: WriteContext,
+    viewer: Viewer,
+  ): Promise<{ lead: Lead; created: boolean }> {
+    const problem = inputProblem(viewer, input);
+    if (problem) throw problem;
+    const result =
+      viewer.scope.kind === 'all'
+        ? await upsertTogether({ input, ctx })
+        : (await resolveInScope([input], ctx, viewer))[0];
     if (!result || result.status === 'error')
       throw toAppError(result as Extract<ResolveResult, { status: 'error' }>);
     // The resolver hands back the lead as written; its external ids are known when it is new.
@@ -238,15 +380,38 @@ export function createLeadsService({
     return { lead, created: result.status === 'created' };
   }
 
-  /** Upserts up to 1,000 leads; one result per item, in order; a bad item never fails the others. */
-  async function batch(items: LeadInput[], ctx: WriteContext): Promise<BatchResult[]> {
-    const results = await db.transaction().execute((tx) =>
-      resolver.resolveBatch(
-        tx,
-        items.map((input) => ({ input })),
-        { source: ctx.source, actor: ctx.actor },
-      ),
-    );
+  /**
+   * Upserts up to 1,000 leads; one result per item, in order; a bad item never fails the others.
+   * Without a viewer it runs as the system (every lead): internal callers only.
+   */
+  async function batch(
+    items: LeadInput[],
+    ctx: WriteContext,
+    viewer: Viewer = systemViewer,
+  ): Promise<BatchResult[]> {
+    const results: ResolveResult[] = new Array(items.length);
+    const pass: number[] = [];
+    items.forEach((input, index) => {
+      const problem = inputProblem(viewer, input);
+      if (problem) results[index] = { index, status: 'error', error: asResolveError(problem) };
+      else pass.push(index);
+    });
+    const passing = pass.map((i) => items[i]!);
+    const resolved =
+      passing.length === 0
+        ? []
+        : viewer.scope.kind === 'all'
+          ? await db.transaction().execute((tx) =>
+              resolver.resolveBatch(
+                tx,
+                passing.map((input) => ({ input })),
+                { source: ctx.source, actor: ctx.actor },
+              ),
+            )
+          : await resolveInScope(passing, ctx, viewer);
+    resolved.forEach((r, k) => {
+      results[pass[k]!] = { ...r, index: pass[k]! } as ResolveResult;
+    });
     return results.map((r) =>
       r.status === 'error'
         ? {
@@ -261,7 +426,7 @@ export function createLeadsService({
   const checkLeadInput = itemValidator(LeadInputSchema);
 
   /** Like `batch`, for items not yet checked against the lead schema: each is checked on its own. */
-  async function batchUnchecked(items: unknown[], ctx: WriteContext): Promise<BatchResult[]> {
+  async function batchUnchecked(items: unknown[], ctx: WriteContext, viewer: Viewer): Promise<BatchResult[]> {
     const valid: { index: number; input: LeadInput }[] = [];
     const out: BatchResult[] = new Array(items.length);
     items.forEach((item, index) => {
@@ -283,6 +448,7 @@ export function createLeadsService({
       const results = await batch(
         valid.map((v) => v.input),
         ctx,
+        viewer,
       );
       results.forEach((r, k) => {
         const index = valid[k]!.index;
@@ -293,10 +459,19 @@ export function createLeadsService({
   }
 
   /** An explicit change: given values are set, null clears. */
-  async function update(id: string, patch: LeadInput, ctx: WriteContext): Promise<Lead> {
+  async function update(id: string, patch: LeadInput, ctx: WriteContext, viewer: Viewer): Promise<Lead> {
     try {
       const [result] = await db.transaction().execute(async (tx) => {
-        await liveRow(tx, id);
+        await permissions.requireLead(tx, viewer, id, 'edit');
+        const row = await liveRow(tx, id);
+        if (patch.ownerId !== undefined) permissions.requireOwnerChange(viewer, row.owner_id, patch.ownerId);
+        if (patch.lifecycleStage)
+          permissions.requireStageMove(
+            viewer,
+            row.lifecycle_stage as LifecycleStage,
+            patch.lifecycleStage,
+            'lifecycleStage',
+          );
         return resolver.resolveBatch(tx, [{ input: patch, leadId: id }], {
           source: ctx.source,
           actor: ctx.actor,
@@ -307,11 +482,15 @@ export function createLeadsService({
         throw toAppError(result as Extract<ResolveResult, { status: 'error' }>);
     } catch (error) {
       if (error instanceof EmailTakenError) {
+        // The other lead is named only to a viewer who sees it (who could merge the two).
+        const other = (await permissions.canSeeLead(db, viewer, error.leadId))
+          ? `lead ${error.leadId}`
+          : 'another lead';
         throw new AppError(
           'LEAD_IDENTITY_CONFLICT',
-          `${error.email} already belongs to lead ${error.leadId}; merge them instead`,
+          `${error.email} already belongs to ${other}; merge them instead`,
           {
-            details: [{ field: 'email', rule: 'unique', message: `belongs to lead ${error.leadId}` }],
+            details: [{ field: 'email', rule: 'unique', message: `belongs to ${other}` }],
           },
         );
       }
@@ -321,12 +500,14 @@ export function createLeadsService({
   }
 
   /** Deletes a lead and its history for good (and the merged leads it absorbed). */
-  async function remove(id: string, ctx: WriteContext): Promise<void> {
+  async function remove(id: string, ctx: WriteContext, viewer: Viewer): Promise<void> {
     await db.transaction().execute(async (tx) => {
+      await permissions.requireLead(tx, viewer, id, 'edit');
       const row = await liveRow(tx, id);
       const absorbed = (await repo.mergesOf(tx, id))
         .filter((m) => m.survivor_id === id && !m.undone_at)
         .map((m) => m.merged_id);
+      for (const listener of leadData) await listener.deleted(tx, [id, ...absorbed]);
       await repo.deleteLeads(tx, [id, ...absorbed]);
       await audit.record(tx, {
         actor: ctx.actor,
@@ -338,11 +519,14 @@ export function createLeadsService({
     });
   }
 
-  async function removeMany(ids: string[], ctx: WriteContext): Promise<number> {
+  /** Deletes the leads among these that the viewer sees; the others count as not found. */
+  async function removeMany(ids: string[], ctx: WriteContext, viewer: Viewer): Promise<number> {
     let done = 0;
+    const visible = await permissions.visibleIds(db, viewer, ids);
     for (const id of ids) {
+      if (!visible.has(id)) continue;
       try {
-        await remove(id, ctx);
+        await remove(id, ctx, viewer);
         done++;
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 404) throw error;
@@ -397,9 +581,11 @@ export function createLeadsService({
     'firstTouchCampaignId',
   ]);
 
-  /** Turns list query parameters into a filter, naming any parameter it does not know. */
-  async function filterOf(query: ListQuery): Promise<LeadFilter> {
+  /** Turns list query parameters into a filter within a scope, naming any parameter it does not know. */
+  async function filterOf(query: ListQuery, scope: LeadScope): Promise<LeadFilter> {
     const f: LeadFilter = {};
+    const inScope = leadsScopeCondition(scope, database.dialect);
+    if (inScope) f.where = [inScope];
     const defs = await definitions(db);
     const date = (name: string) => {
       const v = query[name];
@@ -493,10 +679,11 @@ export function createLeadsService({
     return { field, desc };
   }
 
-  async function list(query: ListQuery): Promise<Page<Lead>> {
+  /** A page of the leads in the scope that the query matches. */
+  async function list(query: ListQuery, scope: LeadScope): Promise<Page<Lead>> {
     const limit = Number(query.limit ?? 50);
     const { field, desc } = sortOf(query.sort);
-    const filter = await filterOf(query);
+    const filter = await filterOf(query, scope);
     let after: { value: string | number | null; id: string } | undefined;
     if (query.cursor) {
       const [value, id] = decodeCursor(String(query.cursor), 2);
@@ -518,16 +705,17 @@ export function createLeadsService({
     };
   }
 
-  async function count(query: ListQuery): Promise<number> {
-    return repo.count(db, await filterOf(query));
+  async function count(query: ListQuery, scope: LeadScope): Promise<number> {
+    return repo.count(db, await filterOf(query, scope));
   }
 
   /** The leads a list filter matches, counted per lifecycle stage (every stage named, in order). */
   async function stats(
     query: ListQuery,
+    scope: LeadScope,
   ): Promise<{ total: number; byStage: Record<LifecycleStage, number> }> {
     const counts = new Map(
-      (await repo.stageCounts(db, await filterOf(query))).map((r) => [r.stage, r.count]),
+      (await repo.stageCounts(db, await filterOf(query, scope))).map((r) => [r.stage, r.count]),
     );
     const byStage = Object.fromEntries(lifecycleStages.map((s) => [s, counts.get(s) ?? 0])) as Record<
       LifecycleStage,
@@ -572,9 +760,12 @@ export function createLeadsService({
     mergedId: string,
     prefer: string[],
     ctx: WriteContext,
+    viewer: Viewer,
   ): Promise<{ merge: MergeView; lead: Lead }> {
     if (survivorId === mergedId) throw validationError('mergedId', 'different', 'must be another lead');
     const mergeId = await db.transaction().execute(async (tx) => {
+      await permissions.requireLead(tx, viewer, survivorId, 'edit');
+      await permissions.requireLead(tx, viewer, mergedId, 'edit', 'mergedId');
       const survivor = await liveRow(tx, survivorId);
       const merged = await liveRow(tx, mergedId);
       const now = clock.now();
@@ -621,14 +812,19 @@ export function createLeadsService({
         system: i.system,
         value: i.value,
       }));
+      const id = newId('mrg', now);
+      // Activities, tasks, notifications… follow the person; what moved is kept for un-merge.
+      const movedData: Record<string, unknown> = {};
+      for (const listener of leadData)
+        movedData[listener.name] = await listener.merged(tx, { mergeId: id, survivorId, mergedId });
       const snapshot: Snapshot = {
         survivorBefore: survivor,
         mergedBefore: merged,
         survivorAfter: after,
         movedTouchpoints,
         movedIdentities,
+        movedData,
       };
-      const id = newId('mrg', now);
       await repo.insertMerge(tx, {
         id,
         survivor_id: survivorId,
@@ -677,9 +873,15 @@ export function createLeadsService({
   }
 
   /** Undoes a merge: both leads as they were, except what was changed on the survivor since. */
-  async function unmerge(mergeId: string, ctx: WriteContext): Promise<{ survivor: Lead; restored: Lead }> {
+  async function unmerge(
+    mergeId: string,
+    ctx: WriteContext,
+    viewer: Viewer,
+  ): Promise<{ survivor: Lead; restored: Lead }> {
     const m = await repo.mergeById(db, mergeId);
-    if (!m) throw new AppError('MERGE_NOT_FOUND', `No merge ${mergeId}`);
+    // A merge belongs to its surviving lead: outside the viewer's leads it does not exist.
+    if (!m || !(await permissions.canWorkLead(db, viewer, m.survivor_id, 'edit')))
+      throw new AppError('MERGE_NOT_FOUND', `No merge ${mergeId}`);
     await db.transaction().execute(async (tx) => {
       const current = await repo.mergeById(tx, mergeId);
       if (!current || current.undone_at !== null)
@@ -712,6 +914,8 @@ export function createLeadsService({
       }
       await repo.moveTouchpoints(tx, snap.movedTouchpoints, m.merged_id);
       await repo.moveIdentities(tx, m.survivor_id, m.merged_id, snap.movedIdentities);
+      const ref = { mergeId, survivorId: m.survivor_id, mergedId: m.merged_id };
+      for (const listener of leadData) await listener.unmerged(tx, ref, snap.movedData?.[listener.name]);
       const restoredSurvivor = { ...survivor, ...revert } as LeadRow;
       await repo.updateLead(tx, m.survivor_id, {
         ...(revert as object),
@@ -844,6 +1048,7 @@ export function createLeadsService({
         });
       }
       const ids = all.map((r) => r.id);
+      for (const listener of leadData) await listener.erased(tx, ids);
       await tx.deleteFrom('lead_identities').where('lead_id', 'in', ids).execute();
       await tx.deleteFrom('consent_events').where('lead_id', 'in', ids).execute();
       await tx

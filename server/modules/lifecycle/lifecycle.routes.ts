@@ -13,6 +13,7 @@ import { access } from '../../platform/http/access.ts';
 import { errorResponses, IdParams } from '../../platform/http/schemas.ts';
 import { actorOf } from '../audit/index.ts';
 import type { WriteContext } from '../leads/index.ts';
+import { stageGuardOf } from '../permissions/index.ts';
 import type { LifecycleService } from './lifecycle.service.ts';
 import type { PolicyService } from './policy.service.ts';
 
@@ -39,32 +40,38 @@ export const lifecycleRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/api/v1/leads/:id/stages',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['lifecycle'],
-        summary: "A lead's stage history, the date it entered each stage, and the moves allowed now",
+        summary: "A lead's stage history, the date it entered each stage, and the moves you may make now",
         params: IdParams,
         response: { 200: LeadStages, ...errorResponses(404) },
       },
     },
-    async (request) => lifecycle.stagesOf(request.params.id),
+    async (request) => lifecycle.stagesOf(request.params.id, undefined, stageGuardOf(await request.viewer())),
   );
 
   app.post(
     '/api/v1/leads/:id/stage',
     {
-      config: { access: writeLeads },
+      config: { access: writeLeads, lead: 'edit' },
       schema: {
         tags: ['lifecycle'],
         summary: 'Move a lead to another stage',
         description:
-          'Follows the transition table: forward moves need nothing more; backward moves (recycle, disqualify, reopen) need a `reason` or a `reasonCode` from the active policy; moving to SQL needs the BANT answers the policy requires. Recorded in the history with the actor, time and policy version.',
+          "Follows the transition table: forward moves need nothing more; backward moves (recycle, disqualify, reopen) need a `reason` or a `reasonCode` from the active policy; moving to SQL needs the BANT answers the policy requires. Recorded in the history with the actor, time and policy version. Marketing hands leads off at MQL: accepting, rejecting an MQL, qualifying and later moves are sales' (403 LEAD_ACTION_NOT_ALLOWED).",
         params: IdParams,
         body: StageChangeInput,
-        response: { 200: LeadStages, ...errorResponses(404, 409, 422) },
+        response: { 200: LeadStages, ...errorResponses(403, 404, 409, 422) },
       },
     },
-    async (request) => lifecycle.changeStage(request.params.id, request.body, ctxOf(request)),
+    async (request) =>
+      lifecycle.changeStage(
+        request.params.id,
+        request.body,
+        ctxOf(request),
+        stageGuardOf(await request.viewer()),
+      ),
   );
 
   app.get(

@@ -78,6 +78,12 @@ export type WrittenEvent = {
 };
 export type DomainEventListener = (tx: Tx, events: WrittenEvent[]) => Promise<void>;
 
+/** The caller's say over stage moves: which it may make, and a check that throws for the others. */
+export type StageGuard = {
+  mayMove(from: LifecycleStage, to: LifecycleStage): boolean;
+  check(from: LifecycleStage, to: LifecycleStage): void;
+};
+
 export function createLifecycleService({ database, repo, clock, policy }: Deps) {
   const eventListeners: DomainEventListener[] = [];
   /** Told of every domain event written, in the same transaction (webhooks publish them). */
@@ -398,8 +404,11 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     return lead;
   }
 
-  /** The lead's stage, the date it entered each stage, its full history and the moves allowed now. */
-  async function stagesOf(leadId: string, tx: Tx = db): Promise<LeadStages> {
+  /**
+   * The lead's stage, the date it entered each stage, its full history and the moves allowed now
+   * (those the caller may make, when a guard says which).
+   */
+  async function stagesOf(leadId: string, tx: Tx = db, guard?: StageGuard): Promise<LeadStages> {
     const lead = await liveStage(tx, leadId);
     const history = (await repo.historyOf(tx, leadId)).map(entryOf);
     const stageDates: Record<string, string> = {};
@@ -410,23 +419,25 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
       stage,
       stageDates,
       history,
-      allowed: transitionsFrom(stage).map((t) => ({
-        to: t.to,
-        kind: t.kind,
-        reasonRequired: t.reasonRequired,
-      })),
+      allowed: transitionsFrom(stage)
+        .filter((t) => guard?.mayMove(stage, t.to) ?? true)
+        .map((t) => ({ to: t.to, kind: t.kind, reasonRequired: t.reasonRequired })),
     };
   }
 
-  /** An explicit move by a person or an API call, checked against the table and the active policy. */
+  /**
+   * An explicit move by a person or an API call, checked against the table and the active policy,
+   * and against the caller's role when a guard is given.
+   */
   async function changeStage(
     leadId: string,
     input: StageChangeInput,
     ctx: WriteContext,
+    guard?: StageGuard,
   ): Promise<LeadStages> {
     return db.transaction().execute(async (tx) => {
-      await changeStageIn(tx, leadId, input, ctx);
-      return stagesOf(leadId, tx);
+      await changeStageIn(tx, leadId, input, ctx, { guard });
+      return stagesOf(leadId, tx, guard);
     });
   }
 
@@ -439,11 +450,12 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     leadId: string,
     input: StageChangeInput,
     ctx: WriteContext,
-    extra: { details?: Record<string, unknown> } = {},
+    extra: { details?: Record<string, unknown>; guard?: StageGuard } = {},
   ): Promise<TransitionMade> {
     const lead = await liveStage(tx, leadId);
     const from = lead.lifecycle_stage as LifecycleStage;
     const to = input.to;
+    extra.guard?.check(from, to);
     const fromTo: ErrorDetail[] = [
       { field: 'from', rule: 'stage', message: from },
       { field: 'to', rule: 'stage', message: to },

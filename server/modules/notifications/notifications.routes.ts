@@ -36,7 +36,8 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ notifications: Not
         response: { 200: NotificationPage, ...errorResponses() },
       },
     },
-    async (request) => notifications.list(userIdOf(request.principal), request.query),
+    async (request) =>
+      notifications.list(userIdOf(request.principal), (await request.viewer()).scope, request.query),
   );
 
   app.post(
@@ -50,7 +51,8 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ notifications: Not
         response: { 200: Notification, ...errorResponses(404) },
       },
     },
-    async (request) => notifications.markRead(userIdOf(request.principal), request.params.id),
+    async (request) =>
+      notifications.markRead(userIdOf(request.principal), (await request.viewer()).scope, request.params.id),
   );
 
   app.post(
@@ -63,7 +65,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ notifications: Not
         response: { 200: Type.Object({ updated: Type.Integer() }), ...errorResponses() },
       },
     },
-    async (request) => notifications.markAllRead(userIdOf(request.principal)),
+    async (request) => notifications.markAllRead(userIdOf(request.principal), (await request.viewer()).scope),
   );
 
   app.get(

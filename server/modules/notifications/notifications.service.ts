@@ -3,6 +3,10 @@
  * the change that causes it (an assignment, an SLA job, a task reminder): the notification row and
  * its mail in the outbox commit with that change or not at all. The email goes out unless the
  * recipient turned that kind off on their account page.
+ *
+ * Notifications about a lead follow the lead rule (docs/permissions.md): one is written only when
+ * its recipient sees the lead, and a person's list shows only those about leads they still see.
+ * They follow their lead through merges, erasures and deletions.
  */
 import {
   type Notification,
@@ -21,7 +25,9 @@ import { AppError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
+import type { LeadDataListener } from '../leads/index.ts';
 import type { MailMessage } from '../mail/index.ts';
+import type { LeadScope, PermissionsService } from '../permissions/index.ts';
 import type { NotificationsRepo } from './notifications.repo.ts';
 
 export type NewNotification = {
@@ -41,6 +47,8 @@ type Deps = {
   mail: (tx: Tx, message: MailMessage) => Promise<unknown>;
   /** The URL people reach Leadloop at, for links in emails. */
   publicUrl: () => string;
+  /** The lead rule: whether the recipient sees the lead a notification is about. */
+  permissions: Pick<PermissionsService, 'viewerOfUser' | 'canSeeLead'>;
 };
 
 function view(r: NotificationsTable): Notification {
@@ -72,6 +80,12 @@ export function humanTime(ms: number): string {
   return `${utc.format(new Date(ms))} UTC`;
 }
 
+/** The title a notification about an erased lead keeps (its own named the person). */
+export function erasedNotificationTitle(kind: string): string {
+  const label = notificationKindLabels[kind as NotificationKind]?.label ?? 'Notification';
+  return `${label}: erased lead`;
+}
+
 /** Where a notification points to in the web app. */
 export function linkOf(n: { leadId?: string | null; taskId?: string | null }, base: string): string {
   if (n.leadId) return `${base}/leads/${encodeURIComponent(n.leadId)}`;
@@ -79,7 +93,7 @@ export function linkOf(n: { leadId?: string | null; taskId?: string | null }, ba
   return `${base}/`;
 }
 
-export function createNotificationsService({ database, repo, clock, mail, publicUrl }: Deps) {
+export function createNotificationsService({ database, repo, clock, mail, publicUrl, permissions }: Deps) {
   const db = database.db;
 
   /** Whether a user wants this kind by email (on unless they turned it off). */
@@ -89,8 +103,19 @@ export function createNotificationsService({ database, repo, clock, mail, public
     return row ? Number(row.email) === 1 : true;
   }
 
-  /** Notifies a user in the caller's transaction: the bell, and an email unless they opted out. */
-  async function notify(tx: Tx, n: NewNotification): Promise<string> {
+  /** Whether the user sees the lead (a notification about a lead names a person of it). */
+  async function recipientSees(tx: Tx, userId: string, leadId: string): Promise<boolean> {
+    const viewer = await permissions.viewerOfUser(tx, userId);
+    return viewer !== undefined && (await permissions.canSeeLead(tx, viewer, leadId));
+  }
+
+  /**
+   * Notifies a user in the caller's transaction: the bell, and an email unless they opted out.
+   * A notification about a lead the user does not see is not written (null): it would name a person
+   * outside their leads and link to a page that answers 404.
+   */
+  async function notify(tx: Tx, n: NewNotification): Promise<string | null> {
+    if (n.leadId && !(await recipientSees(tx, n.userId, n.leadId))) return null;
     const now = clock.now();
     const id = newId('ntf', now);
     await repo.insert(tx, {
@@ -132,27 +157,27 @@ export function createNotificationsService({ database, repo, clock, mail, public
     return id;
   }
 
-  async function list(userId: string, q: NotificationsQuery): Promise<NotificationPage> {
+  async function list(userId: string, scope: LeadScope, q: NotificationsQuery): Promise<NotificationPage> {
     const limit = q.limit ?? 50;
     const before = q.cursor
       ? (([at, id]) => ({ at: Number(at), id: String(id) }))(decodeCursor(q.cursor, 2))
       : undefined;
-    const rows = await repo.list(db, userId, { limit: limit + 1, before, unread: q.unread });
+    const rows = await repo.list(db, userId, scope, { limit: limit + 1, before, unread: q.unread });
     const page = pageOf(rows, limit, view, (r) => encodeCursor([Number(r.created_at), r.id]));
-    return { ...page, unread: await repo.unreadCount(db, userId) };
+    return { ...page, unread: await repo.unreadCount(db, userId, scope) };
   }
 
-  async function markRead(userId: string, id: string): Promise<Notification> {
+  async function markRead(userId: string, scope: LeadScope, id: string): Promise<Notification> {
     return db.transaction().execute(async (tx) => {
-      const row = await repo.get(tx, userId, id);
+      const row = await repo.get(tx, userId, scope, id);
       if (!row) throw new AppError('NOTIFICATION_NOT_FOUND', `No notification ${id} of yours`);
-      await repo.markRead(tx, userId, [id], clock.now());
-      return view((await repo.get(tx, userId, id))!);
+      await repo.markRead(tx, userId, scope, [id], clock.now());
+      return view((await repo.get(tx, userId, scope, id))!);
     });
   }
 
-  async function markAllRead(userId: string): Promise<{ updated: number }> {
-    return { updated: await repo.markRead(db, userId, 'all', clock.now()) };
+  async function markAllRead(userId: string, scope: LeadScope): Promise<{ updated: number }> {
+    return { updated: await repo.markRead(db, userId, scope, 'all', clock.now()) };
   }
 
   async function preferences(userId: string, tx: Tx = db): Promise<NotificationPreference[]> {
@@ -175,7 +200,32 @@ export function createNotificationsService({ database, repo, clock, mail, public
     });
   }
 
-  return { notify, list, markRead, markAllRead, preferences, setPreferences, emailWanted };
+  /**
+   * Notifications follow their lead: a merge moves them to the survivor (un-merge moves them back),
+   * an erasure replaces their texts (they name the person), a deletion removes them. Copies already
+   * sent by email are the mail module's (its outbox).
+   */
+  const leadData: LeadDataListener = {
+    name: 'notifications',
+    async merged(tx, m) {
+      const ids = await repo.idsOfLead(tx, m.mergedId);
+      await repo.moveTo(tx, ids, m.mergedId, m.survivorId);
+      return ids;
+    },
+    async unmerged(tx, m, moved) {
+      const ids = Array.isArray(moved) ? moved.filter((x): x is string => typeof x === 'string') : [];
+      await repo.moveTo(tx, ids, m.survivorId, m.mergedId);
+    },
+    async erased(tx, leadIds) {
+      for (const n of await repo.ofLeads(tx, leadIds))
+        await repo.setText(tx, n.id, erasedNotificationTitle(n.kind), '');
+    },
+    async deleted(tx, leadIds) {
+      await repo.removeOfLeads(tx, leadIds);
+    },
+  };
+
+  return { notify, list, markRead, markAllRead, preferences, setPreferences, emailWanted, leadData };
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>;

@@ -1,8 +1,8 @@
 /**
  * Notifications on both dialects: a new assignment, an SLA warning and a task reminder each land
  * in the bell and go out by email through a real SMTP server started here (recipient, subject,
- * link), or stay in the outbox without one; per-kind email preferences; read one, read all; and
- * nobody reads or marks someone else's.
+ * link), or stay in the outbox without one; per-kind email preferences; read one, read all;
+ * nobody reads or marks someone else's; and a notification names only a lead its recipient sees.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -170,7 +170,11 @@ for (const dialect of testDialects) {
     it('reminds the assignee of a task in the bell and by email, linking to its lead', async () => {
       const rep = await t.signIn('sales_rep');
       const leadId = (
-        await ok('POST', '/api/v1/leads', null, { email: `task${++n}@notify.example`, firstName: 'Tim' })
+        await ok('POST', '/api/v1/leads', null, {
+          email: `task${++n}@notify.example`,
+          firstName: 'Tim',
+          ownerId: rep.userId,
+        })
       ).id;
       const now = t.clock.now();
       const task = await ok('POST', '/api/v1/tasks', rep, {
@@ -264,6 +268,54 @@ for (const dialect of testDialects) {
       assert.equal((await ok('GET', '/api/v1/notifications', other)).data.length, 0);
       // API keys have no bell.
       assert.equal((await call('GET', '/api/v1/notifications', null)).statusCode, 403);
+    });
+
+    it('shows a person only notifications about leads they still see, and writes none about others', async () => {
+      const rep = await t.signIn('sales_rep');
+      const other = await t.signIn('sales_rep');
+      await route([rep], null);
+      const kept = await mql('Kept');
+      const given = await mql('Given');
+      let bell = await ok('GET', '/api/v1/notifications', rep);
+      assert.deepEqual([bell.unread, bell.data.map((x: { leadId: string }) => x.leadId)], [2, [given, kept]]);
+      const givenNote = bell.data[0].id;
+      // The lead goes to someone else: its notification leaves the rep's bell, badge and read-all.
+      await ok('PATCH', `/api/v1/leads/${given}`, admin, { ownerId: other.userId });
+      bell = await ok('GET', '/api/v1/notifications', rep);
+      assert.deepEqual([bell.unread, bell.data.map((x: { leadId: string }) => x.leadId)], [1, [kept]]);
+      const hidden = await call('POST', `/api/v1/notifications/${givenNote}/read`, rep);
+      assert.deepEqual([hidden.statusCode, hidden.json().error.code], [404, 'NOTIFICATION_NOT_FOUND']);
+      assert.deepEqual(await ok('POST', '/api/v1/notifications/read-all', rep), { updated: 1 });
+
+      // A reminder of a task whose lead went to someone else meanwhile is not written.
+      const mine = await ok('POST', '/api/v1/leads', null, {
+        email: `moved${++n}@notify.example`,
+        firstName: 'Moved',
+        ownerId: rep.userId,
+      });
+      const now = t.clock.now();
+      const task = await ok('POST', '/api/v1/tasks', rep, {
+        title: 'Call Moved',
+        dueAt: new Date(now + 120 * MIN).toISOString(),
+        reminderAt: new Date(now + 60 * MIN).toISOString(),
+        leadId: mine.id,
+      });
+      await ok('PATCH', `/api/v1/leads/${mine.id}`, admin, { ownerId: other.userId });
+      t.clock.set(now + 60 * MIN);
+      await drain();
+      const stored = await t.runtime.database.db
+        .selectFrom('notifications')
+        .select('id')
+        .where('task_id', '=', task.id)
+        .execute();
+      assert.deepEqual(stored, [], 'no notification about a lead the assignee no longer sees');
+      assert.deepEqual(
+        mailsTo(rep.label)
+          .map((m) => mailHeader(m.raw, 'Subject'))
+          .filter((x) => x === 'Reminder: Call Moved' || x === 'New lead: Given Lovelace'),
+        ['New lead: Given Lovelace'],
+        'the reminder sent no email either (the assignment had)',
+      );
     });
   });
 }

@@ -160,6 +160,7 @@ for (const dialect of testDialects) {
     });
 
     it('shows the probability and factors on open leads, in the detail and the list', async () => {
+      // Read as marketing, who sees every lead (a rep sees only their own: docs/permissions.md).
       const openLead = await t.tdb.db
         .selectFrom('lead_predictions')
         .select(['lead_id', 'probability'])
@@ -168,7 +169,7 @@ for (const dialect of testDialects) {
       const res = await t.request({
         method: 'GET',
         url: `/api/v1/leads/${openLead.lead_id}`,
-        headers: rep.headers,
+        headers: marketing.headers,
       });
       assert.equal(res.statusCode, 200);
       const lead = res.json();
@@ -192,12 +193,16 @@ for (const dialect of testDialects) {
         .where('lifecycle_stage', '=', 'customer')
         .executeTakeFirstOrThrow();
       const closedLead = (
-        await t.request({ method: 'GET', url: `/api/v1/leads/${customer.id}`, headers: rep.headers })
+        await t.request({ method: 'GET', url: `/api/v1/leads/${customer.id}`, headers: marketing.headers })
       ).json();
       assert.equal(closedLead.conversionProbability, undefined);
 
       const list = (
-        await t.request({ method: 'GET', url: '/api/v1/leads?stage=lead&limit=20', headers: rep.headers })
+        await t.request({
+          method: 'GET',
+          url: '/api/v1/leads?stage=lead&limit=20',
+          headers: marketing.headers,
+        })
       ).json();
       assert.equal(list.data.length, 20);
       for (const l of list.data) assert.ok(l.conversionProbability > 0 && l.conversionProbability < 1);
@@ -286,7 +291,7 @@ for (const dialect of testDialects) {
       });
       assert.equal(moved.statusCode, 200, moved.body);
       const lead = (
-        await t.request({ method: 'GET', url: `/api/v1/leads/${scored.lead_id}`, headers: rep.headers })
+        await t.request({ method: 'GET', url: `/api/v1/leads/${scored.lead_id}`, headers: marketing.headers })
       ).json();
       assert.equal(lead.lifecycleStage, 'disqualified');
       assert.equal(lead.conversionProbability, undefined);

@@ -13,6 +13,7 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { routingRoutes } from './routing.routes.ts';
 import { createRoutingService, type RoutingDeps } from './routing.service.ts';
 import { createSalesService } from './sales.service.ts';
@@ -32,6 +33,7 @@ type Deps = {
   notify?: RoutingDeps['notify'];
   /** When the SLA warning goes out, in percent of the SLA window (0: none). */
   slaWarningPercent?: number;
+  permissions: Pick<PermissionsService, 'viewerOf' | 'requireLead'>;
 };
 
 export function createRoutingModule(deps: Deps) {
@@ -85,6 +87,7 @@ export function createRoutingModule(deps: Deps) {
     stagesOf: deps.lifecycle.stagesOf,
     activePolicy: deps.lifecycle.activePolicy,
     clock: deps.clock,
+    permissions: deps.permissions,
   });
   // New MQLs are routed, and sales' moves out of MQL close assignments, in the writing transaction.
   deps.lifecycle.onEvents(routing.onEvents);

@@ -95,7 +95,8 @@ for (const dialect of testDialects) {
         ['manager of the owner', manager, 200, ''],
         ['admin', admin, 200, ''],
         ['API key', null, 200, ''],
-        ['another rep', otherRep, 403, 'SALES_NOT_YOUR_LEAD'],
+        // Another team's lead does not exist for a rep (docs/permissions.md).
+        ['another rep', otherRep, 404, 'LEAD_NOT_FOUND'],
         ['marketing', marketing, 403, 'FORBIDDEN'],
       ];
       for (const [label, caller, status, code] of cases) {

@@ -58,7 +58,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/accept',
     {
-      config: { access: sales },
+      config: { access: sales, lead: 'sell' },
       schema: {
         tags,
         summary: 'Accept an assigned lead (→ sal)',
@@ -74,7 +74,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/reject',
     {
-      config: { access: sales },
+      config: { access: sales, lead: 'sell' },
       schema: {
         tags,
         summary: "Reject an assigned lead with one of the policy's reasons (→ recycled or disqualified)",
@@ -89,7 +89,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/qualify',
     {
-      config: { access: sales },
+      config: { access: sales, lead: 'sell' },
       schema: {
         tags,
         summary: 'Sales-qualify a lead with need, budget, authority and timing (→ sql)',
@@ -106,7 +106,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/claim',
     {
-      config: { access: salesPeople },
+      config: { access: salesPeople, lead: 'sell' },
       schema: {
         tags,
         summary: "Take a lead from your team's unassigned queue",
@@ -122,12 +122,13 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
     {
       config: {
         access: access.of({ roles: ['marketing', 'sales_rep', 'sales_manager'], scopes: ['leads:read'] }),
+        lead: 'see',
       },
       schema: {
         tags,
         summary: "A lead's routing history: every assignment, its reason, SLA and outcome",
         params: IdParams,
-        response: { 200: Type.Object({ data: Type.Array(Assignment) }), ...errorResponses() },
+        response: { 200: Type.Object({ data: Type.Array(Assignment) }), ...errorResponses(404) },
       },
     },
     async (request) => ({ data: await routing.assignmentsOf(request.params.id) }),

@@ -7,8 +7,9 @@
  * Qualify (→ sql) records the BANT answers the active policy requires, with the same rule of who
  * may act as accept.
  *
- * Who may act: reps on their own leads and their team's queue; managers on the leads of the teams
- * they manage (and their own); admins and API keys with `leads:write` on all.
+ * Who may act is the permissions module's rule (docs/permissions.md): reps on their own leads and
+ * their teams' queues; managers on the leads of the teams they manage, those teams' queues and their
+ * own; admins and API keys with `leads:write` on all; marketing never. Claiming takes a queued lead.
  */
 import { bantFields, type LeadStages, type StageChangeInput } from '../../../contracts/lifecycle.ts';
 import type { Inbox, InboxItem, QualifyInput, RejectInput } from '../../../contracts/routing.ts';
@@ -20,11 +21,13 @@ import { iso } from '../../platform/http/schemas.ts';
 import { actorOf } from '../audit/index.ts';
 import type { WriteContext } from '../leads/index.ts';
 import type { ActivePolicy } from '../lifecycle/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { type AssignmentRow, assignmentView, type RoutingService } from './routing.service.ts';
 
 type Deps = {
   database: Database;
   routing: RoutingService;
+  permissions: Pick<PermissionsService, 'viewerOf' | 'requireLead'>;
   changeStage: (leadId: string, input: StageChangeInput, ctx: WriteContext) => Promise<LeadStages>;
   changeStageIn: (tx: Tx, leadId: string, input: StageChangeInput, ctx: WriteContext) => Promise<unknown>;
   stagesOf: (leadId: string, tx: Tx) => Promise<LeadStages>;
@@ -39,63 +42,26 @@ export function createSalesService({
   changeStageIn,
   stagesOf,
   activePolicy,
+  permissions,
   clock,
 }: Deps) {
   const db = database.db;
 
-  async function teamsOf(tx: Tx, userId: string) {
-    const member = (
-      await tx.selectFrom('routing_team_members').select('team_id').where('user_id', '=', userId).execute()
-    ).map((m) => m.team_id);
-    const managed = (
-      await tx.selectFrom('routing_teams').select('id').where('manager_id', '=', userId).execute()
-    ).map((t) => t.id);
-    return { member: new Set(member), managed: new Set(managed) };
-  }
-
-  /** The lead's open assignment, after checking the caller may act on it. */
-  async function authorize(
-    tx: Tx,
-    leadId: string,
-    principal: Principal,
-    action: 'act' | 'claim',
-  ): Promise<AssignmentRow | undefined> {
+  /**
+   * The lead's open assignment, after checking the caller may sell it (the permissions rule: reps
+   * their own leads and their teams' queues, managers their teams' leads and queues, admins and API
+   * keys all; outside that the lead does not exist for the caller).
+   */
+  async function authorize(tx: Tx, leadId: string, principal: Principal): Promise<AssignmentRow | undefined> {
+    const viewer = await permissions.viewerOf(principal, tx);
+    await permissions.requireLead(tx, viewer, leadId, 'sell');
     const lead = await tx
       .selectFrom('leads')
-      .select(['id', 'owner_id', 'erased_at', 'merged_into'])
+      .select(['id', 'erased_at'])
       .where('id', '=', leadId)
       .executeTakeFirst();
     if (!lead || lead.erased_at !== null) throw new AppError('LEAD_NOT_FOUND', `No lead ${leadId}`);
-    const a = await routing.currentAssignment(tx, leadId);
-    if (principal.kind === 'apiKey' || principal.role === 'admin') return a;
-    const me = principal.userId;
-    const { member, managed } = await teamsOf(tx, me);
-    const deny = () =>
-      new AppError('SALES_NOT_YOUR_LEAD', `Lead ${leadId} is neither yours nor in your team's queue`, {
-        details: [{ field: 'id', rule: 'ownership', message: 'not your lead' }],
-      });
-    if (principal.role === 'sales_manager') {
-      if (lead.owner_id === me) return a;
-      if (a?.team_id && managed.has(a.team_id)) return a;
-      if (lead.owner_id) {
-        const ownerTeams = (
-          await tx
-            .selectFrom('routing_team_members')
-            .select('team_id')
-            .where('user_id', '=', lead.owner_id)
-            .execute()
-        ).map((m) => m.team_id);
-        if (ownerTeams.some((t) => managed.has(t))) return a;
-      }
-      throw deny();
-    }
-    if (principal.role === 'sales_rep') {
-      if (action === 'act' && lead.owner_id === me) return a;
-      // The team's unassigned queue: any member may take (and act on) a queued lead.
-      if (a && a.status === 'queued' && a.team_id && member.has(a.team_id)) return a;
-      throw deny();
-    }
-    throw deny();
+    return routing.currentAssignment(tx, leadId);
   }
 
   const ctxOf = (principal: Principal): WriteContext => ({
@@ -105,7 +71,7 @@ export function createSalesService({
 
   async function accept(leadId: string, principal: Principal): Promise<LeadStages> {
     const a = await db.transaction().execute(async (tx) => {
-      const found = await authorize(tx, leadId, principal, 'act');
+      const found = await authorize(tx, leadId, principal);
       // A rep accepting from the queue claims it first (the lead becomes theirs).
       if (found?.status === 'queued' && principal.kind === 'user')
         await routing.claim(tx, found, principal.userId);
@@ -117,7 +83,7 @@ export function createSalesService({
 
   async function reject(leadId: string, input: RejectInput, principal: Principal): Promise<LeadStages> {
     const outcome = await db.transaction().execute(async (tx) => {
-      await authorize(tx, leadId, principal, 'act');
+      await authorize(tx, leadId, principal);
       const { version, definition } = await activePolicy(tx);
       const reason = definition.rejectionReasons.find((r) => r.code === input.reasonCode);
       if (!reason)
@@ -149,7 +115,7 @@ export function createSalesService({
    */
   async function qualify(leadId: string, input: QualifyInput, principal: Principal): Promise<LeadStages> {
     return db.transaction().execute(async (tx) => {
-      await authorize(tx, leadId, principal, 'act');
+      await authorize(tx, leadId, principal);
       const { version, definition } = await activePolicy(tx);
       const missing = definition.sql.required.filter((f) => !input[f]?.trim());
       if (missing.length > 0)
@@ -177,20 +143,9 @@ export function createSalesService({
     });
   }
 
-  /** The ids of the members of every team this user manages. */
-  async function managedMembers(tx: Tx, managerId: string): Promise<Set<string>> {
-    const rows = await tx
-      .selectFrom('routing_team_members')
-      .innerJoin('routing_teams', 'routing_teams.id', 'routing_team_members.team_id')
-      .select('routing_team_members.user_id')
-      .where('routing_teams.manager_id', '=', managerId)
-      .execute();
-    return new Set(rows.map((r) => r.user_id));
-  }
-
   async function claim(leadId: string, principal: Principal) {
     return db.transaction().execute(async (tx) => {
-      const a = await authorize(tx, leadId, principal, 'claim');
+      const a = await authorize(tx, leadId, principal);
       if (a?.status !== 'queued' || principal.kind !== 'user')
         throw new AppError('SALES_NOT_ASSIGNED', `Lead ${leadId} is not waiting in a queue`, {
           details: [{ field: 'id', rule: 'queued', message: 'not in a queue' }],
@@ -202,17 +157,17 @@ export function createSalesService({
   /** New assignments waiting for acceptance, and the caller's teams' queues. */
   async function inbox(principal: Principal): Promise<Inbox> {
     const tx = db;
-    const all = principal.kind === 'apiKey' || principal.role === 'admin';
-    const me = principal.kind === 'user' ? principal.userId : '';
-    const { member, managed } = await teamsOf(tx, me);
+    const { scope } = await permissions.viewerOf(principal, tx);
     let q = tx.selectFrom('lead_assignments').selectAll().where('status', 'in', ['open', 'queued']);
-    if (!all) {
-      const teams = [...new Set([...member, ...managed])];
+    // The same rule as every lead list: assignments to the owners the caller sees, and the queues.
+    if (scope.kind === 'team') {
+      const { owners, queueTeams } = scope;
       q = q.where((eb) =>
         eb.or([
-          eb('owner_id', '=', me),
-          ...(managed.size > 0 ? [eb('team_id', 'in', [...managed])] : []),
-          ...(teams.length > 0 ? [eb.and([eb('status', '=', 'queued'), eb('team_id', 'in', teams)])] : []),
+          eb('owner_id', 'in', owners),
+          ...(queueTeams.length > 0
+            ? [eb.and([eb('status', '=', 'queued'), eb('team_id', 'in', queueTeams)])]
+            : []),
         ]),
       );
     }
@@ -300,9 +255,6 @@ export function createSalesService({
     qualify,
     claim,
     inbox,
-    /** Checks, in the caller's transaction, that the principal may act on the lead (deals use it). */
-    authorize,
-    managedMembers,
   };
 }
 

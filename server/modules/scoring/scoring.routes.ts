@@ -142,13 +142,16 @@ export const scoringRoutes: FastifyPluginAsyncTypebox<{ scoring: ScoringService 
         response: { 200: ScoreBreakdown, ...errorResponses(404) },
       },
     },
-    async (request) => scoring.preview(request.body.leadId, request.body.definition),
+    async (request) => {
+      await request.requireLead(request.body.leadId, 'see', 'leadId');
+      return scoring.preview(request.body.leadId, request.body.definition);
+    },
   );
 
   app.get(
     '/api/v1/leads/:id/score',
     {
-      config: { access: readScores },
+      config: { access: readScores, lead: 'see' },
       schema: {
         tags: ['scoring'],
         summary:
@@ -163,7 +166,7 @@ export const scoringRoutes: FastifyPluginAsyncTypebox<{ scoring: ScoringService 
   app.get(
     '/api/v1/leads/:id/score/history',
     {
-      config: { access: readScores },
+      config: { access: readScores, lead: 'see' },
       schema: {
         tags: ['scoring'],
         summary: "A lead's score each time it changed (oldest first, the latest 500)",

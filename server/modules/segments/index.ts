@@ -11,6 +11,7 @@ import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { FiltersApi } from '../filters/index.ts';
 import type { LeadsApi } from '../leads/index.ts';
+import type { LeadScope, PermissionsService } from '../permissions/index.ts';
 import { recheckJob, refreshJob } from './segments.jobs.ts';
 import { createSegmentsRepo } from './segments.repo.ts';
 import { segmentsRoutes } from './segments.routes.ts';
@@ -27,7 +28,9 @@ type Deps = {
   leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved' | 'onListQuery'>;
   exportCsv?: (
     query: Record<string, string | undefined>,
+    scope: LeadScope,
   ) => Promise<{ stream: NodeJS.ReadableStream; filename: string }>;
+  permissions: Pick<PermissionsService, 'visibleIds'>;
   batchSize?: number;
 };
 
@@ -44,6 +47,7 @@ export function createSegmentsModule(deps: Deps) {
     jobs: deps.jobs,
     refreshJob: () => refresh,
     exportCsv: deps.exportCsv,
+    permissions: deps.permissions,
     batchSize: deps.batchSize,
   });
   const segments = service;

@@ -1,6 +1,7 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Tx } from '../../platform/db/db.ts';
 import type { SegmentHistoryTable, SegmentsTable } from '../../platform/db/schema.ts';
+import { type LeadScope, scopeCondition } from '../permissions/index.ts';
 
 function chunks<T>(rows: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -114,8 +115,10 @@ export function createSegmentsRepo() {
     for (const part of chunks(rows, 500)) await tx.insertInto('segment_history').values(part).execute();
   }
 
-  async function history(tx: Tx, segmentId: string, limit: number) {
-    return tx
+  /** Who entered and left, newest first: the entries of the leads in the scope. */
+  async function history(tx: Tx, segmentId: string, limit: number, scope: LeadScope) {
+    const visible = scopeCondition(scope, 'segment_history.lead_id');
+    let q = tx
       .selectFrom('segment_history')
       .leftJoin('leads', 'leads.id', 'segment_history.lead_id')
       .select([
@@ -127,7 +130,9 @@ export function createSegmentsRepo() {
         'leads.first_name',
         'leads.last_name',
       ])
-      .where('segment_history.segment_id', '=', segmentId)
+      .where('segment_history.segment_id', '=', segmentId);
+    if (visible) q = q.where(visible);
+    return q
       .orderBy('segment_history.at', 'desc')
       .orderBy('segment_history.id', 'desc')
       .limit(limit)

@@ -137,7 +137,9 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentsServi
         response: { 200: Type.Object({ data: Type.Array(SegmentHistoryEntry) }), ...errorResponses(404) },
       },
     },
-    async (request) => ({ data: await segments.history(request.params.id, request.query.limit) }),
+    async (request) => ({
+      data: await segments.history(request.params.id, request.query.limit, (await request.viewer()).scope),
+    }),
   );
 
   app.post(
@@ -157,7 +159,12 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentsServi
       },
     },
     async (request) =>
-      segments.addMembers(request.params.id, request.body.leadIds, actorOf(request.principal)),
+      segments.addMembers(
+        request.params.id,
+        request.body.leadIds,
+        actorOf(request.principal),
+        await request.viewer(),
+      ),
   );
 
   app.post(
@@ -173,7 +180,12 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentsServi
       },
     },
     async (request) =>
-      segments.removeMembers(request.params.id, request.body.leadIds, actorOf(request.principal)),
+      segments.removeMembers(
+        request.params.id,
+        request.body.leadIds,
+        actorOf(request.principal),
+        await request.viewer(),
+      ),
   );
 
   app.get(
@@ -187,6 +199,7 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentsServi
         response: { 200: Type.String({ description: 'text/csv' }), ...errorResponses(404) },
       },
     },
-    async (request, reply) => sendCsv(reply, await segments.exportCsv(request.params.id)),
+    async (request, reply) =>
+      sendCsv(reply, await segments.exportCsv(request.params.id, (await request.viewer()).scope)),
   );
 };

@@ -25,6 +25,7 @@ import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import { evaluate, type FiltersApi, hasTimeWindow } from '../filters/index.ts';
+import type { LeadScope, PermissionsService, Viewer } from '../permissions/index.ts';
 import type { SegmentsRepo } from './segments.repo.ts';
 
 export type MembershipChange = {
@@ -44,10 +45,13 @@ type Deps = {
   audit: Pick<AuditService, 'record'>;
   jobs: Pick<JobQueue, 'enqueue'>;
   refreshJob: () => JobDefinition;
-  /** The CSV export of the lead list (imports module), given list parameters. */
+  /** The CSV export of the lead list (imports module), given list parameters and a scope. */
   exportCsv?: (
     query: Record<string, string | undefined>,
+    scope: LeadScope,
   ) => Promise<{ stream: NodeJS.ReadableStream; filename: string }>;
+  /** Who sees which lead (static list changes skip the others). */
+  permissions: Pick<PermissionsService, 'visibleIds'>;
   /** Leads per transaction while refreshing a segment. */
   batchSize?: number;
 };
@@ -204,9 +208,14 @@ export function createSegmentsService(deps: Deps) {
     return { count: await repo.countMatching(db, await whereOf(id)), recorded };
   }
 
-  async function history(id: string, limit = 50): Promise<SegmentHistoryEntry[]> {
+  /** Who entered and left, newest first: only the leads in the scope are named. */
+  async function history(
+    id: string,
+    limit: number | undefined,
+    scope: LeadScope,
+  ): Promise<SegmentHistoryEntry[]> {
     await rowOf(db, id);
-    return (await repo.history(db, id, Math.min(Math.max(limit, 1), 200))).map((r) => ({
+    return (await repo.history(db, id, Math.min(Math.max(limit ?? 50, 1), 200), scope)).map((r) => ({
       leadId: r.lead_id,
       change: r.change as 'entered' | 'left',
       reason: r.reason as 'event' | 'refresh' | 'manual',
@@ -241,8 +250,11 @@ export function createSegmentsService(deps: Deps) {
     for (const l of listeners) await l(tx, changes);
   }
 
-  /** Static lists: adds live leads (unknown or merged ids are named in `skipped`). */
-  async function addMembers(id: string, leadIds: string[], actor: Actor) {
+  /**
+   * Static lists: adds live leads (unknown or merged ids, and leads outside the viewer's scope, are
+   * named in `skipped`).
+   */
+  async function addMembers(id: string, leadIds: string[], actor: Actor, viewer: Viewer) {
     return db.transaction().execute(async (tx) => {
       const row = await rowOf(tx, id);
       if (row.kind !== 'static')
@@ -251,7 +263,11 @@ export function createSegmentsService(deps: Deps) {
           'This segment follows its filter; add leads to a static list',
         );
       const unique = [...new Set(leadIds)];
-      const live = await repo.liveLeadIds(tx, unique);
+      const visible = await deps.permissions.visibleIds(tx, viewer, unique);
+      const live = await repo.liveLeadIds(
+        tx,
+        unique.filter((l) => visible.has(l)),
+      );
       const current = new Set((await repo.membershipsOf(tx, [...live], [id])).map((m) => m.lead_id));
       const added = [...live].filter((l) => !current.has(l));
       await record(
@@ -269,7 +285,8 @@ export function createSegmentsService(deps: Deps) {
     });
   }
 
-  async function removeMembers(id: string, leadIds: string[], actor: Actor) {
+  /** Static lists: removes the members among these that the viewer sees. */
+  async function removeMembers(id: string, leadIds: string[], actor: Actor, viewer: Viewer) {
     return db.transaction().execute(async (tx) => {
       const row = await rowOf(tx, id);
       if (row.kind !== 'static')
@@ -277,7 +294,8 @@ export function createSegmentsService(deps: Deps) {
           'SEGMENT_NOT_STATIC',
           'This segment follows its filter; leads leave it when they no longer match',
         );
-      const current = (await repo.membershipsOf(tx, [...new Set(leadIds)], [id])).map((m) => m.lead_id);
+      const visible = await deps.permissions.visibleIds(tx, viewer, [...new Set(leadIds)]);
+      const current = (await repo.membershipsOf(tx, [...visible], [id])).map((m) => m.lead_id);
       await record(
         tx,
         current.map((leadId) => ({ segmentId: id, leadId, change: 'left' as const, reason: 'manual' })),
@@ -376,10 +394,11 @@ export function createSegmentsService(deps: Deps) {
     return rows.length;
   }
 
-  async function exportCsv(id: string) {
+  /** The segment's members in the scope, as CSV. */
+  async function exportCsv(id: string, scope: LeadScope) {
     await rowOf(db, id);
     if (!deps.exportCsv) throw new Error('export is not wired');
-    return deps.exportCsv({ segment: id });
+    return deps.exportCsv({ segment: id }, scope);
   }
 
   return {

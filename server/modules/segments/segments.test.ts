@@ -210,18 +210,21 @@ for (const dialect of testDialects) {
     });
 
     it('keeps static lists by hand, and they filter and export like any segment', async () => {
-      const dora = await lead('dora@list.example');
-      const emil = await lead('emil@list.example');
+      // The rep's own leads: a rep lists only leads they see (docs/permissions.md).
+      const dora = await lead('dora@list.example', { ownerId: rep.userId });
+      const emil = await lead('emil@list.example', { ownerId: rep.userId });
+      const stranger = await lead('fred@not-listed.example');
       const created = await call('POST', '/api/v1/segments', { name: 'Webinar guests', kind: 'static' }, rep);
       assert.equal(created.statusCode, 201, created.body);
       const seg = created.json();
       const add = await call(
         'POST',
         `/api/v1/segments/${seg.id}/members`,
-        { leadIds: [dora, emil, dora, 'lead_missing'] },
+        { leadIds: [dora, emil, dora, 'lead_missing', stranger] },
         rep,
       );
-      assert.deepEqual(add.json(), { added: 2, skipped: ['lead_missing'] });
+      // A lead the rep does not see is skipped like one that does not exist.
+      assert.deepEqual(add.json(), { added: 2, skipped: ['lead_missing', stranger] });
       assert.deepEqual(await members(seg.id), ['dora@list.example', 'emil@list.example']);
       const again = await call('POST', `/api/v1/segments/${seg.id}/members`, { leadIds: [dora] }, rep);
       assert.deepEqual(again.json(), { added: 0, skipped: [] });

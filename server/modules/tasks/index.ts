@@ -8,7 +8,9 @@ import type { Database } from '../../platform/db/db.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
+import type { LeadsApi } from '../leads/index.ts';
 import type { NotificationsApi } from '../notifications/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { createTasksRepo } from './tasks.repo.ts';
 import { tasksRoutes } from './tasks.routes.ts';
 import { createTasksService } from './tasks.service.ts';
@@ -20,6 +22,9 @@ type Deps = {
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue' | 'cancel'>;
   notifications: Pick<NotificationsApi, 'notify'>;
+  permissions: Pick<PermissionsService, 'canSeeLead' | 'viewerOfUser'>;
+  /** Tasks follow their lead through merges, erasures and deletions. */
+  leads: Pick<LeadsApi, 'onLeadData'>;
 };
 
 export function createTasksModule(deps: Deps) {
@@ -41,7 +46,9 @@ export function createTasksModule(deps: Deps) {
     jobs: deps.jobs,
     remindJob: () => remindJob,
     notify: (tx, n) => deps.notifications.notify(tx, n),
+    permissions: deps.permissions,
   });
+  deps.leads.onLeadData(service.leadData);
   const parts: ModuleParts = {
     name: 'tasks',
     routes: bindRoutes(tasksRoutes, { tasks: service }),

@@ -1,5 +1,6 @@
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type { TasksTable } from '../../platform/db/schema.ts';
+import { type LeadScope, scopeCondition } from '../permissions/index.ts';
 import type { TaskFilter } from './tasks.rules.ts';
 
 export function createTasksRepo(dialect: Dialect) {
@@ -22,12 +23,17 @@ export function createTasksRepo(dialect: Dialect) {
     await tx.deleteFrom('tasks').where('id', '=', id).execute();
   }
 
-  /** The filtered list in due order, after the cursor position when given (the SQL form of taskMatches). */
+  /**
+   * The filtered list in due order, after the cursor position when given (the SQL form of
+   * taskMatches), of the tasks the scope sees: those about no lead, and those about a lead in it.
+   */
   async function list(
     tx: Tx,
-    f: TaskFilter & { desc: boolean; limit: number; after?: { due: number; id: string } },
+    f: TaskFilter & { scope: LeadScope; desc: boolean; limit: number; after?: { due: number; id: string } },
   ) {
     let q = tx.selectFrom('tasks').selectAll();
+    const inScope = scopeCondition(f.scope, 'tasks.lead_id');
+    if (inScope) q = q.where((eb) => eb.or([eb('tasks.lead_id', 'is', null), inScope]));
     if (f.assigneeId !== undefined) q = q.where('assignee_id', '=', f.assigneeId);
     if (f.leadId !== undefined) q = q.where('lead_id', '=', f.leadId);
     if (f.status !== undefined) q = q.where('status', '=', f.status);
@@ -74,7 +80,58 @@ export function createTasksRepo(dialect: Dialect) {
       .execute();
   }
 
-  return { insert, get, update, remove, list, nextOpen, users, leads };
+  // Following their lead: merges move tasks to the survivor (and back), erasure empties their text,
+  // deletion removes them.
+
+  /** The tasks about these leads (id, lead and reminder job). */
+  async function ofLeads(tx: Tx, leadIds: string[]) {
+    if (leadIds.length === 0) return [];
+    return tx
+      .selectFrom('tasks')
+      .select(['id', 'lead_id', 'reminder_job_id'])
+      .where('lead_id', 'in', leadIds)
+      .execute();
+  }
+
+  /** Moves these tasks to `to`, those still about `from`. */
+  async function moveTo(tx: Tx, ids: readonly string[], from: string, to: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000)
+      await tx
+        .updateTable('tasks')
+        .set({ lead_id: to })
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .where('lead_id', '=', from)
+        .execute();
+  }
+
+  /** Replaces the title and empties the notes of these leads' tasks. */
+  async function clearText(tx: Tx, leadIds: string[], title: string, now: number): Promise<void> {
+    if (leadIds.length > 0)
+      await tx
+        .updateTable('tasks')
+        .set({ title, notes: '', updated_at: now })
+        .where('lead_id', 'in', leadIds)
+        .execute();
+  }
+
+  async function removeOfLeads(tx: Tx, leadIds: string[]): Promise<void> {
+    if (leadIds.length > 0) await tx.deleteFrom('tasks').where('lead_id', 'in', leadIds).execute();
+  }
+
+  return {
+    insert,
+    get,
+    update,
+    remove,
+    list,
+    nextOpen,
+    users,
+    leads,
+    ofLeads,
+    moveTo,
+    clearText,
+    removeOfLeads,
+  };
 }
 
 export type TasksRepo = ReturnType<typeof createTasksRepo>;

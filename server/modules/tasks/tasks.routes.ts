@@ -29,7 +29,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
         response: { 200: TaskPage, ...errorResponses(403, 422) },
       },
     },
-    async (request) => tasks.list(request.query, who(request.principal)),
+    async (request) => tasks.list(request.query, who(request.principal), await request.viewer()),
   );
 
   app.post(
@@ -45,7 +45,9 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await tasks.create(request.body, who(request.principal))),
+      reply
+        .status(201)
+        .send(await tasks.create(request.body, who(request.principal), await request.viewer())),
   );
 
   app.get(
@@ -59,7 +61,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
         response: { 200: Task, ...errorResponses(404) },
       },
     },
-    async (request) => tasks.get(request.params.id, who(request.principal)),
+    async (request) => tasks.get(request.params.id, who(request.principal), await request.viewer()),
   );
 
   app.patch(
@@ -75,7 +77,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
         response: { 200: Task, ...errorResponses(403, 404, 422) },
       },
     },
-    async (request) => tasks.update(request.params.id, request.body, who(request.principal)),
+    async (request) =>
+      tasks.update(request.params.id, request.body, who(request.principal), await request.viewer()),
   );
 
   app.delete(
@@ -90,7 +93,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
       },
     },
     async (request, reply) => {
-      await tasks.remove(request.params.id, who(request.principal));
+      await tasks.remove(request.params.id, who(request.principal), await request.viewer());
       return reply.status(204).send(null);
     },
   );

@@ -3,6 +3,10 @@
  * durable job enqueued in the task's transaction; changing the reminder, completing or deleting
  * the task cancels that job (and enqueues a new one when a reminder is still due), and the job
  * itself checks that it is still the task's reminder before it notifies, so a reminder fires once.
+ *
+ * A task about a lead follows the lead rule (docs/permissions.md): it exists only for those who see
+ * its lead, its lead must be one the caller and the assignee see, and it follows its lead through
+ * merges, erasures and deletions.
  */
 import type { Task, TaskInput, TaskPage, TaskPatch, TasksQuery } from '../../../contracts/tasks.ts';
 import type { Clock } from '../../platform/clock.ts';
@@ -15,7 +19,9 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
+import type { LeadDataListener } from '../leads/index.ts';
 import { humanTime, type NewNotification } from '../notifications/index.ts';
+import type { PermissionsService, Viewer } from '../permissions/index.ts';
 import type { TasksRepo } from './tasks.repo.ts';
 import { isOverdue, type TaskFilter } from './tasks.rules.ts';
 
@@ -28,7 +34,12 @@ type Deps = {
   jobs: Pick<JobQueue, 'enqueue' | 'cancel'>;
   remindJob: () => RemindJob;
   notify: (tx: Tx, notification: NewNotification) => Promise<unknown>;
+  /** The lead rule: who sees a task's lead (the caller, the assignee). */
+  permissions: Pick<PermissionsService, 'canSeeLead' | 'viewerOfUser'>;
 };
+
+/** The title a task about an erased lead keeps (its own may have named the person). */
+export const erasedTaskTitle = 'Task about an erased lead';
 
 /** A reminder set a little in the past (the minute being picked) still counts as now. */
 const reminderSlackMs = 60_000;
@@ -43,7 +54,7 @@ const nameOf = (l: {
   email: string | null;
 }) => [l.first_name, l.last_name].filter(Boolean).join(' ') || l.email || l.id;
 
-export function createTasksService({ database, repo, clock, jobs, remindJob, notify }: Deps) {
+export function createTasksService({ database, repo, clock, jobs, remindJob, notify, permissions }: Deps) {
   const db = database.db;
 
   async function views(tx: Tx, rows: TasksTable[]): Promise<Task[]> {
@@ -93,11 +104,29 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
     if (!u || Number(u.active) !== 1) throw invalid('assigneeId', 'active_user', 'is not an active user');
   }
 
-  /** The lead a task is about (a merged lead's survivor); 422 when there is no such lead. */
-  async function checkLead(tx: Tx, id: string): Promise<string> {
+  /**
+   * The lead a task is about (a merged lead's survivor): 422 when there is no such lead or the
+   * caller does not see it (the same answer), or when the assignee does not see it (they could
+   * neither open the task nor be reminded of a person outside their leads).
+   */
+  async function checkLead(tx: Tx, viewer: Viewer, id: string, assigneeId: string): Promise<string> {
     const [l] = await repo.leads(tx, [id]);
-    if (!l || l.erased_at !== null) throw invalid('leadId', 'exists', 'is not a lead');
-    return l.merged_into ?? l.id;
+    const leadId = l ? (l.merged_into ?? l.id) : null;
+    if (!l || !leadId || l.erased_at !== null || !(await permissions.canSeeLead(tx, viewer, leadId)))
+      throw invalid('leadId', 'exists', 'is not a lead');
+    await checkAssigneeSees(tx, assigneeId, leadId);
+    return leadId;
+  }
+
+  async function checkAssigneeSees(tx: Tx, assigneeId: string, leadId: string): Promise<void> {
+    const assignee = await permissions.viewerOfUser(tx, assigneeId);
+    if (!assignee || !(await permissions.canSeeLead(tx, assignee, leadId)))
+      throw invalid('assigneeId', 'sees_lead', "does not see the task's lead (it is not among their leads)");
+  }
+
+  /** Whether the viewer sees the task: one about no lead, or about a lead the viewer sees. */
+  async function sees(tx: Tx, viewer: Viewer, t: TasksTable): Promise<boolean> {
+    return t.lead_id === null || permissions.canSeeLead(tx, viewer, t.lead_id);
   }
 
   function checkReminder(at: number | null, now: number) {
@@ -113,7 +142,7 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
     return id;
   }
 
-  async function create(input: TaskInput, p: Principal): Promise<Task> {
+  async function create(input: TaskInput, p: Principal, viewer: Viewer): Promise<Task> {
     const now = clock.now();
     const remindAt = input.reminderAt ? Date.parse(input.reminderAt) : null;
     checkReminder(remindAt, now);
@@ -130,7 +159,7 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
         reminder_job_id: null,
         reminded_at: null,
         assignee_id: assignee,
-        lead_id: input.leadId ? await checkLead(tx, input.leadId) : null,
+        lead_id: input.leadId ? await checkLead(tx, viewer, input.leadId, assignee) : null,
         status: 'open',
         done_at: null,
         done_by: null,
@@ -145,9 +174,10 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
     });
   }
 
-  async function rowFor(tx: Tx, id: string, p: Principal, lock = false): Promise<TasksTable> {
+  async function rowFor(tx: Tx, id: string, p: Principal, viewer: Viewer, lock = false): Promise<TasksTable> {
     const row = await repo.get(tx, id, { lock });
-    if (!row) throw new AppError('TASK_NOT_FOUND', `No task ${id}`);
+    // A task about a lead outside the caller's scope does not exist for it (404, as the lead).
+    if (!row || !(await sees(tx, viewer, row))) throw new AppError('TASK_NOT_FOUND', `No task ${id}`);
     if (!mayChange(row, p))
       throw new AppError('TASK_NOT_YOURS', `Task ${id} is not yours to change`, {
         details: [{ field: 'id', rule: 'assignee_or_creator', message: 'not your task' }],
@@ -155,9 +185,9 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
     return row;
   }
 
-  async function update(id: string, patch: TaskPatch, p: Principal): Promise<Task> {
+  async function update(id: string, patch: TaskPatch, p: Principal, viewer: Viewer): Promise<Task> {
     return db.transaction().execute(async (tx) => {
-      const row = await rowFor(tx, id, p, true);
+      const row = await rowFor(tx, id, p, viewer, true);
       const now = clock.now();
       const next: TasksTable = { ...row, updated_at: now };
       if (patch.title !== undefined) next.title = patch.title.trim();
@@ -175,8 +205,11 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
         await checkAssignee(tx, patch.assigneeId);
         next.assignee_id = patch.assigneeId;
       }
-      if (patch.leadId !== undefined)
-        next.lead_id = patch.leadId === null ? null : await checkLead(tx, patch.leadId);
+      if (patch.leadId !== undefined && patch.leadId !== null)
+        next.lead_id = await checkLead(tx, viewer, patch.leadId, next.assignee_id);
+      else if (patch.leadId === null) next.lead_id = null;
+      else if (next.lead_id !== null && next.assignee_id !== row.assignee_id)
+        await checkAssigneeSees(tx, next.assignee_id, next.lead_id);
       if (patch.status === 'done' && row.status !== 'done') {
         next.status = 'done';
         next.done_at = now;
@@ -198,22 +231,22 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
     });
   }
 
-  async function remove(id: string, p: Principal): Promise<void> {
+  async function remove(id: string, p: Principal, viewer: Viewer): Promise<void> {
     await db.transaction().execute(async (tx) => {
-      const row = await rowFor(tx, id, p, true);
+      const row = await rowFor(tx, id, p, viewer, true);
       if (row.reminder_job_id) await jobs.cancel(tx, { id: row.reminder_job_id });
       await repo.remove(tx, id);
     });
   }
 
-  async function get(id: string, p: Principal): Promise<Task> {
+  async function get(id: string, p: Principal, viewer: Viewer): Promise<Task> {
     const row = await repo.get(db, id);
-    if (!row || !(mayChange(row, p) || oversees(p) || row.lead_id !== null))
+    if (!row || !(mayChange(row, p) || oversees(p) || row.lead_id !== null) || !(await sees(db, viewer, row)))
       throw new AppError('TASK_NOT_FOUND', `No task ${id}`);
     return view(db, row);
   }
 
-  async function list(q: TasksQuery, p: Principal): Promise<TaskPage> {
+  async function list(q: TasksQuery, p: Principal, viewer: Viewer): Promise<TaskPage> {
     const me = p.kind === 'user' ? p.userId : null;
     const who = q.assigneeId ?? (q.leadId || !me ? 'any' : 'me');
     if (who === 'me' && !me) throw invalid('assigneeId', 'user', 'API keys have no tasks of their own');
@@ -235,7 +268,13 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
     const after = q.cursor
       ? (([due, id]) => ({ due: Number(due), id: String(id) }))(decodeCursor(q.cursor, 2))
       : undefined;
-    const rows = await repo.list(db, { ...filter, desc: q.sort === '-dueAt', limit: limit + 1, after });
+    const rows = await repo.list(db, {
+      ...filter,
+      scope: viewer.scope,
+      desc: q.sort === '-dueAt',
+      limit: limit + 1,
+      after,
+    });
     const page = pageOf(
       rows,
       limit,
@@ -275,7 +314,33 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
     return out;
   }
 
-  return { create, update, remove, get, list, remind, nextOpenTasks };
+  /**
+   * Tasks follow their lead: a merge moves them to the survivor (un-merge moves them back), an
+   * erasure replaces their title and empties their notes (both may name the person), a deletion
+   * removes them with their pending reminders.
+   */
+  const leadData: LeadDataListener = {
+    name: 'tasks',
+    async merged(tx, m) {
+      const ids = (await repo.ofLeads(tx, [m.mergedId])).map((t) => t.id);
+      await repo.moveTo(tx, ids, m.mergedId, m.survivorId);
+      return ids;
+    },
+    async unmerged(tx, m, moved) {
+      const ids = Array.isArray(moved) ? moved.filter((x): x is string => typeof x === 'string') : [];
+      await repo.moveTo(tx, ids, m.survivorId, m.mergedId);
+    },
+    async erased(tx, leadIds) {
+      await repo.clearText(tx, leadIds, erasedTaskTitle, clock.now());
+    },
+    async deleted(tx, leadIds) {
+      for (const t of await repo.ofLeads(tx, leadIds))
+        if (t.reminder_job_id) await jobs.cancel(tx, { id: t.reminder_job_id });
+      await repo.removeOfLeads(tx, leadIds);
+    },
+  };
+
+  return { create, update, remove, get, list, remind, nextOpenTasks, leadData };
 }
 
 export type TasksService = ReturnType<typeof createTasksService>;

@@ -73,17 +73,18 @@ for (const dialect of testDialects) {
       (await ok('GET', '/api/v1/notifications', caller)).data.filter(
         (x: { kind: string; taskId: string }) => x.kind === 'task.reminder' && x.taskId === taskId,
       ).length;
-    const lead = async () =>
+    const lead = async (ownerId?: string) =>
       (
         await ok('POST', '/api/v1/leads', admin, {
           email: `t${++n}@tasks.example`,
           firstName: 'Margaret',
           lastName: `Hamilton ${n}`,
+          ...(ownerId ? { ownerId } : {}),
         })
       ).id as string;
 
     it('creates a task for the caller by default, with its lead, and lists it', async () => {
-      const leadId = await lead();
+      const leadId = await lead(rep.userId);
       const task: Task = await ok('POST', '/api/v1/tasks', rep, {
         title: '  Call back about pricing ',
         dueAt: at(2 * HOUR),
@@ -175,6 +176,72 @@ for (const dialect of testDialects) {
       assert.ok(seen.data.some((x: Task) => x.id === task.id));
       assert.equal((await ok('GET', '/api/v1/tasks', other)).data.length, 0);
       assert.equal((await call('PATCH', '/api/v1/tasks/tsk_missing', rep, { title: 'x' })).statusCode, 404);
+    });
+
+    it("keeps tasks about a lead to those who see it; a task's lead is one the caller and the assignee see", async () => {
+      const other = await t.signIn('sales_rep');
+      const marketing = await t.signIn('marketing');
+      const mine = await lead(rep.userId);
+      const theirs = await lead(other.userId);
+      // A lead outside the caller's scope is refused word for word as one that does not exist.
+      const shape = (res: Awaited<ReturnType<typeof call>>) => [
+        res.statusCode,
+        res.json().error.code,
+        res.json().error.message,
+        res.json().error.details,
+      ];
+      const outside = await call('POST', '/api/v1/tasks', rep, {
+        title: 'Peek',
+        dueAt: at(HOUR),
+        leadId: theirs,
+      });
+      const missing = await call('POST', '/api/v1/tasks', rep, {
+        title: 'Peek',
+        dueAt: at(HOUR),
+        leadId: 'lead_nothing',
+      });
+      assert.deepEqual(shape(outside), shape(missing));
+      assert.deepEqual(shape(outside).slice(0, 2), [422, 'TASK_INVALID']);
+      // Marketing sees both leads, but may not give the other rep a task about the rep's lead.
+      const blind = await call('POST', '/api/v1/tasks', marketing, {
+        title: 'Nurture',
+        dueAt: at(HOUR),
+        leadId: mine,
+        assigneeId: other.userId,
+      });
+      assert.deepEqual(
+        [blind.statusCode, blind.json().error.details[0].field, blind.json().error.details[0].rule],
+        [422, 'assigneeId', 'sees_lead'],
+      );
+      const task: Task = await ok('POST', '/api/v1/tasks', marketing, {
+        title: 'Nurture',
+        dueAt: at(HOUR),
+        leadId: mine,
+        assigneeId: rep.userId,
+      });
+      const reassign = await call('PATCH', `/api/v1/tasks/${task.id}`, marketing, {
+        assigneeId: other.userId,
+      });
+      assert.equal(reassign.json().error.details[0].field, 'assigneeId');
+      const relink = await call('PATCH', `/api/v1/tasks/${task.id}`, rep, { leadId: theirs });
+      assert.deepEqual([relink.statusCode, relink.json().error.details[0].field], [422, 'leadId']);
+      // The other rep does not see the rep's lead, so the task does not exist for them.
+      for (const res of [
+        await call('GET', `/api/v1/tasks/${task.id}`, other),
+        await call('PATCH', `/api/v1/tasks/${task.id}`, other, { title: 'Mine' }),
+        await call('DELETE', `/api/v1/tasks/${task.id}`, other),
+      ])
+        assert.deepEqual([res.statusCode, res.json().error.code], [404, 'TASK_NOT_FOUND']);
+      const ofLead = async (caller: Caller) =>
+        (await ok('GET', `/api/v1/tasks?leadId=${mine}`, caller)).data.map((x: Task) => x.id);
+      assert.deepEqual(await ofLead(other), []);
+      assert.deepEqual(await ofLead(rep), [task.id]);
+      assert.deepEqual(await ofLead(admin), [task.id]);
+      // When the lead goes to the other rep, the task goes out of the rep's sight with it.
+      await ok('PATCH', `/api/v1/leads/${mine}`, admin, { ownerId: other.userId });
+      assert.equal((await call('GET', `/api/v1/tasks/${task.id}`, rep)).statusCode, 404);
+      assert.ok(!(await ok('GET', '/api/v1/tasks', rep)).data.some((x: Task) => x.id === task.id));
+      assert.deepEqual(await ofLead(other), [task.id]);
     });
 
     it('fires a reminder once: a job made with the task, an in-app notification and a mail', async () => {
@@ -290,17 +357,29 @@ for (const dialect of testDialects) {
       assert.equal(bad.json().error.details[0].field, 'cursor');
     });
 
-    it('filters in SQL exactly as the filter means in plain code (property)', async () => {
+    it('filters in SQL exactly as the filter and the lead scope mean in plain code (property)', async () => {
       const people = [await t.signIn('sales_rep'), await t.signIn('sales_rep'), await t.signIn('sales_rep')];
+      // The manager manages the first two reps: they see tasks about those reps' leads, not the third's.
       const manager = await t.signIn('sales_manager');
-      const leads = [await lead(), await lead()];
+      await t.runtime.api.routing.settings.createTeam(
+        {
+          name: `Property ${++n}`,
+          managerId: manager.userId!,
+          members: [{ userId: people[0]!.userId! }, { userId: people[1]!.userId! }],
+        },
+        { type: 'system', label: 'test' },
+      );
+      const leads: string[] = [];
+      for (const p of people) leads.push(await lead(p.userId));
+      const seenBy = { manager: new Set([leads[0], leads[1]]), admin: new Set(leads) };
       const base = t.clock.now();
       const HOURS = [-30, -5, -1, 0, 1, 2, 7, 26];
       type Made = { id: string; assignee_id: string; lead_id: string | null; status: string; due_at: number };
       const made: Made[] = [];
       for (let i = 0; i < 36; i++) {
         const who = people[i % 3]!;
-        const leadId = i % 4 === 0 ? null : leads[i % 2]!;
+        // Each rep's tasks are about their own lead (or none).
+        const leadId = i % 4 === 0 ? null : leads[i % 3]!;
         const due = base + HOURS[(i * 5) % HOURS.length]! * HOUR;
         const task: Task = await ok('POST', '/api/v1/tasks', who, {
           title: `P${i}`,
@@ -319,8 +398,9 @@ for (const dialect of testDialects) {
       await fc.assert(
         fc.asyncProperty(
           fc.record({
+            viewer: fc.constantFrom('manager' as const, 'admin' as const),
             assignee: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
-            lead: fc.option(fc.integer({ min: 0, max: 1 }), { nil: undefined }),
+            lead: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
             status: fc.option(fc.constantFrom('open' as const, 'done' as const), { nil: undefined }),
             dueBefore: fc.option(instant, { nil: undefined }),
             dueAfter: fc.option(instant, { nil: undefined }),
@@ -355,7 +435,7 @@ for (const dialect of testDialects) {
               const page: { data: Task[]; nextCursor: string | null } = await ok(
                 'GET',
                 `/api/v1/tasks?${params}`,
-                manager,
+                q.viewer === 'manager' ? manager : admin,
               );
               assert.ok(page.data.length <= q.limit);
               got.push(...page.data);
@@ -365,6 +445,7 @@ for (const dialect of testDialects) {
             const sign = q.desc ? -1 : 1;
             const memory = made
               .filter((m) => taskMatches(m, filter))
+              .filter((m) => m.lead_id === null || seenBy[q.viewer].has(m.lead_id))
               .sort((a, b) => sign * (a.due_at - b.due_at || (a.id < b.id ? -1 : 1)))
               .map((m) => m.id);
             assert.deepEqual(sql, memory);

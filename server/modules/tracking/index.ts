@@ -10,6 +10,7 @@ import { defineJob } from '../../platform/jobs/jobs.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LeadsApi } from '../leads/index.ts';
+import type { PermissionsService } from '../permissions/index.ts';
 import { createSnippetCache } from './snippet.ts';
 import { createTrackingRepo } from './tracking.repo.ts';
 import { trackingRoutes } from './tracking.routes.ts';
@@ -25,6 +26,7 @@ type Deps = {
   audit: Pick<AuditService, 'record'>;
   /** The attribution module's recompute, when it exists (optional: tracking works without it). */
   recomputeTouches?: (tx: Tx, leadIds: string[]) => Promise<void>;
+  permissions: Pick<PermissionsService, 'canWorkLead'>;
 };
 
 export function createTrackingModule(deps: Deps) {
@@ -35,6 +37,7 @@ export function createTrackingModule(deps: Deps) {
     leads: deps.leads,
     audit: deps.audit,
     recomputeTouches: deps.recomputeTouches,
+    permissions: deps.permissions,
   });
   const purge = defineJob({
     name: 'tracking.purge_anonymous',

@@ -254,7 +254,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/api/v1/leads/:id/stitches',
     {
-      config: { access: readLeads },
+      config: { access: readLeads, lead: 'see' },
       schema: {
         tags: ['tracking'],
         summary: 'The identity stitches that joined browsers to this lead (or moved one away from it)',
@@ -268,7 +268,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/leads/:id/visitors',
     {
-      config: { access: writeLeads },
+      config: { access: writeLeads, lead: 'edit' },
       schema: {
         tags: ['tracking'],
         summary: 'Join a browser (its ll_vid visitor id) to this lead: a server-side identify',
@@ -301,6 +301,6 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Stitch, ...errorResponses(404, 409) },
       },
     },
-    async (request) => tracking.undo(request.params.id, ctxOf(request)),
+    async (request) => tracking.undo(request.params.id, ctxOf(request), await request.viewer()),
   );
 };

@@ -21,6 +21,7 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import type { LeadsApi, ResolveItem, VisitorLead } from '../leads/index.ts';
+import type { PermissionsService, Viewer } from '../permissions/index.ts';
 import { normaliseDomain } from './tracking.domains.ts';
 import type { TrackingRepo } from './tracking.repo.ts';
 import type { IdentifyEvent, TrackBatch, TrackEvent } from './tracking.validate.ts';
@@ -54,6 +55,7 @@ type Deps = {
   audit: Pick<AuditService, 'record'>;
   /** Attribution, when present: recomputes first/last touch after touchpoints moved. */
   recomputeTouches?: (tx: Tx, leadIds: string[]) => Promise<void>;
+  permissions: Pick<PermissionsService, 'canWorkLead'>;
 };
 
 export type IngestResult = { accepted: number; dropped: number };
@@ -106,7 +108,15 @@ export function stitchView(r: VisitorStitchesTable): Stitch {
   };
 }
 
-export function createTrackingService({ database, clock, repo, leads, audit, recomputeTouches }: Deps) {
+export function createTrackingService({
+  database,
+  clock,
+  repo,
+  leads,
+  audit,
+  recomputeTouches,
+  permissions,
+}: Deps) {
   const db = database.db;
   let cached: { value: Settings; until: number } | null = null;
 
@@ -483,10 +493,12 @@ export function createTrackingService({ database, clock, repo, leads, audit, rec
    * and the visitor id leaves the lead. Refused when a later stitch gave the browser to another
    * lead, when the lead was merged (undo the merge first) or erased.
    */
-  async function undo(stitchId: string, ctx: WriteContext): Promise<Stitch> {
+  async function undo(stitchId: string, ctx: WriteContext, viewer: Viewer): Promise<Stitch> {
     await db.transaction().execute(async (tx) => {
       const s = await repo.stitchById(tx, stitchId);
-      if (!s) throw new AppError('STITCH_NOT_FOUND', `No stitch ${stitchId}`);
+      // A stitch belongs to its lead: outside the viewer's leads it does not exist.
+      if (!s || !(await permissions.canWorkLead(tx, viewer, s.lead_id, 'edit')))
+        throw new AppError('STITCH_NOT_FOUND', `No stitch ${stitchId}`);
       if (s.undone_at !== null) throw new AppError('STITCH_NOT_UNDOABLE', 'This stitch was already undone.');
       const lead = await leads.visitors.stateOf(tx, s.lead_id);
       if (!lead) throw new AppError('STITCH_NOT_UNDOABLE', `Lead ${s.lead_id} no longer exists.`);

@@ -40,9 +40,17 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       const rule = route.config?.access;
       const s = { ...(schema ?? {}) } as Record<string, unknown>;
       if (s.tags) {
-        s.description = [s.description, rule ? describeAccess(rule) : ''].filter(Boolean).join('\n\n');
+        // Routes about one lead also check the caller against that lead (docs/permissions.md).
+        const lead = route.config?.lead;
+        const rowLevel = lead
+          ? `Only for a lead in your scope (sales people: their own leads, their teams' leads and queues); any other id answers 404 LEAD_NOT_FOUND. Lead action: ${lead}.`
+          : '';
+        s.description = [s.description, rule ? describeAccess(rule) : '', rowLevel]
+          .filter(Boolean)
+          .join('\n\n');
         s.security = securityOf(rule);
         s['x-leadloop-access'] = rule ?? null;
+        if (lead) s['x-leadloop-lead-action'] = lead;
       }
       return { schema: s, url };
     },

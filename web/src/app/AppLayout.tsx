@@ -29,6 +29,7 @@ import {
   IconMoon,
   IconRefresh,
   IconSettings,
+  IconShieldCheck,
   IconSpeakerphone,
   IconSun,
   IconUserCircle,
@@ -37,22 +38,50 @@ import {
 import type { ReactNode } from 'react';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
 import { type Role, roleLabels } from '../../../contracts/auth.ts';
+import { leadCapabilities } from '../../../contracts/permissions.ts';
 import { useLogout, useSession } from '../features/auth/api.ts';
 import { NotificationBell } from '../features/notifications/NotificationBell.tsx';
 
-type Area = { to: string; label: string; icon: ReactNode; roles?: Role[] };
+/** A navigation area; `roles` lists who uses it (admins see every area; no list: everyone). */
+type Area = {
+  to: string;
+  label: string;
+  icon: ReactNode;
+  roles?: readonly Role[];
+  /** Only for the roles listed (admins reach the same page another way). */
+  only?: boolean;
+};
+
+// Each role sees the areas it works in (docs/permissions.md): reps their leads, inbox, pipeline and
+// the policy they sell under; marketing no inbox; the pages behind a hidden area still explain
+// themselves to anyone who opens one by its address.
+const marketingAndManagers: Role[] = ['marketing', 'sales_manager'];
 
 export const areas: Area[] = [
   { to: '/', label: 'Home', icon: <IconHome size={18} /> },
   { to: '/leads', label: 'Leads', icon: <IconAddressBook size={18} /> },
-  { to: '/segments', label: 'Segments', icon: <IconFilter size={18} /> },
-  { to: '/forms', label: 'Forms', icon: <IconForms size={18} /> },
-  { to: '/campaigns', label: 'Campaigns', icon: <IconSpeakerphone size={18} /> },
-  { to: '/scoring', label: 'Scoring', icon: <IconGauge size={18} /> },
-  { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} /> },
+  { to: '/segments', label: 'Segments', icon: <IconFilter size={18} />, roles: marketingAndManagers },
+  { to: '/forms', label: 'Forms', icon: <IconForms size={18} />, roles: ['marketing'] },
   {
+    to: '/campaigns',
+    label: 'Campaigns',
+    icon: <IconSpeakerphone size={18} />,
+    roles: marketingAndManagers,
+  },
+  { to: '/scoring', label: 'Scoring', icon: <IconGauge size={18} />, roles: marketingAndManagers },
+  // Reps sell under the policy: they see it, not the models behind it.
+  {
+    to: '/scoring/policy',
+    label: 'Policy',
+    icon: <IconShieldCheck size={18} />,
+    roles: ['sales_rep'],
+    only: true,
+  },
+  { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} />, roles: leadCapabilities.inbox },
+  {
+    // The leads a person owns, to work them (the lead list, titled "My leads" for a rep, browses them).
     to: '/my-leads',
-    label: 'My leads',
+    label: 'My work',
     icon: <IconUsers size={18} />,
     roles: ['sales_rep', 'sales_manager'],
   },
@@ -72,7 +101,9 @@ export function AppLayout() {
   const scheme = useComputedColorScheme('light');
   const user = session.data;
   if (!user) return null;
-  const visible = areas.filter((a) => !a.roles || user.role === 'admin' || a.roles.includes(user.role));
+  const visible = areas.filter(
+    (a) => !a.roles || a.roles.includes(user.role) || (user.role === 'admin' && !a.only),
+  );
 
   return (
     <AppShell

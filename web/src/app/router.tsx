@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
+import { leadCapabilities } from '../../../contracts/permissions.ts';
 import { ApiKeysPage } from '../features/api-keys/ApiKeysPage.tsx';
 import { AuditLogPage } from '../features/audit/AuditLogPage.tsx';
 import { AccountPage } from '../features/auth/AccountPage.tsx';
@@ -56,7 +57,14 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <HomePage /> },
       { path: 'leads', element: <LeadsListPage /> },
-      { path: 'leads/import', element: <ImportWizardPage /> },
+      {
+        path: 'leads/import',
+        element: (
+          <RequireRole roles={[...leadCapabilities.importLeads]}>
+            <ImportWizardPage />
+          </RequireRole>
+        ),
+      },
       { path: 'leads/:id', element: <LeadDetailPage /> },
       { path: 'companies/:id', element: <CompanyPage /> },
       { path: 'forms', element: <FormsListPage /> },

@@ -78,6 +78,8 @@ type LeadListProps = {
   /** Shown when there are no leads at all (not merely none matching). */
   empty: ReactNode;
   label: string;
+  /** What the total counts when nothing is filtered (default "All leads"). */
+  totalLabel?: string;
   /** More bulk actions for the selected leads (a static list's "Remove from list"). */
   bulkActions?: (leadIds: string[]) => ReactNode;
 };
@@ -92,6 +94,7 @@ export function LeadList({
   canDelete,
   empty,
   label,
+  totalLabel = 'All leads',
   bulkActions,
 }: LeadListProps) {
   const customFields = useCustomFields();
@@ -178,7 +181,7 @@ export function LeadList({
           <Group justify="space-between" align="flex-start" gap="lg" wrap="wrap">
             <Stack gap={2} miw={160}>
               <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-                {userFiltered ? 'Matching leads' : 'All leads'}
+                {userFiltered ? 'Matching leads' : totalLabel}
               </Text>
               {total === undefined ? (
                 <Skeleton h={32} w={100} />

@@ -1,4 +1,4 @@
-import { Select } from '@mantine/core';
+import { Box, Select, Tooltip } from '@mantine/core';
 import { useDirectory } from './queries.ts';
 
 type OwnerSelectProps = {
@@ -11,6 +11,10 @@ type OwnerSelectProps = {
   w?: number | string;
   /** Offer "Unassigned" as a choice (null). */
   allowUnassigned?: boolean;
+  /** Only these people may be chosen (the others are not offered); absent: anyone. */
+  only?: readonly string[] | null;
+  /** Why the owner cannot be changed here: the select is disabled and says so in a tooltip. */
+  lockedReason?: string | null;
   error?: string;
 };
 
@@ -24,6 +28,8 @@ export function OwnerSelect({
   size = 'sm',
   w,
   allowUnassigned = true,
+  only,
+  lockedReason,
   error,
 }: OwnerSelectProps) {
   const directory = useDirectory();
@@ -32,9 +38,10 @@ export function OwnerSelect({
     ...(allowUnassigned ? [{ value: '', label: 'Unassigned' }] : []),
     ...users
       .filter((u) => u.active || u.id === value)
+      .filter((u) => !only || only.includes(u.id) || u.id === value)
       .map((u) => ({ value: u.id, label: u.active ? u.name : `${u.name} (deactivated)` })),
   ];
-  return (
+  const select = (
     <Select
       label={label}
       aria-label={label ? undefined : ariaLabel}
@@ -44,11 +51,21 @@ export function OwnerSelect({
       allowDeselect={false}
       searchable
       nothingFoundMessage="Nobody by that name"
-      disabled={disabled || directory.isPending}
+      placeholder="Unassigned"
+      disabled={disabled || !!lockedReason || directory.isPending}
       size={size}
       w={w}
       error={error ?? (directory.error ? directory.error.message : undefined)}
       comboboxProps={{ withinPortal: true }}
     />
+  );
+  if (!lockedReason) return select;
+  // A disabled input gets no pointer events: the tooltip hangs on a wrapper.
+  return (
+    <Tooltip label={lockedReason} multiline w={260} withArrow>
+      <Box w={w} data-testid="owner-locked">
+        {select}
+      </Box>
+    </Tooltip>
   );
 }

@@ -13,6 +13,7 @@ import {
   TextInput,
   Timeline,
   Title,
+  Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
@@ -73,7 +74,16 @@ function iconOf(kind: StageHistoryEntry['kind']) {
 }
 
 /** The lead's stage history: the funnel with the date each stage was entered, and every move. */
-export function StageHistoryCard({ leadId, canChange }: { leadId: string; canChange: boolean }) {
+export function StageHistoryCard({
+  leadId,
+  canChange,
+  lockedReason,
+}: {
+  leadId: string;
+  canChange: boolean;
+  /** Why the caller's role offers no move here (shown on a disabled button when none is offered). */
+  lockedReason?: string;
+}) {
   const stages = useQuery({
     queryKey: stagesKey(leadId),
     queryFn: () => api<LeadStages>('GET', stagesPath(leadId)),
@@ -102,6 +112,19 @@ export function StageHistoryCard({ leadId, canChange }: { leadId: string; canCha
           >
             Change stage
           </Button>
+        ) : canChange && lockedReason ? (
+          <Tooltip label={lockedReason} multiline w={260} withArrow>
+            <Button
+              size="xs"
+              variant="light"
+              leftSection={<IconSwitchHorizontal size={14} />}
+              data-disabled
+              aria-disabled
+              onClick={(e) => e.preventDefault()}
+            >
+              Change stage
+            </Button>
+          </Tooltip>
         ) : null}
       </Group>
       <SimpleGrid cols={{ base: 4, sm: 7 }} spacing={6} mb="md" aria-label="Date each stage was entered">

@@ -253,10 +253,12 @@ export function LeadPicker({
   value,
   onChange,
   error,
+  description = "The first one is the primary lead: the deal's company comes from it",
 }: {
   value: LeadOption[];
   onChange: (leads: LeadOption[]) => void;
   error?: string;
+  description?: string;
 }) {
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search, 250);
@@ -270,7 +272,7 @@ export function LeadPicker({
   return (
     <MultiSelect
       label="Leads"
-      description="The first one is the primary lead: the deal's company comes from it"
+      description={description}
       placeholder={value.length === 0 ? 'Search by name, email or company' : undefined}
       required
       searchable

@@ -15,11 +15,13 @@ import {
   TextInput,
   Timeline,
   Title,
+  Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
   IconArrowRight,
   IconCirclePlus,
+  IconEyeOff,
   IconPencil,
   IconRotate,
   IconThumbDown,
@@ -87,47 +89,60 @@ export function DealDrawer({ dealId, pipeline, onClose, onWon, onLost, onReopen 
               </Badge>
             </Group>
             {canSell(role) ? (
-              <Group gap="xs">
-                {d.status === 'open' ? (
-                  <>
+              <Tooltip
+                label={`${d.ownerName ?? 'Its owner'}'s deal: its owner, their manager or an admin changes it`}
+                disabled={d.canChange}
+              >
+                <Group gap="xs">
+                  {d.status === 'open' ? (
+                    <>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        leftSection={<IconPencil size={14} />}
+                        onClick={() => setEditing((e) => !e)}
+                        disabled={!d.canChange}
+                      >
+                        Edit
+                      </Button>
+                      <Button
+                        size="xs"
+                        color="teal"
+                        leftSection={<IconTrophy size={14} />}
+                        onClick={() => onWon(d)}
+                        disabled={!d.canChange}
+                      >
+                        Won
+                      </Button>
+                      <Button
+                        size="xs"
+                        color="red"
+                        variant="light"
+                        leftSection={<IconThumbDown size={14} />}
+                        onClick={() => onLost(d)}
+                        disabled={!d.canChange}
+                      >
+                        Lost
+                      </Button>
+                    </>
+                  ) : (
                     <Button
                       size="xs"
                       variant="default"
-                      leftSection={<IconPencil size={14} />}
-                      onClick={() => setEditing((e) => !e)}
+                      leftSection={<IconRotate size={14} />}
+                      onClick={() => onReopen(d)}
+                      disabled={!d.canChange}
                     >
-                      Edit
+                      Reopen
                     </Button>
-                    <Button
-                      size="xs"
-                      color="teal"
-                      leftSection={<IconTrophy size={14} />}
-                      onClick={() => onWon(d)}
-                    >
-                      Won
-                    </Button>
-                    <Button
-                      size="xs"
-                      color="red"
-                      variant="light"
-                      leftSection={<IconThumbDown size={14} />}
-                      onClick={() => onLost(d)}
-                    >
-                      Lost
-                    </Button>
-                  </>
-                ) : (
-                  <Button
-                    size="xs"
-                    variant="default"
-                    leftSection={<IconRotate size={14} />}
-                    onClick={() => onReopen(d)}
-                  >
-                    Reopen
-                  </Button>
-                )}
-              </Group>
-            ) : null}
+                  )}
+                </Group>
+              </Tooltip>
+            ) : (
+              <Text size="xs" c="dimmed">
+                Read only: sales changes deals
+              </Text>
+            )}
           </Group>
           {editing ? (
             <EditDeal deal={d} onDone={() => setEditing(false)} />
@@ -154,6 +169,16 @@ export function DealDrawer({ dealId, pipeline, onClose, onWon, onLost, onReopen 
                   <StageBadge stage={l.stage as LifecycleStage} size="sm" />
                 </Group>
               ))}
+              {d.hiddenLeads > 0 ? (
+                <Group gap={6} role="listitem" c="dimmed">
+                  <IconEyeOff size={14} />
+                  <Text size="sm" c="dimmed">
+                    {d.hiddenLeads === 1
+                      ? '1 more linked lead, outside your leads'
+                      : `${d.hiddenLeads} more linked leads, outside your leads`}
+                  </Text>
+                </Group>
+              ) : null}
             </Stack>
           </div>
           <Divider />
@@ -321,6 +346,11 @@ function EditDeal({ deal, onDone }: { deal: DealDetail; onDone: () => void }) {
           <LeadPicker
             value={leads}
             onChange={setLeads}
+            {...(deal.hiddenLeads > 0
+              ? {
+                  description: `${deal.hiddenLeads} more linked ${deal.hiddenLeads === 1 ? 'lead' : 'leads'}, outside your leads, ${deal.hiddenLeads === 1 ? 'stays' : 'stay'} linked`,
+                }
+              : {})}
             error={error?.details.find((d) => d.field.startsWith('leadIds'))?.message}
           />
           <SimpleGrid cols={2}>

@@ -24,7 +24,9 @@ import {
   IconCalendarEvent,
   IconClock,
   IconDots,
+  IconEye,
   IconLayoutKanban,
+  IconLock,
   IconPlus,
   IconRotate,
   IconSettings,
@@ -33,6 +35,7 @@ import {
 } from '@tabler/icons-react';
 import { type DragEvent, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { Role } from '../../../../contracts/auth.ts';
 import type { BoardColumn, Deal, Pipeline, PipelineStage } from '../../../../contracts/deals.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useDirectory } from '../../components/leads/queries.ts';
@@ -51,6 +54,22 @@ type Pending =
   | { kind: 'won'; deal: Deal }
   | { kind: 'lost'; deal: Deal }
   | { kind: 'reopen'; deal: Deal; stageId: string | null };
+
+/** What the board holds for a role (the server decides the deals: docs/permissions.md). */
+function boardDescription(role: Role | undefined): string {
+  const moves =
+    'Drag a card to another stage, or use its menu; dropping on Won or Lost closes the deal and moves its leads along the lifecycle.';
+  switch (role) {
+    case 'marketing':
+      return 'Every deal by stage, with its outcome. Marketing follows deals here; sales moves them.';
+    case 'sales_rep':
+      return `Your deals and the deals of your leads, by stage. ${moves}`;
+    case 'sales_manager':
+      return `Your deals, your teams' deals and the deals of their leads, by stage. ${moves}`;
+    default:
+      return `Open deals by stage. ${moves}`;
+  }
+}
 
 /** The pipeline as a Kanban board: drag cards between stages, or use each card's "Move to…" menu. */
 export function PipelinePage() {
@@ -121,9 +140,16 @@ export function PipelinePage() {
     <>
       <PageHeader
         title="Pipeline"
-        description="Open deals by stage. Drag a card to another stage, or use its menu; dropping on Won or Lost closes the deal and moves its leads along the lifecycle."
+        description={boardDescription(session?.role)}
         actions={
           <>
+            {session && !sells ? (
+              <Tooltip label="Marketing reads deals and their outcomes; sales opens, moves, wins and loses them">
+                <Badge size="lg" variant="light" color="gray" leftSection={<IconEye size={14} />}>
+                  Read only
+                </Badge>
+              </Tooltip>
+            ) : null}
             {canShapePipelines(session?.role) ? (
               <Button
                 component={Link}
@@ -171,12 +197,14 @@ export function PipelinePage() {
           allowDeselect={false}
           disabled={mine}
         />
-        <Switch
-          label="Only my deals"
-          checked={mine}
-          onChange={(e) => set({ mine: e.currentTarget.checked ? '1' : null, owner: null })}
-          mb={8}
-        />
+        {sells ? (
+          <Switch
+            label="Only my deals"
+            checked={mine}
+            onChange={(e) => set({ mine: e.currentTarget.checked ? '1' : null, owner: null })}
+            mb={8}
+          />
+        ) : null}
       </Group>
       <ErrorAlert error={pipelines.error ?? board.error} title="The board could not be loaded" />
       {board.data ? (
@@ -217,7 +245,11 @@ export function PipelinePage() {
           <EmptyState
             icon={<IconLayoutKanban size={22} />}
             title={ownerId ? 'No deals for this owner here' : 'No deals in this pipeline yet'}
-            description="Open a deal from a qualified lead (its page has “Open deal”) or with New deal above."
+            description={
+              sells
+                ? 'Open a deal from a qualified lead (its page has “Open deal”) or with New deal above.'
+                : 'Sales opens deals from qualified leads; they show here as they move.'
+            }
           />
         </Paper>
       ) : null}
@@ -402,8 +434,10 @@ function Column({ column, pipeline, canMove, onMove, onReopen, onOpen, findDeal 
 
 type DealCardProps = Omit<ColumnProps, 'column' | 'findDeal'> & { deal: Deal };
 
-function DealCard({ deal, pipeline, canMove, onMove, onReopen, onOpen }: DealCardProps) {
+function DealCard({ deal, pipeline, canMove: sells, onMove, onReopen, onOpen }: DealCardProps) {
   const [dragging, setDragging] = useState(false);
+  // A seller sees deals of their leads that someone else owns: those they read, not move.
+  const canMove = sells && deal.canChange;
   const others = pipeline.stages.filter((s) => s.id !== deal.stageId);
   return (
     <Paper
@@ -474,6 +508,17 @@ function DealCard({ deal, pipeline, canMove, onMove, onReopen, onOpen }: DealCar
               ))}
             </Menu.Dropdown>
           </Menu>
+        ) : sells ? (
+          <Tooltip
+            label={`${deal.ownerName ?? 'Its owner'}'s deal: its owner, their manager or an admin moves it`}
+          >
+            <IconLock
+              size={14}
+              color="var(--mantine-color-dimmed)"
+              aria-label={`${deal.name} is not yours to move`}
+              style={{ flexShrink: 0, marginTop: 3 }}
+            />
+          </Tooltip>
         ) : null}
       </Group>
       {deal.companyName ? (

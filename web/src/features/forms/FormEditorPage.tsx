@@ -31,6 +31,7 @@ import {
 import { useMemo, useRef, useState } from 'react';
 import { Link, useBlocker, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { Form, FormStatus } from '../../../../contracts/forms.ts';
+import { roleCan } from '../../../../contracts/permissions.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useCustomFields } from '../../components/leads/queries.ts';
 import { PageHeader } from '../../components/PageHeader.tsx';
@@ -95,6 +96,8 @@ function Editor({ saved }: { saved: Form | undefined }) {
   const navigate = useNavigate();
   const session = useSession();
   const canEdit = canEditForms(session.data?.role);
+  // Submissions name every person who filled the form in, whoever owns them: marketing's.
+  const canSeeSubmissions = roleCan(session.data?.role, 'formSubmissions');
   const [params, setParams] = useSearchParams();
   const tab: Tab = saved ? ((params.get('tab') as Tab | null) ?? 'build') : 'build';
   const setTab = (t: Tab) =>
@@ -292,7 +295,12 @@ function Editor({ saved }: { saved: Form | undefined }) {
           <Tabs.Tab
             value="submissions"
             leftSection={<IconInbox size={16} />}
-            disabled={!saved}
+            disabled={!saved || !canSeeSubmissions}
+            title={
+              canSeeSubmissions
+                ? undefined
+                : 'Submissions are for marketing: they name every person who filled the form in'
+            }
             rightSection={
               saved ? (
                 <Badge size="sm" variant="light" circle={saved.submissionCount < 10}>
@@ -362,9 +370,11 @@ function Editor({ saved }: { saved: Form | undefined }) {
             <Tabs.Panel value="share">
               <ShareTab form={saved} />
             </Tabs.Panel>
-            <Tabs.Panel value="submissions">
-              <SubmissionsTab form={saved} />
-            </Tabs.Panel>
+            {canSeeSubmissions ? (
+              <Tabs.Panel value="submissions">
+                <SubmissionsTab form={saved} />
+              </Tabs.Panel>
+            ) : null}
           </>
         ) : null}
       </Tabs>

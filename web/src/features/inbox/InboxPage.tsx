@@ -3,6 +3,7 @@ import {
   Badge,
   Button,
   Card,
+  EmptyState,
   Group,
   Modal,
   Paper,
@@ -24,6 +25,7 @@ import { IconAlarm, IconCheck, IconHandGrab, IconInbox, IconSettings, IconX } fr
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { Lead } from '../../../../contracts/leads.ts';
+import { roleCan } from '../../../../contracts/permissions.ts';
 import type { InboxItem } from '../../../../contracts/routing.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { leadName } from '../../components/leads/format.ts';
@@ -425,7 +427,44 @@ function AcceptedLeads({ userId }: { userId: string }) {
   );
 }
 
+/** The sales inbox for sales people; anyone else who opens it learns what it is for. */
 export function InboxPage() {
+  const role = useSession().data?.role;
+  if (!role) return null;
+  return roleCan(role, 'inbox') ? <SalesInbox /> : <InboxIsForSales />;
+}
+
+/** What marketing (or anyone without an inbox) sees at /inbox: what it is, and where to look instead. */
+function InboxIsForSales() {
+  return (
+    <>
+      <PageHeader title="Inbox" description="Where sales picks up the leads marketing qualified." />
+      <Paper withBorder radius="md" p="xl" aria-label="About the inbox">
+        <EmptyState
+          icon={<IconInbox size={22} />}
+          title="The inbox is for sales"
+          description="Every MQL is routed to a sales rep, who accepts it or rejects it with a reason, within the handoff SLA. Marketing sees every lead, with its stage history, the outcome and the rejection reasons, from the lead list and each lead's page."
+        >
+          <EmptyState.Actions>
+            <Group justify="center">
+              <Button component={Link} to="/leads?stage=mql" leftSection={<IconInbox size={16} />}>
+                MQLs waiting for sales
+              </Button>
+              <Button component={Link} to="/leads?stage=disqualified,recycled" variant="default">
+                Rejected leads
+              </Button>
+              <Button component={Link} to="/policy" variant="default">
+                Rejection reasons and SLA
+              </Button>
+            </Group>
+          </EmptyState.Actions>
+        </EmptyState>
+      </Paper>
+    </>
+  );
+}
+
+function SalesInbox() {
   const inbox = useInbox();
   const session = useSession();
   const now = useNow(30_000);

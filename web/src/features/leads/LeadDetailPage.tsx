@@ -57,6 +57,7 @@ import {
   useEraseLead,
   useLead,
   useMerges,
+  useOwnerRule,
   useUndoMerge,
   useUpdateLead,
 } from './api.ts';
@@ -133,7 +134,9 @@ function BackLink() {
 type LeadViewProps = { lead: Lead; mergedFrom?: string };
 
 function LeadView({ lead, mergedFrom }: LeadViewProps) {
-  const role = useSession().data?.role;
+  const user = useSession().data;
+  const role = user?.role;
+  const owners = useOwnerRule(user);
   const customFields = useCustomFields();
   const directory = useDirectory();
   const update = useUpdateLead(lead.id);
@@ -208,6 +211,9 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
               value={lead.ownerId}
               w={220}
               disabled={update.isPending}
+              only={owners.only}
+              allowUnassigned={owners.unassigned}
+              lockedReason={owners.lockedReason}
               onChange={(ownerId) =>
                 update.mutate(
                   { ownerId },
@@ -299,7 +305,15 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
           <Stack gap="lg">
             <LeadScoreCard leadId={lead.id} />
             <LeadPredictionCard lead={lead} />
-            <StageHistoryCard leadId={lead.id} canChange />
+            <StageHistoryCard
+              leadId={lead.id}
+              canChange
+              lockedReason={
+                role === 'marketing'
+                  ? 'Marketing hands leads off at MQL: accepting, rejecting, qualifying and winning are sales’ moves.'
+                  : undefined
+              }
+            />
             <LeadDealsCard lead={lead} />
             <LeadTasksCard lead={{ id: lead.id, name: leadName(lead) }} />
             <Paper withBorder radius="md" p="lg">

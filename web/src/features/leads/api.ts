@@ -7,6 +7,7 @@ import type {
   MergeRule,
   Touchpoint,
 } from '../../../../contracts/leads.ts';
+import { roleCan } from '../../../../contracts/permissions.ts';
 import { customFieldsKey, leadsKey, searchOf } from '../../components/leads/queries.ts';
 import { api } from '../../lib/api.ts';
 
@@ -24,14 +25,55 @@ export type MergeView = {
 
 export type FieldRule = { field: string; label: string; mergeRule: MergeRule };
 
-/** The roles the server lets delete leads (it enforces the same rule). */
+/** The roles the server lets delete leads (it enforces the same rule, contracts/permissions.ts). */
 export function canDeleteLeads(role: Role | undefined): boolean {
-  return role === 'admin' || role === 'marketing' || role === 'sales_manager';
+  return roleCan(role, 'deleteLeads');
 }
 
 /** The roles the server lets export and erase a person's data. */
 export function canHandlePrivacy(role: Role | undefined): boolean {
-  return role === 'admin' || role === 'marketing';
+  return roleCan(role, 'privacy');
+}
+
+/** Whom the signed-in person may give leads to (the server checks the same, docs/permissions.md). */
+export type OwnerRule = {
+  /** Set when they may not choose an owner at all: why, for a tooltip. */
+  lockedReason: string | null;
+  /** The people they may choose from; null: anyone. */
+  only: string[] | null;
+  /** The owner a lead they add gets unless they choose another; null: nobody. */
+  defaultOwner: string | null;
+  /** Whether "Unassigned" is a choice. */
+  unassigned: boolean;
+};
+
+const anyone: OwnerRule = { lockedReason: null, only: null, defaultOwner: null, unassigned: true };
+
+type TeamView = { id: string; managerId: string | null; members: { userId: string }[] };
+
+/** Reps own what they add and reassign nothing; managers choose among the teams they manage. */
+export function useOwnerRule(user: { id: string; role: Role } | null | undefined): OwnerRule {
+  const manager = user?.role === 'sales_manager';
+  const teams = useQuery({
+    queryKey: ['routing', 'teams'],
+    queryFn: () => api<{ data: TeamView[] }>('GET', '/api/v1/routing/teams'),
+    enabled: manager,
+  });
+  if (!user) return anyone;
+  if (user.role === 'sales_rep')
+    return {
+      lockedReason: "Reps don't reassign leads: claim one from your team's queue, or ask your manager.",
+      only: [user.id],
+      defaultOwner: user.id,
+      unassigned: false,
+    };
+  if (manager) {
+    const people = new Set([user.id]);
+    for (const t of teams.data?.data ?? [])
+      if (t.managerId === user.id) for (const m of t.members) people.add(m.userId);
+    return { lockedReason: null, only: [...people], defaultOwner: user.id, unassigned: false };
+  }
+  return anyone;
 }
 
 const leadKey = (id: string) => [...leadsKey, 'detail', id] as const;

@@ -87,8 +87,8 @@ export function MyLeadsPage() {
   return (
     <>
       <PageHeader
-        title="My leads"
-        description="The leads you own: where each stands, the next task and the last thing that happened. Most urgent first."
+        title="My work"
+        description="The leads you own, to work them: where each stands, its SLA, the next task and the last thing that happened. Most urgent first."
         actions={
           <Group align="flex-end">
             <TextInput
@@ -137,7 +137,7 @@ export function MyLeadsPage() {
       ) : (
         <Paper withBorder radius="md">
           <Table.ScrollContainer minWidth={900}>
-            <Table verticalSpacing="sm" highlightOnHover aria-label="My leads">
+            <Table verticalSpacing="sm" highlightOnHover aria-label="My work">
               <Table.Thead>
                 <Table.Tr>
                   {header('name', 'Lead')}

@@ -115,6 +115,11 @@ export function TaskDialog({ opened, onClose, task, lead }: TaskDialogProps) {
               About {about.name}
             </Text>
           ) : null}
+          {error?.fieldError('leadId') ? (
+            <Text size="sm" c="red">
+              Lead: {error.fieldError('leadId')}
+            </Text>
+          ) : null}
           <TextInput
             label="Title"
             placeholder="Call back about pricing"

@@ -1,0 +1,217 @@
+/**
+ * Other modules' rows about a lead follow it, through the API on both dialects: a merge moves the
+ * merged lead's activities, tasks and notifications to the survivor and its un-merge moves exactly
+ * those back; an erasure leaves no personal text in them; a deletion removes them with their
+ * pending reminders. Each in the transaction of the lead's own change.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Caller, createTestApp, type TestApp } from '../../test-support/app.ts';
+import { testDialects } from '../../test-support/db.ts';
+
+const MIN = 60_000;
+const secret = 'Jane Quinby';
+
+for (const dialect of testDialects) {
+  describe(`lead data follows its lead (${dialect})`, () => {
+    let t: TestApp;
+    let admin: Caller;
+    let rep: Caller;
+    let n = 0;
+    before(async () => {
+      t = await createTestApp(dialect);
+      admin = await t.signIn('admin');
+      rep = await t.signIn('sales_rep');
+    });
+    after(async () => t.close());
+
+    const call = (method: 'GET' | 'POST' | 'DELETE', url: string, caller: Caller, payload?: object) =>
+      t.request({ method, url, headers: caller.headers, ...(payload ? { payload } : {}) });
+    const ok = async (method: 'GET' | 'POST' | 'DELETE', url: string, caller: Caller, payload?: object) => {
+      const res = await call(method, url, caller, payload);
+      assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
+      return res.statusCode === 204 ? null : res.json();
+    };
+    const db = () => t.runtime.database.db;
+    const drain = () => t.runtime.createJobWorker({ concurrency: 1 }).drain();
+
+    /** A lead of the rep with a call, a task and (its reminder fired) a notification, all naming the person. */
+    async function leadWithWork() {
+      const lead = await ok('POST', '/api/v1/leads', admin, {
+        email: `quinby${++n}@follow.example`,
+        firstName: 'Jane',
+        lastName: 'Quinby',
+        ownerId: rep.userId,
+      });
+      const activity = await ok('POST', `/api/v1/leads/${lead.id}/activities`, rep, {
+        type: 'call',
+        outcome: 'connected',
+        body: `${secret} says the budget is 40k`,
+      });
+      const now = t.clock.now();
+      const task = await ok('POST', '/api/v1/tasks', rep, {
+        title: `Send ${secret} the proposal`,
+        notes: `${secret} prefers mornings`,
+        dueAt: new Date(now + 120 * MIN).toISOString(),
+        reminderAt: new Date(now + 60 * MIN).toISOString(),
+        leadId: lead.id,
+      });
+      t.clock.advance(60 * MIN);
+      await drain();
+      const [notification] = await db()
+        .selectFrom('notifications')
+        .select(['id', 'lead_id', 'title', 'body'])
+        .where('task_id', '=', task.id)
+        .execute();
+      assert.ok(notification?.body.includes(secret), 'the reminder names the person');
+      return {
+        leadId: lead.id as string,
+        activityId: activity.id,
+        taskId: task.id,
+        notificationId: notification!.id,
+      };
+    }
+    type Work = Awaited<ReturnType<typeof leadWithWork>>;
+
+    /** Which lead each row of this work is about now (null: the row is gone). */
+    async function leadsOf(w: Work) {
+      const one = async (table: 'activities' | 'tasks' | 'notifications', id: string) =>
+        (await db().selectFrom(table).select('lead_id').where('id', '=', id).executeTakeFirst())?.lead_id ??
+        null;
+      return {
+        activity: await one('activities', w.activityId),
+        task: await one('tasks', w.taskId),
+        notification: await one('notifications', w.notificationId),
+      };
+    }
+    const all = (leadId: string | null) => ({ activity: leadId, task: leadId, notification: leadId });
+
+    it('moves activities, tasks and notifications with a merge, and exactly those back with its undo', async () => {
+      const survivor = await leadWithWork();
+      const merged = await leadWithWork();
+      const res = await ok('POST', `/api/v1/leads/${survivor.leadId}/merge`, admin, {
+        mergedId: merged.leadId,
+      });
+      assert.deepEqual(await leadsOf(merged), all(survivor.leadId));
+      assert.deepEqual(await leadsOf(survivor), all(survivor.leadId));
+      // The survivor's page shows the merged person's work.
+      const acts = await ok('GET', `/api/v1/leads/${survivor.leadId}/activities`, rep);
+      assert.deepEqual(
+        acts.data.map((a: { id: string }) => a.id).sort(),
+        [survivor.activityId, merged.activityId].sort(),
+      );
+      const tasks = await ok('GET', `/api/v1/tasks?leadId=${survivor.leadId}&status=all`, rep);
+      assert.deepEqual(
+        tasks.data.map((x: { id: string }) => x.id).sort(),
+        [survivor.taskId, merged.taskId].sort(),
+      );
+      // Work logged on the survivor after the merge stays there when the merge is undone.
+      const later = await ok('POST', `/api/v1/leads/${survivor.leadId}/activities`, rep, {
+        type: 'note',
+        body: 'After',
+      });
+      await ok('POST', `/api/v1/lead-merges/${res.merge.id}/undo`, admin);
+      assert.deepEqual(await leadsOf(merged), all(merged.leadId));
+      assert.deepEqual(await leadsOf(survivor), all(survivor.leadId));
+      const back = await db()
+        .selectFrom('activities')
+        .select('lead_id')
+        .where('id', '=', later.id)
+        .executeTakeFirst();
+      assert.equal(back?.lead_id, survivor.leadId);
+    });
+
+    it('leaves no personal text in the work of an erased lead, nor of the leads merged into it', async () => {
+      const survivor = await leadWithWork();
+      const merged = await leadWithWork();
+      await ok('POST', `/api/v1/leads/${survivor.leadId}/merge`, admin, { mergedId: merged.leadId });
+      const untouched = await leadWithWork();
+      await ok('POST', `/api/v1/leads/${survivor.leadId}/erase`, admin);
+      for (const w of [survivor, merged]) {
+        const activity = await db()
+          .selectFrom('activities')
+          .select(['type', 'outcome', 'body'])
+          .where('id', '=', w.activityId)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(activity, { type: 'call', outcome: 'connected', body: '' }, 'the facts stay');
+        const task = await db()
+          .selectFrom('tasks')
+          .select(['title', 'notes', 'status'])
+          .where('id', '=', w.taskId)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(task, { title: 'Task about an erased lead', notes: '', status: 'open' });
+        const notification = await db()
+          .selectFrom('notifications')
+          .select(['title', 'body'])
+          .where('id', '=', w.notificationId)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(notification, { title: 'Task reminder: erased lead', body: '' });
+      }
+      // Through the API too: the rep's task list and bell no longer name the person, but for the
+      // lead that was not erased.
+      const tasks = (await ok('GET', '/api/v1/tasks?status=all&limit=200', rep)).data as {
+        id: string;
+        title: string;
+        notes: string;
+      }[];
+      const bell = (await ok('GET', '/api/v1/notifications?limit=200', rep)).data as {
+        id: string;
+        title: string;
+        body: string;
+      }[];
+      const naming = [
+        ...tasks.map((x) => [x.id, x.title + x.notes]),
+        ...bell.map((x) => [x.id, x.title + x.body]),
+      ]
+        .filter(([id]) =>
+          [survivor, merged, untouched].some((w) => w.taskId === id || w.notificationId === id),
+        )
+        .filter(([, text]) => text!.includes(secret))
+        .map(([id]) => id)
+        .sort();
+      assert.deepEqual(naming, [untouched.taskId, untouched.notificationId].sort());
+      assert.deepEqual(
+        tasks.filter((x) => x.id === survivor.taskId || x.id === merged.taskId).map((x) => x.title),
+        ['Task about an erased lead', 'Task about an erased lead'],
+        'the erased lead is still the rep’s: its tasks are listed, without the person',
+      );
+      assert.deepEqual(await leadsOf(untouched), all(untouched.leadId));
+      const kept = await db()
+        .selectFrom('tasks')
+        .select('notes')
+        .where('id', '=', untouched.taskId)
+        .executeTakeFirst();
+      assert.equal(kept?.notes, `${secret} prefers mornings`);
+    });
+
+    it('deletes the work of a deleted lead, its pending reminders with it', async () => {
+      const gone = await leadWithWork();
+      const stays = await leadWithWork();
+      // A second task, its reminder still pending.
+      const pending = await ok('POST', '/api/v1/tasks', rep, {
+        title: 'Pending',
+        dueAt: new Date(t.clock.now() + 300 * MIN).toISOString(),
+        reminderAt: new Date(t.clock.now() + 200 * MIN).toISOString(),
+        leadId: gone.leadId,
+      });
+      const job = await db()
+        .selectFrom('tasks')
+        .select('reminder_job_id')
+        .where('id', '=', pending.id)
+        .executeTakeFirstOrThrow();
+      await ok('DELETE', `/api/v1/leads/${gone.leadId}`, admin);
+      assert.deepEqual(await leadsOf(gone), all(null));
+      assert.equal(
+        (await db().selectFrom('tasks').select('id').where('id', '=', pending.id).executeTakeFirst()) ?? null,
+        null,
+      );
+      const status = await db()
+        .selectFrom('jobs')
+        .select('status')
+        .where('id', '=', job.reminder_job_id!)
+        .executeTakeFirst();
+      assert.notEqual(status?.status, 'queued', 'the pending reminder will not run');
+      assert.deepEqual(await leadsOf(stays), all(stays.leadId));
+    });
+  });
+}
