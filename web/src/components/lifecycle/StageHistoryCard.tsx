@@ -73,6 +73,26 @@ function iconOf(kind: StageHistoryEntry['kind']) {
   }
 }
 
+/** The lead's stage, history and allowed moves (one query shared by the card and the timeline). */
+export function useLeadStages(leadId: string) {
+  return useQuery({
+    queryKey: stagesKey(leadId),
+    queryFn: () => api<LeadStages>('GET', stagesPath(leadId)),
+  });
+}
+
+/** How a move reads in a sentence: "Moved from MQL to Recycled", "Entered as Lead". */
+export function describeMove(h: StageHistoryEntry): string {
+  const to = stageLabels[h.to];
+  if (!h.from) return `Entered as ${to}`;
+  return `${h.kind === 'reopen' ? 'Reopened' : 'Moved'} from ${stageLabels[h.from]} to ${to}`;
+}
+
+/** The bullet for a move of this kind. */
+export function moveIcon(kind: StageHistoryEntry['kind']) {
+  return iconOf(kind);
+}
+
 /** The lead's stage history: the funnel with the date each stage was entered, and every move. */
 export function StageHistoryCard({
   leadId,
@@ -84,10 +104,7 @@ export function StageHistoryCard({
   /** Why the caller's role offers no move here (shown on a disabled button when none is offered). */
   lockedReason?: string;
 }) {
-  const stages = useQuery({
-    queryKey: stagesKey(leadId),
-    queryFn: () => api<LeadStages>('GET', stagesPath(leadId)),
-  });
+  const stages = useLeadStages(leadId);
   const [changing, setChanging] = useState(false);
   if (stages.isPending) return <Skeleton h={220} radius="md" />;
   if (stages.error) return <ErrorAlert error={stages.error} />;

@@ -1,6 +1,7 @@
 import {
   ActionIcon,
   Anchor,
+  Badge,
   Box,
   Button,
   Group,
@@ -49,8 +50,10 @@ import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
 import { type ActivityType, activityTypeLabels, outcomeLabels } from '../../../../../contracts/activities.ts';
 import { type LifecycleStage, lifecycleStages, stageLabels } from '../../../../../contracts/leads.ts';
+import type { StageHistoryEntry } from '../../../../../contracts/lifecycle.ts';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { valueText } from '../../../components/leads/format.ts';
+import { describeMove, moveIcon, useLeadStages } from '../../../components/lifecycle/StageHistoryCard.tsx';
 import { formatDateTime, formatRelative } from '../../../lib/format.ts';
 import { ActivityDialog } from '../../activities/ActivityDialog.tsx';
 import { type Activity, useActivities, useDeleteActivity } from '../../activities/api.ts';
@@ -62,17 +65,19 @@ import { describeWebTouchpoint, TouchBadges, webTouchpointTypes } from './WebAct
 type LeadTimelineProps = { leadId: string; leadName: string; ctx: FieldContext };
 
 type Entry =
-  | { at: string; tp: Touchpoint; activity?: undefined }
-  | { at: string; tp?: undefined; activity: Activity };
+  | { at: string; tp: Touchpoint; activity?: undefined; move?: undefined }
+  | { at: string; tp?: undefined; activity: Activity; move?: undefined }
+  | { at: string; tp?: undefined; activity?: undefined; move: StageHistoryEntry };
 
 /**
- * Everything that happened to a lead, newest first, loaded a page at a time: its touchpoints and
- * the activities sales logged, interleaved by time (activities as far back as the loaded touchpoints
- * reach, all of them once every page is loaded).
+ * Everything that happened to a lead, newest first, loaded a page at a time: its touchpoints, the
+ * activities sales logged and its stage moves with their reasons, interleaved by time (activities
+ * and moves as far back as the loaded touchpoints reach, all of them once every page is loaded).
  */
 export function LeadTimeline({ leadId, leadName, ctx }: LeadTimelineProps) {
   const q = useTouchpoints(leadId);
   const activities = useActivities(leadId);
+  const stages = useLeadStages(leadId);
   const touchpoints = q.data?.pages.flatMap((p) => p.data) ?? [];
   const reach = q.hasNextPage ? (touchpoints.at(-1)?.occurredAt ?? '') : '';
   const items: Entry[] = [
@@ -80,8 +85,9 @@ export function LeadTimeline({ leadId, leadName, ctx }: LeadTimelineProps) {
     ...(activities.data?.data ?? [])
       .filter((a) => a.occurredAt >= reach)
       .map((activity) => ({ at: activity.occurredAt, activity })),
+    ...(stages.data?.history ?? []).filter((h) => h.at >= reach).map((move) => ({ at: move.at, move })),
   ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-  if (q.isPending || activities.isPending) {
+  if (q.isPending || activities.isPending || stages.isPending) {
     return (
       <Stack>
         <Skeleton h={40} />
@@ -92,14 +98,18 @@ export function LeadTimeline({ leadId, leadName, ctx }: LeadTimelineProps) {
   }
   return (
     <Stack gap="md">
-      <ErrorAlert error={q.error ?? activities.error} title="The timeline could not be loaded" />
+      <ErrorAlert
+        error={q.error ?? activities.error ?? stages.error}
+        title="The timeline could not be loaded"
+      />
       {items.length === 0 && !q.error ? (
         <Text size="sm" c="dimmed">
           Nothing has happened to this lead yet.
         </Text>
       ) : null}
       <Timeline bulletSize={28} lineWidth={2} aria-label="Timeline">
-        {items.map(({ tp, activity }) => {
+        {items.map(({ tp, activity, move }) => {
+          if (move) return <MoveItem key={move.id} move={move} />;
           if (activity)
             return <ActivityItem key={activity.id} activity={activity} leadId={leadId} leadName={leadName} />;
           const d = describeWebTouchpoint(tp) ?? describe(tp, ctx);
@@ -463,6 +473,46 @@ function describe(tp: Touchpoint, ctx: FieldContext): Described {
         ),
       };
   }
+}
+
+/** A stage move: from and to, who made it under which policy, and the reason given. */
+function MoveItem({ move }: { move: StageHistoryEntry }) {
+  const backward = move.kind === 'recycle' || move.kind === 'disqualify';
+  return (
+    <Timeline.Item
+      bullet={
+        <ThemeIcon size={28} radius="xl" variant="light" color={backward ? 'orange' : 'grape'}>
+          {moveIcon(move.kind)}
+        </ThemeIcon>
+      }
+      title={
+        <Text size="sm" fw={600} component="span">
+          {describeMove(move)}
+        </Text>
+      }
+      data-type="stage_move"
+    >
+      <Group gap={6} mt={2}>
+        <Text size="xs" c="dimmed" component="time" dateTime={move.at}>
+          {formatDateTime(move.at)} · {formatRelative(move.at)}
+        </Text>
+        <Text size="xs" c="dimmed">
+          · by {move.actor.label ?? move.actor.type}
+          {move.policyVersion ? ` · policy v${move.policyVersion}` : ''}
+        </Text>
+      </Group>
+      {move.reason ? (
+        <Text size="sm" mt={4}>
+          {move.reasonCode ? (
+            <Badge size="xs" variant="outline" color={backward ? 'orange' : 'gray'} mr={6} tt="none">
+              {move.reasonCode}
+            </Badge>
+          ) : null}
+          {move.reason}
+        </Text>
+      ) : null}
+    </Timeline.Item>
+  );
 }
 
 /** "Deal “X” opened / moved to Proposal / won / lost: reason", with a link to the deal. */
