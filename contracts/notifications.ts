@@ -8,7 +8,13 @@ import type { ErrorSpec } from './errors.ts';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const IsoDate = Type.String({ format: 'date-time' });
 
-export const notificationKinds = ['lead.assigned', 'sla.warning', 'sla.escalated', 'task.reminder'] as const;
+export const notificationKinds = [
+  'lead.assigned',
+  'sla.warning',
+  'sla.escalated',
+  'task.reminder',
+  'webhook.disabled',
+] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 export const notificationKindLabels: Record<NotificationKind, { label: string; description: string }> = {
@@ -25,7 +31,23 @@ export const notificationKindLabels: Record<NotificationKind, { label: string; d
     description: 'A lead of your team was not accepted within the SLA (team managers).',
   },
   'task.reminder': { label: 'Task reminder', description: 'The reminder time of one of your tasks came.' },
+  'webhook.disabled': {
+    label: 'Webhook turned off',
+    description: 'A webhook kept failing and Leadloop turned it off (admins, and whoever set it up).',
+  },
 };
+
+/** Where a notification leads in the web app (a path). */
+export function notificationPath(n: {
+  kind: string;
+  leadId?: string | null;
+  taskId?: string | null;
+}): string {
+  if (n.leadId) return `/leads/${encodeURIComponent(n.leadId)}`;
+  if (n.taskId) return '/tasks';
+  if (n.kind === 'webhook.disabled') return '/settings/webhooks';
+  return '/';
+}
 
 export const Notification = Type.Object({
   id: Type.String(),

@@ -168,6 +168,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       leads: leads.api,
       allowHttp: config.webhooksAllowHttp,
+      // A subscription turned off after repeated failures: the admins and whoever set it up are told.
+      onDisabled: async (tx, sub) => {
+        const people = new Set(await auth.api.activeAdminIds(tx));
+        if (sub.createdBy && (await auth.api.activeUserIds(tx, [sub.createdBy])).has(sub.createdBy))
+          people.add(sub.createdBy);
+        for (const userId of people)
+          await notifications.api.notify(tx, {
+            userId,
+            kind: 'webhook.disabled',
+            title: `Webhook to ${new URL(sub.url).host} turned off`,
+            body: `${sub.url} failed ${sub.failures} deliveries in a row, so Leadloop stopped sending to it. New events are held; fix the endpoint, then turn the webhook back on in Settings → Webhooks and the held events go out.`,
+          });
+      },
     });
     // Domain events (stage changes, MQLs) go out to webhook subscribers in the same transaction.
     lifecycle.api.onEvents(async (tx, events) => {

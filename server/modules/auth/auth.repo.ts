@@ -54,6 +54,18 @@ export function createAuthRepo() {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Active users of a role, with their roles' ids (e.g. the admins to tell about a failure). */
+  async function activeIdsOfRole(tx: Tx, role: string): Promise<string[]> {
+    const rows = await tx
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', role)
+      .where('active', '=', 1)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   // Sessions
   async function insertSession(tx: Tx, row: SessionsTable): Promise<void> {
     await tx.insertInto('sessions').values(row).execute();
@@ -146,6 +158,7 @@ export function createAuthRepo() {
     updateUser,
     countActiveAdmins,
     activeIds,
+    activeIdsOfRole,
     insertSession,
     liveSession,
     touchSession,

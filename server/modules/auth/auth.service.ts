@@ -491,6 +491,11 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
     return repo.activeIds(tx, ids);
   }
 
+  /** The active admins' ids, read in the caller's transaction. */
+  async function activeAdminIds(tx: Database['db']): Promise<string[]> {
+    return repo.activeIdsOfRole(tx, 'admin');
+  }
+
   /** Removes sessions that ended more than a day ago (a maintenance job). */
   async function purgeSessions(): Promise<number> {
     return repo.deleteDeadSessions(db, clock.now() - 86_400_000);
@@ -513,6 +518,7 @@ export function createAuthService({ database, repo, audit, clock, secrets, confi
     createApiKey,
     revokeApiKey,
     activeUserIds,
+    activeAdminIds,
     purgeSessions,
   };
 }

@@ -17,6 +17,7 @@ import {
   type NotificationsQuery,
   notificationKindLabels,
   notificationKinds,
+  notificationPath,
 } from '../../../contracts/notifications.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
@@ -87,10 +88,11 @@ export function erasedNotificationTitle(kind: string): string {
 }
 
 /** Where a notification points to in the web app. */
-export function linkOf(n: { leadId?: string | null; taskId?: string | null }, base: string): string {
-  if (n.leadId) return `${base}/leads/${encodeURIComponent(n.leadId)}`;
-  if (n.taskId) return `${base}/tasks`;
-  return `${base}/`;
+export function linkOf(
+  n: { kind: string; leadId?: string | null; taskId?: string | null },
+  base: string,
+): string {
+  return `${base}${notificationPath(n)}`;
 }
 
 export function createNotificationsService({ database, repo, clock, mail, publicUrl, permissions }: Deps) {
@@ -142,7 +144,7 @@ export function createNotificationsService({ database, repo, clock, mail, public
           '',
           n.body,
           '',
-          `${n.leadId ? 'Open the lead' : 'Open your tasks'}: ${link}`,
+          `${n.leadId ? 'Open the lead' : n.taskId ? 'Open your tasks' : 'Open Leadloop'}: ${link}`,
           '',
           `-- You get "${label}" emails from Leadloop. Turn them off on your account page: ${base}/account`,
         ].join('\n'),

@@ -12,7 +12,12 @@ import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LeadsApi } from '../leads/index.ts';
 import { webhooksRoutes } from './webhooks.routes.ts';
-import { createWebhooksService, type Sender, type WebhookEvent } from './webhooks.service.ts';
+import {
+  createWebhooksService,
+  type Sender,
+  type WebhookEvent,
+  type WebhooksDeps,
+} from './webhooks.service.ts';
 
 export { verifySignature } from './signature.ts';
 export type { Sender, WebhookEvent, WebhooksService } from './webhooks.service.ts';
@@ -25,6 +30,7 @@ type Deps = {
   leads: Pick<LeadsApi, 'onResolved'>;
   allowHttp: boolean;
   sender?: Sender;
+  onDisabled?: WebhooksDeps['onDisabled'];
   backoff?: { baseMs: number; maxMs: number };
 };
 
@@ -56,6 +62,7 @@ export function createWebhooksModule(deps: Deps) {
     deliverJob: () => deliverJob,
     allowHttp: deps.allowHttp,
     sender: deps.sender,
+    onDisabled: deps.onDisabled,
   });
 
   // Leads created or changed (form, API, import, edit): one publish per resolver batch.

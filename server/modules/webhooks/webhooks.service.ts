@@ -41,6 +41,9 @@ type SubscriptionRow = Selectable<WebhookSubscriptionsTable>;
 type DeliveryRow = Selectable<WebhookDeliveriesTable>;
 type AttemptRow = Selectable<WebhookAttemptsTable>;
 
+/** A subscription the server just turned off, for whoever is told about it. */
+export type DisabledSubscription = { id: string; url: string; createdBy: string | null; failures: number };
+
 /** Who changes a subscription: admins may target internal addresses, anyone else only public ones. */
 export type Editor = { actor: Actor; admin: boolean };
 
@@ -181,7 +184,7 @@ const toDelivery = (r: DeliveryRow, lastDurationMs: number | null): WebhookDeliv
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
-type Deps = {
+export type WebhooksDeps = {
   database: Database;
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
@@ -189,12 +192,14 @@ type Deps = {
   deliverJob: () => JobDefinition;
   allowHttp: boolean;
   sender?: Sender;
+  /** Tells people a subscription was turned off after repeated failures (in that transaction). */
+  onDisabled?: (tx: Tx, sub: DisabledSubscription) => Promise<void>;
   /** Failed deliveries in a row that disable a subscription. */
   disableAfterFailures?: number;
   timeoutMs?: number;
 };
 
-export function createWebhooksService(deps: Deps) {
+export function createWebhooksService(deps: WebhooksDeps) {
   const { database, clock } = deps;
   const db = database.db;
   const send = deps.sender ?? httpSender;
@@ -542,6 +547,13 @@ export function createWebhooksService(deps: Deps) {
           action: 'webhook.disabled',
           target: { type: 'webhook', id: subscriptionId },
           details: { failures: disableAfter },
+        });
+        const sub = await row(tx, subscriptionId);
+        await deps.onDisabled?.(tx, {
+          id: sub.id,
+          url: sub.url,
+          createdBy: sub.created_by,
+          failures: disableAfter,
         });
       }
     });

@@ -313,6 +313,18 @@ for (const dialect of testDialects) {
       ).json();
       assert.equal(got.active, false);
       assert.match(got.disabledReason, /5 failed deliveries in a row/);
+      // The admins are told: in the bell, and by email.
+      const told = (
+        await t.request({ method: 'GET', url: '/api/v1/notifications', headers: admin.headers })
+      ).json().data as { kind: string; title: string; body: string }[];
+      const note = told.find((n) => n.kind === 'webhook.disabled');
+      assert.ok(note, 'the admin has a webhook.disabled notification');
+      assert.equal(note.title, `Webhook to ${new URL(receiver.url).host} turned off`);
+      assert.match(note.body, /failed 5 deliveries in a row/);
+      const mails = (
+        await t.request({ method: 'GET', url: '/api/v1/mail/outbox', headers: admin.headers })
+      ).json().data as { subject: string; text?: string }[];
+      assert.ok(mails.some((m) => m.subject === note.title));
       // While disabled, events are not queued for it.
       await createLead('while-off@example.test');
       assert.equal((await deliveries(sub.id)).length, 5);

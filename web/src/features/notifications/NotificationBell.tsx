@@ -21,6 +21,7 @@ import {
   IconCircleCheck,
   IconHourglassLow,
   IconUserPlus,
+  IconWebhookOff,
 } from '@tabler/icons-react';
 import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
@@ -40,6 +41,7 @@ const kinds: Record<NotificationKind, { icon: ReactNode; color: string; label: s
   'sla.warning': { icon: <IconHourglassLow size={16} />, color: 'orange', label: 'SLA ends soon' },
   'sla.escalated': { icon: <IconAlarm size={16} />, color: 'red', label: 'SLA passed' },
   'task.reminder': { icon: <IconChecklist size={16} />, color: 'teal', label: 'Task reminder' },
+  'webhook.disabled': { icon: <IconWebhookOff size={16} />, color: 'gray', label: 'Webhook turned off' },
 };
 
 /** The bell in the header: unread count, the latest notifications, mark read. Polls for new ones. */

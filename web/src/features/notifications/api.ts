@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type {
-  Notification,
-  NotificationKind,
-  NotificationPage,
-  NotificationPreferences,
+import {
+  type Notification,
+  type NotificationKind,
+  type NotificationPage,
+  type NotificationPreferences,
+  notificationPath,
 } from '../../../../contracts/notifications.ts';
 import { api } from '../../lib/api.ts';
 
@@ -55,8 +56,4 @@ export function useSavePreference() {
 }
 
 /** Where a notification leads in the app. */
-export function linkOf(n: Pick<Notification, 'leadId' | 'taskId'>): string {
-  if (n.leadId) return `/leads/${enc(n.leadId)}`;
-  if (n.taskId) return '/tasks';
-  return '/';
-}
+export const linkOf = (n: Pick<Notification, 'kind' | 'leadId' | 'taskId'>): string => notificationPath(n);
