@@ -3,6 +3,7 @@
  * and per-kind email preferences. Shared by the server and the web app.
  */
 import Type, { type Static } from 'typebox';
+import type { Role } from './auth.ts';
 import type { ErrorSpec } from './errors.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -17,7 +18,11 @@ export const notificationKinds = [
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
-export const notificationKindLabels: Record<NotificationKind, { label: string; description: string }> = {
+/** Each kind's name and meaning; `roles` limits who can get it (and sees its email preference). */
+export const notificationKindLabels: Record<
+  NotificationKind,
+  { label: string; description: string; roles?: readonly Role[] }
+> = {
   'lead.assigned': {
     label: 'New lead assigned',
     description: 'Routing gave you a lead (or you claimed one).',
@@ -34,6 +39,7 @@ export const notificationKindLabels: Record<NotificationKind, { label: string; d
   'webhook.disabled': {
     label: 'Webhook turned off',
     description: 'A webhook kept failing and Leadloop turned it off (admins, and whoever set it up).',
+    roles: ['admin', 'marketing'],
   },
 };
 

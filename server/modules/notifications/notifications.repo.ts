@@ -104,7 +104,7 @@ export function createNotificationsRepo() {
   async function recipient(tx: Tx, userId: string) {
     return tx
       .selectFrom('users')
-      .select(['id', 'email', 'name', 'active'])
+      .select(['id', 'email', 'name', 'active', 'role'])
       .where('id', '=', userId)
       .executeTakeFirst();
   }

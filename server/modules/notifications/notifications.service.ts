@@ -184,11 +184,16 @@ export function createNotificationsService({ database, repo, clock, mail, public
 
   async function preferences(userId: string, tx: Tx = db): Promise<NotificationPreference[]> {
     const rows = new Map((await repo.preferences(tx, userId)).map((r) => [r.kind, Number(r.email) === 1]));
-    return notificationKinds.map((kind) => ({
-      kind,
-      ...notificationKindLabels[kind],
-      email: rows.get(kind) ?? true,
-    }));
+    const role = (await repo.recipient(tx, userId))?.role;
+    return notificationKinds
+      .filter((kind) => {
+        const roles = notificationKindLabels[kind].roles as readonly string[] | undefined;
+        return !roles || (role !== undefined && roles.includes(role));
+      })
+      .map((kind) => {
+        const { label, description } = notificationKindLabels[kind];
+        return { kind, label, description, email: rows.get(kind) ?? true };
+      });
   }
 
   async function setPreferences(
