@@ -48,7 +48,8 @@ for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }))
 take([...parser.push(decoder.decode()), ...parser.end()]);
 flush(pending);
 const ms = performance.now() - started;
+const cpu = process.cpuUsage();
 db.close();
 process.stdout.write(
-  `${JSON.stringify({ rows, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ rows, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

@@ -103,7 +103,8 @@ for await (const chunk of createReadStream(process.env.BENCH_FILE!, { highWaterM
 take([...parser.push(decoder.decode()), ...parser.end()]);
 write(pending);
 const ms = performance.now() - started;
+const cpu = process.cpuUsage();
 await database.close();
 process.stdout.write(
-  `${JSON.stringify({ rows, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ rows, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

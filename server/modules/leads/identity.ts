@@ -113,6 +113,18 @@ export type StageMove = {
   actor: Actor;
 };
 
+/**
+ * Sees the resolver's new leads just before they are inserted, in the same transaction, each with
+ * the touchpoints recorded for it, and may set columns of their rows: what a new lead's own
+ * touchpoints decide (its first and last touch, its scores) is written with the lead instead of by
+ * an update right after. A row whose email another transaction took meanwhile is not inserted (its
+ * items are resolved again, as updates), so a hook keeps nothing about a row past the row itself.
+ */
+export type LeadsInserting = (
+  tx: Tx,
+  leads: { row: LeadRow; touchpoints: Insertable<TouchpointsTable>[] }[],
+) => Promise<void>;
+
 /** Told about every lead the resolver created or changed, inside the same transaction. */
 export type ResolvedListener = (
   tx: Tx,
@@ -196,9 +208,17 @@ type Deps = {
   definitions: (tx: Tx, options?: { fresh?: boolean }) => Promise<Definitions>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   listeners: ResolvedListener[];
+  inserting?: LeadsInserting[];
 };
 
-export function createIdentityResolver({ repo, clock, definitions, activeUserIds, listeners }: Deps) {
+export function createIdentityResolver({
+  repo,
+  clock,
+  definitions,
+  activeUserIds,
+  listeners,
+  inserting = [],
+}: Deps) {
   /** Company id by domain, for companies known to be committed. */
   const companyIds = new Map<string, string>();
 
@@ -882,17 +902,22 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
   async function write(tx: Tx, states: State[], unblock: string[], now: number): Promise<number[]> {
     await repo.unblockErased(tx, unblock);
     const fresh = states.filter((s) => s.isNew);
-    const rowsOf = (s: State): Insertable<LeadsTable> => {
+    const rowsOf = (s: State): LeadRow => {
       const row = finalRow(s);
       written.set(s, row);
-      return row as Insertable<LeadsTable>;
+      return row;
     };
-    const inserted = await repo.insertLeads(tx, fresh.map(rowsOf));
+    const freshRows = fresh.map(rowsOf);
+    if (fresh.length > 0 && inserting.length > 0) {
+      const creating = fresh.map((s, i) => ({ row: freshRows[i]!, touchpoints: s.touchpoints }));
+      for (const hook of inserting) await hook(tx, creating);
+    }
+    const inserted = await repo.insertLeads(tx, freshRows as Insertable<LeadsTable>[]);
     const lost = fresh.filter((s) => !inserted.has(s.row.id));
-    const kept = states.filter((s) => !lost.includes(s));
+    const kept = lost.length > 0 ? states.filter((s) => !lost.includes(s)) : states;
     for (const s of kept) {
       if (s.isNew || !s.dirty) continue;
-      const { id, ...rest } = rowsOf(s);
+      const { id, ...rest } = rowsOf(s) as Insertable<LeadsTable>;
       await repo.updateLead(tx, id!, rest);
     }
     await repo.insertIdentities(

@@ -1,5 +1,4 @@
 import {
-  CompiledQuery,
   type Expression,
   type ExpressionBuilder,
   type Insertable,
@@ -7,6 +6,7 @@ import {
   sql,
   type Updateable,
 } from 'kysely';
+import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type {
   CompaniesTable,
@@ -19,85 +19,6 @@ import type {
   TouchpointsTable,
 } from '../../platform/db/schema.ts';
 import type { LeadRow } from './fields.ts';
-
-/**
- * Rows per multi-row statement: under both dialects' parameter limits, and in power-of-two sizes
- * only, so a few distinct SQL texts serve every batch. Prepared statements are cached per text,
- * and a better-sqlite3 statement's native memory goes only when V8 gets round to collecting it:
- * statements of every possible size grew a 1M-row import by megabytes per batch.
- */
-function chunks<T>(rows: T[], columns: number): T[][] {
-  const max = 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(30_000 / columns))));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; ) {
-    let size = max;
-    while (size > rows.length - i) size >>= 1;
-    out.push(rows.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-/**
- * Multi-row INSERT statements written directly rather than through the query builder: building
- * and compiling a 1,000-row × 23-column insert node by node costs more CPU than SQLite spends
- * running it. The SQL text is cached per table, column list and row count (the power-of-two chunks
- * above keep those few), so the driver's prepared-statement cache finds it again. Columns are the
- * union of the rows' keys; a key a row lacks is inserted as null (these tables have no defaults).
- */
-const insertTexts = new Map<string, string>();
-function insertText(
-  postgres: boolean,
-  table: string,
-  columns: string[],
-  rows: number,
-  suffix: string,
-): string {
-  const key = `${postgres ? 'p' : 's'}\u0000${table}\u0000${columns.join(',')}\u0000${rows}\u0000${suffix}`;
-  let text = insertTexts.get(key);
-  if (text === undefined) {
-    // Column names come from our own row objects, never from input; refuse anything else anyway.
-    for (const c of columns) if (!/^[a-z_][a-z0-9_]*$/.test(c)) throw new Error(`Not a column name: ${c}`);
-    const tuples: string[] = [];
-    let n = 0;
-    for (let r = 0; r < rows; r++) {
-      const marks: string[] = [];
-      for (let c = 0; c < columns.length; c++) marks.push(postgres ? `$${++n}` : '?');
-      tuples.push(`(${marks.join(', ')})`);
-    }
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}${suffix}`;
-    if (insertTexts.size >= 512) insertTexts.clear();
-    insertTexts.set(key, text);
-  }
-  return text;
-}
-
-function columnsOf(rows: readonly object[]): string[] {
-  const seen = new Set<string>();
-  for (const row of rows) for (const k of Object.keys(row)) seen.add(k);
-  return [...seen];
-}
-
-async function insertMany<R extends object>(
-  tx: Tx,
-  postgres: boolean,
-  table: string,
-  rows: readonly R[],
-  suffix = '',
-): Promise<{ id?: string }[]> {
-  if (rows.length === 0) return [];
-  const columns = columnsOf(rows);
-  const params: unknown[] = new Array(rows.length * columns.length);
-  let i = 0;
-  for (const row of rows) {
-    const values = row as Record<string, unknown>;
-    for (const c of columns) params[i++] = values[c] ?? null;
-  }
-  const r = await tx.executeQuery<{ id?: string }>(
-    CompiledQuery.raw(insertText(postgres, table, columns, rows.length, suffix), params),
-  );
-  return r.rows;
-}
 
 export type SortField = 'createdAt' | 'updatedAt' | 'lastName' | 'email' | 'companyName' | 'companySize';
 export const sortColumns: Record<SortField, { column: keyof LeadsTable; text: boolean; nullable: boolean }> =
@@ -261,16 +182,14 @@ export function createLeadsRepo(dialect: Dialect) {
   /** Inserts new leads; a row whose email another transaction took meanwhile is skipped and reported. */
   async function insertLeads(tx: Tx, rows: Insertable<LeadsTable>[]): Promise<Set<string>> {
     const inserted = new Set<string>();
-    for (const part of chunks(rows, columnsOf(rows).length)) {
-      const r = await insertMany(
-        tx,
-        postgres,
-        'leads',
-        part,
-        ' on conflict ("email") do nothing returning "id"',
-      );
-      for (const x of r) inserted.add(x.id!);
-    }
+    for (const x of await insertRows(
+      tx,
+      postgres,
+      'leads',
+      rows,
+      ' on conflict ("email") do nothing returning "id"',
+    ))
+      inserted.add(x.id as string);
     return inserted;
   }
 
@@ -325,15 +244,13 @@ export function createLeadsRepo(dialect: Dialect) {
   }
 
   async function insertIdentities(tx: Tx, rows: LeadIdentitiesTable[]): Promise<void> {
-    for (const part of chunks(rows, 5)) {
-      await insertMany(
-        tx,
-        postgres,
-        'lead_identities',
-        part,
-        ' on conflict ("kind", "system", "value") do nothing',
-      );
-    }
+    await insertRows(
+      tx,
+      postgres,
+      'lead_identities',
+      rows,
+      ' on conflict ("kind", "system", "value") do nothing',
+    );
   }
 
   async function moveIdentities(
@@ -359,8 +276,7 @@ export function createLeadsRepo(dialect: Dialect) {
   // Touchpoints
   async function insertTouchpoints(tx: Tx, rows: Insertable<TouchpointsTable>[]): Promise<void> {
     // 16 columns with the attribution ones (channel, campaign, UTM values, rule version).
-    for (const part of chunks(rows, columnsOf(rows).length))
-      await insertMany(tx, postgres, 'touchpoints', part);
+    await insertRows(tx, postgres, 'touchpoints', rows);
   }
 
   async function touchpointsOf(
@@ -393,7 +309,7 @@ export function createLeadsRepo(dialect: Dialect) {
 
   // Consent
   async function insertConsentEvents(tx: Tx, rows: ConsentEventsTable[]): Promise<void> {
-    for (const part of chunks(rows, 7)) await insertMany(tx, postgres, 'consent_events', part);
+    await insertRows(tx, postgres, 'consent_events', rows);
   }
 
   async function consentEventsOf(tx: Tx, leadId: string) {
