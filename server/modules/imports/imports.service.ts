@@ -19,7 +19,7 @@ import type {
   RowProblem,
   StartImport,
 } from '../../../contracts/imports.ts';
-import { type Lead, standardFieldKeys } from '../../../contracts/leads.ts';
+import { standardFieldKeys } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import type { ImportErrorsTable } from '../../platform/db/schema.ts';
@@ -30,8 +30,8 @@ import { newId } from '../../platform/ids.ts';
 import type { JobContext, JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
-import type { LeadsApi, ResolveItem, ResolveResult, WriteContext } from '../leads/index.ts';
-import { checkCustomValue, isValidEmail, normaliseEmail } from '../leads/index.ts';
+import type { LeadRow, LeadsApi, ResolveItem, ResolveResult, WriteContext } from '../leads/index.ts';
+import { checkCustomValue, columnOf, customFieldsOf, isValidEmail, normaliseEmail } from '../leads/index.ts';
 import {
   type CsvEvent,
   createCsvParser,
@@ -53,6 +53,8 @@ export const maxImportBytes = 1 << 30;
  * for web requests and the job's lease heartbeat; the job yields between batches.
  */
 export const defaultBatchSize = 2000;
+/** Rows per resolver call inside a batch (see flush). */
+const resolveSlice = 250;
 /** Errors kept per import; later ones are counted, not stored. */
 export const maxStoredErrors = 100_000;
 
@@ -63,7 +65,7 @@ type Deps = {
   repo: ImportsRepo;
   leads: Pick<
     LeadsApi,
-    'resolveBatch' | 'listCustomFields' | 'createCustomField' | 'list' | 'filterOf' | 'definitions'
+    'resolveBatch' | 'listCustomFields' | 'createCustomField' | 'rowPages' | 'filterOf' | 'definitions'
   >;
   jobs: Pick<JobQueue, 'enqueue'>;
   job: () => JobDefinition;
@@ -664,8 +666,13 @@ export function createImportsService(deps: Deps) {
           });
           itemRows.push(e);
         }
-        const results: ResolveResult[] =
-          items.length > 0 ? await leads.resolveBatch(tx, items, resolveOptions) : [];
+        // Resolved in slices: what the resolver builds for a slice is garbage before the next one
+        // starts, so memory holds a slice's leads, not the whole batch's (the batch is still one
+        // transaction with its checkpoint). Slices resolve as one call would: the resolver treats
+        // a lead an earlier slice created in this transaction like any existing lead.
+        const results: ResolveResult[] = [];
+        for (let at = 0; at < items.length; at += resolveSlice)
+          results.push(...(await leads.resolveBatch(tx, items.slice(at, at + resolveSlice), resolveOptions)));
         results.forEach((res, i) => {
           if (res.status === 'error') {
             delta.failed++;
@@ -795,15 +802,45 @@ export function createImportsService(deps: Deps) {
   ] as const;
   const defaultColumns = fixedColumns.filter((c) => c !== 'companyId');
 
-  function cell(lead: Lead, column: string): string {
-    let v: unknown;
-    if (column.startsWith('cf.')) v = lead.customFields[column.slice(3)];
-    else if (column === 'externalIds') v = lead.externalIds.map((e) => `${e.system}:${e.id}`).join(';');
-    else v = (lead as unknown as Record<string, unknown>)[column];
+  /** How a value is written to the CSV file. */
+  function cellText(v: unknown): string {
     if (v === null || v === undefined) return '';
     const s = Array.isArray(v) ? v.join(';') : String(v);
     // A value a spreadsheet would run as a formula is written with a leading apostrophe.
     return /^[=@\t\r]|^[+-][^\d\s.(]/.test(s) ? `'${s}` : s;
+  }
+
+  type Ext = { system: string; id: string }[];
+  /** A column's value for a lead row, as the lead resource shows it (see toLeadView). */
+  function getterOf(
+    column: string,
+  ): (row: LeadRow, ext: Ext, custom: () => Record<string, unknown>) => unknown {
+    if (column.startsWith('cf.')) {
+      const key = column.slice(3);
+      return (_row, _ext, custom) => custom()[key];
+    }
+    switch (column) {
+      case 'externalIds':
+        return (_row, ext) => ext.map((e) => `${e.system}:${e.id}`).join(';');
+      case 'createdAt':
+        return (row) => iso(row.created_at);
+      case 'updatedAt':
+        return (row) => iso(row.updated_at);
+      case 'lifecycleStage':
+        return (row) => row.lifecycle_stage;
+      case 'ownerId':
+        return (row) => row.owner_id;
+      case 'companyId':
+        return (row) => row.company_id;
+      case 'id':
+      case 'source':
+        return (row) => row[column];
+      default: {
+        const stored = columnOf[column as keyof typeof columnOf];
+        if (!stored) throw new Error(`No export column ${column}`);
+        return (row) => row[stored];
+      }
+    }
   }
 
   /**
@@ -842,14 +879,25 @@ export function createImportsService(deps: Deps) {
       base.ids = list.join(',');
     }
     await leads.filterOf(base); // a bad filter answers 400 before anything is streamed
+    const getters = columns.map(getterOf);
+    const wantsExternal = columns.includes('externalIds');
+    const none: Ext = [];
     async function* rows() {
       yield columns;
-      let cursor: string | undefined;
-      for (;;) {
-        const page = await leads.list({ ...base, limit: 2000, cursor });
-        for (const lead of page.data) yield columns.map((c) => cell(lead, c));
-        if (!page.nextCursor) break;
-        cursor = page.nextCursor;
+      // Rows, not lead views: only the columns written are formatted (and custom fields parsed
+      // only when one is written). Without `sort`, leads come in the order they were stored.
+      for await (const page of leads.rowPages(base, { pageSize: 2000, externalIds: wantsExternal })) {
+        for (const row of page.rows) {
+          let custom: Record<string, unknown> | undefined;
+          const customOf = () => {
+            custom ??= customFieldsOf(row);
+            return custom;
+          };
+          const ext = page.externalIds.get(row.id) ?? none;
+          const out: string[] = new Array(getters.length);
+          for (let i = 0; i < getters.length; i++) out[i] = cellText(getters[i]!(row, ext, customOf));
+          yield out;
+        }
       }
     }
     const day = new Date(clock.now()).toISOString().slice(0, 10);

@@ -196,6 +196,11 @@ export function emailHash(email: string): string {
   return createHash('sha256').update(normaliseEmail(email)).digest('hex');
 }
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 const fail = (code: ErrorCode, field: string, rule: string, message: string): ResolveError => ({
   code,
   message: `${field}: ${message}`,
@@ -244,9 +249,12 @@ export function createIdentityResolver({
       ...new Set(prepared.map((p) => p.ownerId).filter((o): o is string => typeof o === 'string')),
     ];
     const active = owners.length > 0 ? await activeUserIds(tx, owners) : new Set<string>();
-    // Erased people come back only with fresh consent.
-    const byHash = new Map(prepared.filter((p) => p.email).map((p) => [emailHash(p.email!), p]));
-    const erased = await repo.erasedAmong(tx, [...byHash.keys()]);
+    // Erased people come back only with fresh consent. (Most installations never erased anyone:
+    // then nobody's email needs hashing.)
+    const hashes = (await repo.anyErased(tx))
+      ? new Map(prepared.filter((p) => p.email).map((p) => [p, emailHash(p.email!)]))
+      : new Map<Prepared, string>();
+    const erased = await repo.erasedAmong(tx, [...new Set(hashes.values())]);
     const unblock: string[] = [];
     const live = prepared.filter((p) => {
       if (p.ownerId && !active.has(p.ownerId)) {
@@ -257,9 +265,10 @@ export function createIdentityResolver({
         };
         return false;
       }
-      if (p.email && erased.has(emailHash(p.email))) {
+      const hash = hashes.get(p);
+      if (hash !== undefined && erased.has(hash)) {
         if (Object.values(p.consent).some((c) => c?.status === 'granted')) {
-          unblock.push(emailHash(p.email));
+          unblock.push(hash);
           return true;
         }
         results[p.index] = {
@@ -601,7 +610,20 @@ export function createIdentityResolver({
       source: opts.source,
       actor: opts.actor,
     };
-    return { ...stateOf(row), isNew: true, dirty: true, stageMoves: [entered] };
+    // Built directly (not through stateOf): a new lead has nothing stored to parse.
+    return {
+      row,
+      isNew: true,
+      dirty: true,
+      times: {},
+      custom: {},
+      consent: {},
+      identities: [],
+      touchpoints: [],
+      consentEvents: [],
+      stageMoves: [entered],
+      items: [],
+    };
   }
 
   /** Applies one item to a lead under the merge policy; returns what changed. */
@@ -638,11 +660,11 @@ export function createIdentityResolver({
       }
       if (next === null || next === undefined) return; // a blank never overwrites
       if (current === next) return;
+      const hasValue = current !== null && current !== undefined;
       // Two different strings never serialise alike; other values (numbers, arrays) may.
-      if (typeof next !== 'string' || typeof current !== 'string') {
+      if (hasValue && (typeof next !== 'string' || typeof current !== 'string')) {
         if (JSON.stringify(current) === JSON.stringify(next)) return;
       }
-      const hasValue = current !== null && current !== undefined;
       if (hasValue && rule === 'first') return;
       if (hasValue && (state.times[timeKey] ?? 0) > at) return; // what we hold is newer
       write(next);
@@ -874,9 +896,9 @@ export function createIdentityResolver({
     if (done) return done;
     return {
       ...s.row,
-      custom_fields: JSON.stringify(
-        Object.fromEntries(Object.entries(s.custom).filter(([, v]) => v !== null)),
-      ),
+      custom_fields: isEmpty(s.custom)
+        ? '{}'
+        : JSON.stringify(Object.fromEntries(Object.entries(s.custom).filter(([, v]) => v !== null))),
       consent: JSON.stringify(s.consent),
       field_times: JSON.stringify(s.times),
       search_text: searchTextOf(s.row),

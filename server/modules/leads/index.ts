@@ -18,6 +18,7 @@ import { createLeadsService, type ListQueryHook } from './leads.service.ts';
 import { createVisitorApi } from './visitors.ts';
 
 export { checkCustomValue, type FieldDefinition } from './custom-fields.ts';
+export { columnOf, customFieldsOf, type LeadRow } from './fields.ts';
 export type {
   LeadsInserting,
   ResolvedListener,

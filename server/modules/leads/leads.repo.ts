@@ -21,6 +21,8 @@ import type {
 import type { LeadRow } from './fields.ts';
 
 export type SortField = 'createdAt' | 'updatedAt' | 'lastName' | 'email' | 'companyName' | 'companySize';
+/** The orders of `list`: the sortable fields, and `id` (the order leads were stored in; exports). */
+export type ListOrder = SortField | 'id';
 export const sortColumns: Record<SortField, { column: keyof LeadsTable; text: boolean; nullable: boolean }> =
   {
     createdAt: { column: 'created_at', text: false, nullable: false },
@@ -55,7 +57,7 @@ export type LeadFilter = {
 
 export type ListOptions = {
   filter: LeadFilter;
-  sort: SortField;
+  sort: ListOrder;
   desc: boolean;
   limit: number;
   after?: { value: string | number | null; id: string };
@@ -120,6 +122,19 @@ export function createLeadsRepo(dialect: Dialect) {
   }
 
   async function list(tx: Tx, o: ListOptions): Promise<LeadRow[]> {
+    if (o.sort === 'id') {
+      // Ids grow with time, so this is the order rows were stored in: the pages read the table
+      // (and the id index) front to back.
+      let q = tx
+        .selectFrom('leads')
+        .selectAll()
+        .where((eb) => whereOf(eb, o.filter));
+      if (o.after) q = q.where('leads.id', o.desc ? '<' : '>', o.after.id);
+      return q
+        .orderBy('leads.id', o.desc ? 'desc' : 'asc')
+        .limit(o.limit)
+        .execute();
+    }
     const { column, text, nullable } = sortColumns[o.sort];
     // A missing value sorts as '' (or -1) so the order, and the cursor, are total. Columns that are
     // never null are compared as they are, so their index serves the sort.
@@ -322,6 +337,11 @@ export function createLeadsRepo(dialect: Dialect) {
       .execute();
   }
 
+  /** Whether anyone was ever erased (and not unblocked since). */
+  async function anyErased(tx: Tx): Promise<boolean> {
+    return (await tx.selectFrom('erased_emails').select('hash').limit(1).executeTakeFirst()) !== undefined;
+  }
+
   async function erasedAmong(tx: Tx, hashes: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const part of chunks(hashes, 1)) {
@@ -514,6 +534,7 @@ export function createLeadsRepo(dialect: Dialect) {
     moveTouchpoints,
     insertConsentEvents,
     consentEventsOf,
+    anyErased,
     erasedAmong,
     unblockErased,
     blockErased,

@@ -138,11 +138,12 @@ export function createLeadsService({
 }: Deps) {
   const db = database.db;
 
-  async function views(tx: Kysely<DB>, rows: LeadRow[]): Promise<Lead[]> {
-    const identities = await repo.identitiesOf(
-      tx,
-      rows.map((r) => r.id),
-    );
+  /** The external ids of leads, in the order they were given. */
+  async function externalIdsOf(
+    tx: Kysely<DB>,
+    leadIds: string[],
+  ): Promise<Map<string, { system: string; id: string }[]>> {
+    const identities = await repo.identitiesOf(tx, leadIds);
     // Grouped once: a page of thousands of leads (exports) must not scan every identity per lead.
     const external = new Map<string, { system: string; id: string }[]>();
     for (const i of identities) {
@@ -151,6 +152,14 @@ export function createLeadsService({
       if (list) list.push({ system: i.system, id: i.value });
       else external.set(i.lead_id, [{ system: i.system, id: i.value }]);
     }
+    return external;
+  }
+
+  async function views(tx: Kysely<DB>, rows: LeadRow[]): Promise<Lead[]> {
+    const external = await externalIdsOf(
+      tx,
+      rows.map((r) => r.id),
+    );
     // The predictive model's probability of open leads (predict module), one batched lookup.
     const predictions = new Map(
       rows.length === 0
@@ -513,6 +522,45 @@ export function createLeadsService({
             ])
           : null,
     };
+  }
+
+  /**
+   * The leads a list query matches, as rows (not views: an export formats only the columns it
+   * writes), a page at a time. With `sort`, in the list's order; without, in the order they were
+   * stored (by id), which reads the table front to back instead of jumping around it by date. The
+   * filter is checked and compiled once. External ids come with each page when asked for.
+   */
+  async function* rowPages(
+    query: ListQuery,
+    o: { pageSize: number; externalIds: boolean },
+  ): AsyncGenerator<{ rows: LeadRow[]; externalIds: Map<string, { system: string; id: string }[]> }> {
+    const order =
+      query.sort === undefined ? { field: 'id' as const, desc: false } : sortOf(String(query.sort));
+    const column = order.field === 'id' ? 'id' : sortColumns[order.field].column;
+    const filter = await filterOf(query);
+    let after: { value: string | number | null; id: string } | undefined;
+    for (;;) {
+      const rows = await repo.list(db, {
+        filter,
+        sort: order.field,
+        desc: order.desc,
+        limit: o.pageSize,
+        after,
+      });
+      const externalIds = o.externalIds
+        ? await externalIdsOf(
+            db,
+            rows.map((r) => r.id),
+          )
+        : new Map();
+      if (rows.length > 0) yield { rows, externalIds };
+      const last = rows.at(-1);
+      if (rows.length < o.pageSize || !last) return;
+      after = {
+        value: (last as unknown as Record<string, string | number | null>)[column] ?? null,
+        id: last.id,
+      };
+    }
   }
 
   async function count(query: ListQuery): Promise<number> {
@@ -1181,6 +1229,7 @@ export function createLeadsService({
     remove,
     removeMany,
     list,
+    rowPages,
     count,
     stats,
     filterOf,

@@ -57,10 +57,6 @@ type LeadRow = Record<string, unknown> & {
 
 export const batchSize = 1000;
 
-/** A new lead's score columns before anything scored it (the columns' defaults). */
-const unscored = { score_fit: 0, score_engagement: 0, score_total: 0, fit_grade: null };
-const pickScores = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.keys(unscored).flatMap((k) => (row[k] === undefined ? [] : [[k, row[k]]])));
 /** Every column of a lead row that a new row may leave unset, as the database fills it in. */
 const leadColumns: Record<string, unknown> = {
   first_touch: null,
@@ -71,7 +67,10 @@ const leadColumns: Record<string, unknown> = {
   last_touch_channel: null,
   last_touch_campaign_id: null,
   last_touch_at: null,
-  ...unscored,
+  score_fit: 0,
+  score_engagement: 0,
+  score_total: 0,
+  fit_grade: null,
 };
 const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -206,15 +205,13 @@ export function createScoringService(deps: Deps) {
         .where('id', 'in', companyIds.slice(i, i + 500))
         .execute())
         companies.set(c.id, c as unknown as Record<string, unknown>);
-    // Every new row names the score columns (their defaults unless scored), so one insert serves all.
-    for (const l of leads) Object.assign(l.row, unscored, pickScores(l.row));
+    // Every new row names every column, as the database fills them in (the score columns too,
+    // their defaults unless scored below): one insert statement serves the batch, and a row is the
+    // lead as the listener would have read it back.
+    for (const l of leads) for (const k in leadColumns) if (l.row[k] === undefined) l.row[k] = leadColumns[k];
     for (const l of early) {
-      const state = stateFrom(
-        model,
-        l.touchpoints.filter((tp) => model.types.has(tp.type)),
-      );
-      // The lead as the listener would have read it back: every column, defaults where unset.
-      const lead = { ...leadColumns, ...l.row } as LeadRow;
+      const state = stateFrom(model, l.touchpoints);
+      const lead = l.row as LeadRow;
       const company = lead.company_id ? (companies.get(lead.company_id) ?? null) : null;
       const score = computeScore(model, catalog, { lead, company, touchpoints: [] }, state, now);
       const changed = score.fit !== 0 || score.engagement !== 0 || score.total !== 0 || score.grade !== null;
