@@ -22,7 +22,7 @@ async function run(label: string, route: boolean) {
     const runtime = await createRuntime(testConfig(), { database: db, logger: testLogger, migrate: false });
     await runtime.api.webhooks.create(
       { url: 'https://hooks.example.com/in', events: ['lead.mql', 'lead.assigned'] },
-      actor,
+      { actor, admin: true },
     );
     const reps: string[] = [];
     for (let i = 0; i < 7; i++)

@@ -22,7 +22,7 @@ async function run(label: string, subscribe: boolean) {
     if (subscribe) {
       await runtime.api.webhooks.create(
         { url: 'https://hooks.example.com/in', events: ['lead.created'] },
-        actor,
+        { actor, admin: true },
       );
     }
     const started = performance.now();

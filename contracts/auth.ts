@@ -4,7 +4,7 @@ export const roles = ['admin', 'marketing', 'sales_manager', 'sales_rep'] as con
 export type Role = (typeof roles)[number];
 
 /** API key scopes. `admin` grants every scope. */
-export const scopes = ['leads:read', 'leads:write', 'capture', 'admin'] as const;
+export const scopes = ['leads:read', 'leads:write', 'deals:read', 'deals:write', 'capture', 'admin'] as const;
 export type Scope = (typeof scopes)[number];
 
 export const roleLabels: Record<Role, string> = {

@@ -3,18 +3,22 @@
  * its kind (how a caller should treat it) and a description for docs/errors.md.
  * Modules declare their codes in their own contracts file; this file only joins them.
  */
+import { activityErrors } from './activities.ts';
 import { attributionErrors } from './attribution.ts';
 import { authErrors } from './auth.ts';
+import { dealErrors } from './deals.ts';
 import { demoErrors } from './demo.ts';
 import { formErrors } from './forms.ts';
 import { importErrors } from './imports.ts';
 import { leadErrors } from './leads.ts';
 import { lifecycleErrors } from './lifecycle.ts';
 import { mailErrors } from './mail.ts';
+import { notificationErrors } from './notifications.ts';
 import { predictErrors } from './predict.ts';
 import { routingErrors } from './routing.ts';
 import { scoringErrors } from './scoring.ts';
 import { segmentErrors } from './segments.ts';
+import { taskErrors } from './tasks.ts';
 import { trackingErrors } from './tracking.ts';
 import { webhookErrors } from './webhooks.ts';
 
@@ -104,6 +108,10 @@ export const errorCatalogue = {
   ...webhookErrors,
   ...scoringErrors,
   ...routingErrors,
+  ...dealErrors,
+  ...notificationErrors,
+  ...activityErrors,
+  ...taskErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,7 +1,7 @@
 /**
  * Handoff routing and sales actions: teams (the pools rules route to), reps' availability and
  * capacity, ordered routing rules with their SLA, business hours, assignments, the sales inbox
- * with accept / reject, and in-app notifications. Shared by the server and the web app.
+ * with accept / reject. Shared by the server and the web app.
  */
 import Type, { type Static } from 'typebox';
 import type { ErrorSpec } from './errors.ts';
@@ -185,6 +185,13 @@ export const Assignment = Type.Object({
   responseMs: Nullable(Type.Integer()),
   reasonCode: Nullable(Type.String()),
   note: Nullable(Type.String()),
+  /** When the owner was warned that the SLA ends soon (null: not warned). */
+  slaWarnedAt: Nullable(IsoDate),
+  /** The first call, email, meeting or demo logged by sales after this assignment. */
+  firstTouchAt: Nullable(IsoDate),
+  /** Business minutes from assignment to the first touch (the SLA's clock). */
+  firstTouchMinutes: Nullable(Type.Integer()),
+  firstTouchActivityId: Nullable(Type.String()),
 });
 export type Assignment = Static<typeof Assignment>;
 
@@ -232,16 +239,20 @@ export const RejectInput = Type.Object(
 );
 export type RejectInput = Static<typeof RejectInput>;
 
-export const Notification = Type.Object({
-  id: Type.String(),
-  type: Type.String(),
-  leadId: Nullable(Type.String()),
-  title: Type.String(),
-  body: Type.String(),
-  createdAt: IsoDate,
-  readAt: Nullable(IsoDate),
-});
-export type Notification = Static<typeof Notification>;
+export const QualifyInput = Type.Object(
+  {
+    need: Type.Optional(Type.String({ maxLength: 2000 })),
+    budget: Type.Optional(Type.String({ maxLength: 2000 })),
+    authority: Type.Optional(Type.String({ maxLength: 2000 })),
+    timing: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'BANT answers; the active policy says which are required (GET /api/v1/policy → definition.sql.required)',
+  },
+);
+export type QualifyInput = Static<typeof QualifyInput>;
 
 export const routingErrors = {
   ROUTING_TEAM_NOT_FOUND: { status: 404, kind: 'user', description: 'No team has this id.' },

@@ -8,7 +8,7 @@ import type { ErrorSpec } from './errors.ts';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const IsoDate = Type.String({ format: 'date-time' });
 
-/** Every event type a subscription may ask for. Some are emitted by later work. */
+/** Every event type a subscription may ask for. */
 export const webhookEventTypes = [
   'lead.created',
   'lead.updated',
@@ -17,6 +17,8 @@ export const webhookEventTypes = [
   'lead.assigned',
   'lead.accepted',
   'lead.rejected',
+  'deal.created',
+  'deal.stage_changed',
   'deal.won',
   'deal.lost',
 ] as const;
@@ -84,6 +86,10 @@ export const WebhookSubscription = Type.Object({
   disabledReason: Nullable(Type.String({ description: 'Why the server disabled it (repeated failures)' })),
   disabledAt: Nullable(IsoDate),
   consecutiveFailures: Type.Integer(),
+  restricted: Type.Boolean({
+    description:
+      'Made or last changed by someone who is not an admin: https to public addresses only, checked again on every delivery',
+  }),
   lastDeliveryAt: Nullable(IsoDate),
   lastDeliveryStatus: Nullable(Type.String()),
   createdAt: IsoDate,
@@ -158,6 +164,12 @@ export const webhookErrors = {
     status: 422,
     kind: 'user',
     description:
-      'The target URL is not an absolute https URL (plain http is accepted only for loopback addresses, unless the server allows it), or carries credentials.',
+      'The target URL is not an absolute https URL (plain http is accepted only for loopback addresses, unless the server allows it), carries credentials, or — for a subscription made by someone who is not an admin — points at a private, loopback, link-local or internal address (`details[0].rule` is `public_address`).',
+  },
+  WEBHOOK_ADMIN_ONLY: {
+    status: 403,
+    kind: 'auth',
+    description:
+      'The subscription was set up by an admin (it may reach internal addresses); only an admin may change, test, replay or delete it.',
   },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,4 +1,9 @@
-/** A newcomer: first-run setup with "Load demo data" → a notice while it loads → a toast → a full lead list. */
+/**
+ * A newcomer: first-run setup with "Load demo data" → a notice while it loads → a toast → a full lead
+ * list. Then the qualification path on demo data: a lead the policy made MQL as the data loaded,
+ * with its explanation; and the documented lead just under the threshold (docs/demo-data.md) whom
+ * one pricing page view through the public tracking endpoint makes an MQL.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -13,6 +18,8 @@ import {
 } from './support.ts';
 
 const journey = 'demo';
+const browserUa =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 describe('demo data journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -53,6 +60,62 @@ describe('demo data journey', () => {
     await table.getByRole('link').first().waitFor();
     assert.ok((await table.locator('tbody tr').count()) >= 20);
     await screenshot(page, journey, '04-leads');
+
+    // A lead the policy qualified once its history was scored: MQL, with the criterion it met.
+    const events = (await (await page.request.get('/api/v1/events?type=lead.mql&limit=5')).json()) as {
+      data: { leadId: string; payload: { source: string; reason: string } }[];
+    };
+    assert.ok(events.data.length > 0, 'demo leads became MQLs on loading');
+    const first = events.data[0]!;
+    assert.equal(first.payload.source, 'policy');
+    await page.goto(`/leads/${first.leadId}`);
+    const qualifiedHistory = page.getByLabel('Stage history');
+    await qualifiedHistory.getByText(first.payload.reason, { exact: true }).waitFor();
+    assert.match(first.payload.reason, /^Score \d+ ≥ 60 and fit grade [AB] ≥ B$/);
+    await screenshot(page, journey, '05-qualified-on-load');
+
+    // Isabella Davis sits just under the threshold (56, grade A).
+    const found = (await (
+      await page.request.get('/api/v1/leads?q=idavis%40pinnacle-apps.example')
+    ).json()) as {
+      data: { id: string; lifecycleStage: string; score: { total: number; grade: string } }[];
+    };
+    assert.equal(found.data.length, 1);
+    const isabella = found.data[0]!;
+    assert.deepEqual(
+      [isabella.lifecycleStage, isabella.score.total, isabella.score.grade],
+      ['lead', 56, 'A'],
+    );
+    await page.goto(`/leads/${isabella.id}`);
+    const score = page.getByLabel('Lead score');
+    await score.getByTestId('score-total').getByText('56', { exact: true }).waitFor();
+    await screenshot(page, journey, '06-just-under');
+
+    // She comes back to the website and reads the pricing page: the tracking snippet identifies
+    // her and sends the page view (as the browser's beacon would, to the public endpoint).
+    const res = await fetch(`${server.url}/api/v1/public/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': browserUa },
+      body: JSON.stringify({
+        visitorId: 'demo-journey-isabella',
+        sentAt: Date.now(),
+        events: [
+          { type: 'identify', at: Date.now(), traits: { email: 'idavis@pinnacle-apps.example' } },
+          {
+            type: 'page',
+            at: Date.now(),
+            page: { url: 'https://www.tidewell.example/pricing', path: '/pricing', title: 'Pricing' },
+          },
+        ],
+      }),
+    });
+    assert.equal(res.status, 202, await res.text());
+
+    await page.reload();
+    const history = page.getByLabel('Stage history');
+    await history.getByText('Score 65 ≥ 60 and fit grade A ≥ B', { exact: true }).waitFor();
+    await score.getByTestId('score-total').getByText('65', { exact: true }).waitFor();
+    await screenshot(page, journey, '07-mql-after-pricing-view');
     assert.deepEqual(pageProblems(page), []);
   });
 });

@@ -94,7 +94,10 @@ describe('policy journey', () => {
       const marketer = await newPage(browser, server.url);
       current = marketer.page;
       await signIn(marketer.page, 'mia@example.test', password);
-      await marketer.page.getByRole('link', { name: 'Policy' }).click();
+      // Policy is a tab of the Scoring area.
+      await marketer.page.getByRole('link', { name: 'Scoring' }).click();
+      await marketer.page.getByRole('tab', { name: 'Policy' }).click();
+      await marketer.page.waitForURL('**/scoring/policy');
       await marketer.page.getByRole('heading', { name: 'In force: version 1' }).waitFor();
       await marketer.page
         .getByLabel('MQL rule')
@@ -122,7 +125,9 @@ describe('policy journey', () => {
       const manager = await newPage(browser, server.url);
       current = manager.page;
       await signIn(manager.page, 'sam@example.test', password);
+      // The old address still leads there.
       await manager.page.goto('/policy');
+      await manager.page.waitForURL('**/scoring/policy');
       const row = manager.page.getByRole('row', { name: 'Version 2' });
       await row.getByRole('button', { name: 'Approve as sales manager' }).click();
       await manager.page.getByRole('heading', { name: 'In force: version 2' }).waitFor();

@@ -55,8 +55,9 @@ describe('predictive model journey', () => {
 
     // No outcomes yet: the page says what the model needs, and Train now is refused with the rule.
     await page.goto('/');
-    await page.getByRole('link', { name: 'Predictive model' }).click();
-    await page.waitForURL('**/predict');
+    await page.getByRole('link', { name: 'Scoring' }).click();
+    await page.getByRole('tab', { name: 'Predictive model' }).click();
+    await page.waitForURL('**/scoring/predict');
     await page.getByText('No model yet').waitFor();
     await page.getByText(/at least 200 leads whose outcome is known/).waitFor();
     await page.getByRole('button', { name: 'Train now' }).click();

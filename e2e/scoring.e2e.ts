@@ -97,7 +97,8 @@ describe('scoring journey', () => {
           type: 'page_viewed',
           occurredAt: now - day,
           source: 'tracking',
-          properties: { path: '/pricing' },
+          // As the tracking snippet records a page view (the default model reads page.path).
+          properties: { page: { url: 'https://www.northwind.example/pricing', path: '/pricing' } },
         },
         {
           leadId: sam,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildApp } from '../server/app.ts';
+import type { Clock } from '../server/platform/clock.ts';
 import { parseConfig } from '../server/platform/config.ts';
 import { webDist } from '../server/platform/http/web-app.ts';
 import { testLogger } from '../server/test-support/logger.ts';
@@ -26,11 +27,12 @@ export function browserAvailable(t: TestContext): boolean {
   return false;
 }
 
-export async function startServer() {
+/** A server on a loopback port; journeys that move time give it a clock they control. */
+export async function startServer(options: { clock?: Clock } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadloop-e2e-'));
   const parsed = parseConfig({}, { dataDir, logLevel: 'silent', host: '127.0.0.1' });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-  const app = await buildApp(parsed.config, { logger: testLogger });
+  const app = await buildApp(parsed.config, { logger: testLogger, clock: options.clock });
   const worker = app.runtime.createJobWorker();
   await worker.start();
   await app.listen({ host: '127.0.0.1', port: 0 });

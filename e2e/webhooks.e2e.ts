@@ -1,7 +1,8 @@
 /**
  * Webhooks: an admin adds a webhook pointing at a local receiver, keeps the secret shown once, a
  * lead created through the API arrives signed at the receiver and shows as delivered in the log;
- * replaying it sends it again as a new attempt.
+ * replaying it sends it again as a new attempt. A marketer may add webhooks too, but only to public
+ * https addresses, and may not change the admin's.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +13,7 @@ import {
   cleanArtifacts,
   launchBrowser,
   newPage,
+  pageProblems,
   screenshot,
   startServer,
 } from './support.ts';
@@ -134,5 +136,45 @@ describe('webhooks journey', () => {
     await page.getByRole('switch', { name: `Enabled: ${receiver.url}` }).click({ force: true });
     await row.getByText('Active').waitFor();
     assert.equal(await row.getByText('Auto-disabled').count(), 0);
+
+    // A marketer: Settings shows only Webhooks; the admin's loopback webhook is locked; a private
+    // address is refused naming the rule; a public https endpoint is accepted.
+    const password = 'a long enough password';
+    const user = await page.request.post('/api/v1/users', {
+      data: { email: 'mia@example.test', name: 'Mia Marketing', role: 'marketing', password },
+      headers: { 'x-csrf-token': csrfToken },
+    });
+    assert.equal(user.status(), 201, await user.text());
+    const marketer = (await newPage(browser, server.url)).page;
+    await marketer.goto('/login');
+    await marketer.getByLabel('Email').fill('mia@example.test');
+    await marketer.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
+    await marketer.getByRole('button', { name: 'Sign in' }).click();
+    await marketer.waitForURL((url) => !url.pathname.startsWith('/login'));
+    await marketer.getByRole('link', { name: 'Settings' }).click();
+    await marketer.waitForURL(/\/settings\/webhooks$/);
+    assert.deepEqual(await marketer.getByRole('tab').allInnerTexts(), ['Webhooks']);
+    const locked = marketer.getByRole('table', { name: 'Webhook subscriptions' }).getByRole('row').nth(1);
+    await locked.getByText('Set up by an admin').waitFor();
+    assert.equal(await locked.getByRole('button', { name: 'Test' }).isDisabled(), true);
+    await marketer.getByRole('button', { name: 'Add webhook' }).first().click();
+    const add = marketer.getByRole('dialog', { name: 'Add webhook' });
+    await add.getByText('https to a public address (internal systems are set up by an admin)').waitFor();
+    await add.getByLabel('Endpoint URL').fill('https://10.1.2.3/hooks');
+    await add.getByRole('button', { name: 'Add webhook' }).click();
+    await add.getByText(/10\.1\.2\.3 is a private or reserved address/).waitFor();
+    await screenshot(marketer, journey, '07-marketing-private-refused');
+    await add.getByLabel('Endpoint URL').fill('https://hooks.example.com/leadloop');
+    await add.getByRole('button', { name: 'Add webhook' }).click();
+    await marketer.getByTestId('webhook-secret').waitFor();
+    await marketer.getByRole('button', { name: 'Done' }).click();
+    const mine = marketer
+      .getByRole('table', { name: 'Webhook subscriptions' })
+      .getByRole('row', { name: /hooks\.example\.com/ });
+    await mine.getByRole('button', { name: 'Test' }).waitFor();
+    assert.equal(await mine.getByRole('button', { name: 'Test' }).isDisabled(), false);
+    assert.equal(await mine.getByText('Set up by an admin').count(), 0);
+    await screenshot(marketer, journey, '08-marketing-list');
+    assert.deepEqual(pageProblems(marketer), []);
   }
 });

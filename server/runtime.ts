@@ -6,9 +6,11 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { isWebhookEventType, type WebhookEventType } from '../contracts/webhooks.ts';
+import { createActivitiesModule } from './modules/activities/index.ts';
 import { createAttributionModule } from './modules/attribution/index.ts';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
+import { createDealsModule } from './modules/deals/index.ts';
 import { createDemoModule } from './modules/demo/index.ts';
 import { createFiltersModule } from './modules/filters/index.ts';
 import { createFormsModule } from './modules/forms/index.ts';
@@ -16,11 +18,13 @@ import { createImportsModule } from './modules/imports/index.ts';
 import { createLeadsModule } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
+import { createNotificationsModule } from './modules/notifications/index.ts';
 import { createPredictModule } from './modules/predict/index.ts';
 import { createRoutingModule } from './modules/routing/index.ts';
 import { createScoringModule } from './modules/scoring/index.ts';
 import { createSegmentsModule } from './modules/segments/index.ts';
 import { createSystemModule } from './modules/system/index.ts';
+import { createTasksModule } from './modules/tasks/index.ts';
 import { createTrackingModule } from './modules/tracking/index.ts';
 import { createWebhooksModule } from './modules/webhooks/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
@@ -78,6 +82,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const system = createSystemModule({ database, clock, jobs, audit: audit.api });
     const mail = createMailModule({ database, clock, jobs, config });
+    // In-app notifications, each also sent by email through the outbox (unless the person opted out).
+    const notifications = createNotificationsModule({
+      database,
+      clock,
+      mail: (tx, message) => mail.api.send(tx, message),
+      publicUrl: () => publicUrlOf(config),
+    });
     const leads = createLeadsModule({
       database,
       clock,
@@ -119,8 +130,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       rateLimit: config.formsRateLimit,
     });
 
-    const imports = createImportsModule({ database, clock, jobs, audit: audit.api, leads: leads.api });
-    const demo = createDemoModule({ database, clock, jobs, leads: leads.api });
+    const imports = createImportsModule({
+      database,
+      clock,
+      jobs,
+      audit: audit.api,
+      leads: leads.api,
+      lifecycle: lifecycle.api,
+    });
+    const demo = createDemoModule({ database, clock, jobs, leads: leads.api, lifecycle: lifecycle.api });
     const predict = createPredictModule({ database, clock, jobs, audit: audit.api });
     // The filter language (lead lists, segments, scoring…), and segments built on it.
     const filters = createFiltersModule({ database, clock, leads: leads.api });
@@ -174,7 +192,27 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       lifecycle: lifecycle.api,
       filters: filters.api,
       publish: (tx, events) => webhooks.api.publish(tx, events),
-      mail: (tx, message) => mail.api.send(tx, message),
+      notify: (tx, n) => notifications.api.notify(tx, n),
+      slaWarningPercent: config.slaWarningPercent,
+    });
+    // Sales work: tasks with reminders, and activities that record the first touch on assignments.
+    const tasks = createTasksModule({ database, clock, jobs, notifications: notifications.api });
+    const activities = createActivitiesModule({
+      database,
+      clock,
+      routing: routing.api.routing,
+      tasks: tasks.api,
+    });
+
+    // Deals: moves, won and lost take the linked leads through lifecycle in the deal's transaction.
+    const deals = createDealsModule({
+      database,
+      clock,
+      audit: audit.api,
+      lifecycle: lifecycle.api,
+      sales: routing.api.sales,
+      activeUserIds: auth.api.activeUserIds,
+      publish: (tx, events) => webhooks.api.publish(tx, events),
     });
 
     const modules: ModuleParts[] = [
@@ -195,6 +233,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       webhooks.parts,
       scoring.parts,
       routing.parts,
+      deals.parts,
+      notifications.parts,
+      tasks.parts,
+      activities.parts,
     ];
     const registry: JobRegistry = createJobRegistry(modules.flatMap((m) => m.jobs ?? []));
     const schedules: Schedule[] = modules.flatMap((m) => m.schedules ?? []);
@@ -242,6 +284,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         webhooks: webhooks.api,
         scoring: scoring.api,
         routing: routing.api,
+        deals: deals.api,
+        notifications: notifications.api,
+        tasks: tasks.api,
+        activities: activities.api,
       },
       async close() {
         if (ownsDatabase) await database.close();

@@ -26,5 +26,5 @@ const ms = performance.now() - started;
 const leads = await runtime.api.leads.count({});
 await database.close();
 process.stdout.write(
-  `${JSON.stringify({ leads, bytes, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ leads, cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000), bytes, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

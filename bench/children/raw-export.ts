@@ -27,5 +27,5 @@ await pipeline(Readable.from(rows()), stringify(), createWriteStream(process.env
 const ms = performance.now() - started;
 db.close();
 process.stdout.write(
-  `${JSON.stringify({ leads, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ leads, cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000), ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

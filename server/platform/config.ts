@@ -129,6 +129,13 @@ export const configFields = {
     description:
       'Accept plain-http webhook targets on any host. Off: targets must be https, except loopback addresses (127.0.0.1, ::1, localhost), which may use http.',
   },
+  slaWarningPercent: {
+    env: 'LEADLOOP_SLA_WARNING_PERCENT',
+    schema: Type.Integer({ minimum: 0, maximum: 99 }),
+    default: 80,
+    description:
+      'When the "SLA ends soon" notification reaches the owner of an unaccepted lead, in percent of the rule\'s SLA window (80: after 80 % of the business minutes). 0 turns the warning off.',
+  },
   loginLockMinutes: {
     env: 'LEADLOOP_LOGIN_LOCK_MINUTES',
     schema: Type.Integer({ minimum: 1, maximum: 1440 }),

@@ -58,10 +58,6 @@ export async function createTestDatabase(dialect: Dialect, options: Options = {}
           url: location.url,
           searchPath: location.searchPath,
           poolSize: 5,
-          // Test databases are tiny; parallel workers only add a failure mode: now and then one
-          // could not resolve the freshly created test schema ("schema does not exist", in a
-          // parallel worker) during migrations.
-          sessionOptions: '-c max_parallel_workers_per_gather=0',
         });
   const database = await open();
   const extra: Database[] = [];

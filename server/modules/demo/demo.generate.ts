@@ -1037,20 +1037,25 @@ function generateLead(
     s.pages.forEach((page, k) => {
       const url = `${site}${page.path}`;
       const first = k === 0;
+      const pageUrl =
+        first && s.visit.source
+          ? `${url}?utm_source=${s.visit.source}&utm_medium=${s.visit.medium}&utm_campaign=${s.visit.campaign}`
+          : url;
+      const referrer = first ? s.visit.referrer : previous;
       touchpoints.push({
         type: 'page_viewed',
         occurredAt: at,
         properties: {
-          url:
-            first && s.visit.source
-              ? `${url}?utm_source=${s.visit.source}&utm_medium=${s.visit.medium}&utm_campaign=${s.visit.campaign}`
-              : url,
+          url: pageUrl,
           path: page.path,
           title: page.title,
-          referrer: first ? s.visit.referrer : previous,
+          referrer,
           utm_source: first ? s.visit.source : null,
           utm_medium: first ? s.visit.medium : null,
           utm_campaign: first ? s.visit.campaign : null,
+          // The page as the tracking snippet records it (contracts/capture.ts), so filters and
+          // scoring rules on `page.path` read demo and live page views alike.
+          page: { url: pageUrl, path: page.path, title: page.title, referrer: referrer ?? '' },
         },
       });
       if (page === pages.pricing && rng.chance(0.6)) {

@@ -2,6 +2,8 @@
  * Writes the generated demo dataset through the leads module, as any other entry point would: the
  * identity resolver creates leads and companies (source `demo`), recordTouchpoints adds their
  * history, one transaction per batch, so listeners (scoring, lifecycle…) see demo data like real data.
+ * History moves no stage by itself; once a batch's leads are scored, the active policy is applied
+ * to them in the same transaction, so open leads that meet it become MQLs with their explanation.
  */
 import { type LifecycleStage, lifecycleStages } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
@@ -9,6 +11,7 @@ import type { Database } from '../../platform/db/db.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
 import type { Actor } from '../audit/index.ts';
 import type { LeadsApi } from '../leads/index.ts';
+import type { LifecycleApi } from '../lifecycle/index.ts';
 import { demoCustomFields } from './demo.data.ts';
 import { type DemoLead, generateDemoLeads } from './demo.generate.ts';
 
@@ -43,6 +46,8 @@ export type LoadSummary = {
   companies: number;
   /** Touchpoints written by this run, the resolver's `created` records included. */
   touchpoints: number;
+  /** Open leads written by this run that the active policy made MQL once their history was scored. */
+  qualified: number;
   /** Leads per current lifecycle stage in the dataset. */
   stages: Record<LifecycleStage, number>;
   /** Custom fields the data fills (a field of the same key but another type is left alone). */
@@ -58,12 +63,13 @@ type Deps = {
     LeadsApi,
     'resolveBatch' | 'recordTouchpoints' | 'count' | 'listCustomFields' | 'createCustomField'
   >;
+  lifecycle: Pick<LifecycleApi, 'evaluate'>;
 };
 
 export const demoActor: Actor = { type: 'system', label: 'demo data' };
 export const maxDemoLeads = 1_000_000;
 
-export function createDemoService({ database, clock, leads }: Deps) {
+export function createDemoService({ database, clock, leads, lifecycle }: Deps) {
   /** Creates the demo's custom fields where missing; returns the keys the data may fill. */
   async function ensureCustomFields(warnings: string[]): Promise<Set<string>> {
     const usable = new Set<string>();
@@ -126,6 +132,7 @@ export function createDemoService({ database, clock, leads }: Deps) {
     const domains = new Set<string>();
     let written = 0;
     let touchpoints = 0;
+    let qualified = 0;
     let done = 0;
 
     async function write(batch: DemoLead[]): Promise<void> {
@@ -155,6 +162,12 @@ export function createDemoService({ database, clock, leads }: Deps) {
         }
         await leads.recordTouchpoints(tx, rows);
         touchpoints += rows.length + results.filter((r) => r.status === 'created').length;
+        // The history is scored now: the policy qualifies the open leads that meet it (an MQL with
+        // its explanation and a `lead.mql` event, so routing hands them off). A batch commits with
+        // its evaluation, so a resumed load never evaluates a batch twice, and evaluating again
+        // would change nothing (only open leads that qualify now move).
+        const ids = results.flatMap((r) => (r.status === 'error' ? [] : [r.leadId]));
+        qualified += (await lifecycle.evaluate(tx, ids, { reason: 'demo' })).length;
       });
       written += batch.length;
     }
@@ -187,6 +200,7 @@ export function createDemoService({ database, clock, leads }: Deps) {
       written,
       companies: domains.size,
       touchpoints,
+      qualified,
       stages,
       customFields: [...fields],
       warnings,

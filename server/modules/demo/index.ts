@@ -9,6 +9,7 @@ import { defineJob } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { ModuleParts } from '../../platform/module.ts';
 import type { LeadsApi } from '../leads/index.ts';
+import type { LifecycleApi } from '../lifecycle/index.ts';
 import { createDemoService, maxDemoLeads } from './demo.service.ts';
 
 export type { DemoLead, DemoTruth } from './demo.generate.ts';
@@ -25,6 +26,7 @@ type Deps = {
     'resolveBatch' | 'recordTouchpoints' | 'count' | 'listCustomFields' | 'createCustomField'
   >;
   jobs: Pick<JobQueue, 'enqueue'>;
+  lifecycle: Pick<LifecycleApi, 'evaluate'>;
 };
 
 export function createDemoModule(deps: Deps) {

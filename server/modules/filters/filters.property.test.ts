@@ -68,11 +68,26 @@ const properties = fc.record(
   {
     page: fc.oneof(
       fc.record(
-        { path: fc.oneof(text, fc.constantFrom('/pricing', '/Pricing/plans', '/blog')) },
+        {
+          // Not always text: SQLite reads page.path's text from an index (null for other types).
+          path: fc.oneof(
+            text as fc.Arbitrary<unknown>,
+            fc.constantFrom('/pricing', '/Pricing/plans', '/blog'),
+            fc.constantFrom(7, true, { p: '/pricing' }),
+          ),
+        },
         { requiredKeys: [] },
       ) as fc.Arbitrary<unknown>,
       fc.constant('flat'),
     ),
+    form: fc.oneof(
+      fc.record(
+        { slug: fc.oneof(text as fc.Arbitrary<unknown>, fc.constantFrom('demo-request', 'Demo-Request', 3)) },
+        { requiredKeys: [] },
+      ) as fc.Arbitrary<unknown>,
+      fc.constant('demo-request'),
+    ),
+    name: fc.oneof(text as fc.Arbitrary<unknown>, fc.constantFrom('trial_started', 'TRIAL_started', 5)),
     n: fc.oneof(smallNumber as fc.Arbitrary<unknown>, fc.constant('1'), fc.constant(null)),
     flag: fc.oneof(fc.boolean() as fc.Arbitrary<unknown>, fc.constant(0)),
   },
@@ -80,7 +95,7 @@ const properties = fc.record(
 );
 
 const touchpoint = fc.record({
-  type: fc.constantFrom('page_viewed', 'form_submitted'),
+  type: fc.constantFrom('page_viewed', 'form_submitted', 'event'),
   occurred_at: fc.oneof(fc.integer({ min: now - 60 * dayMs, max: now }), fc.constant(now - 30 * dayMs)),
   properties,
 });
@@ -160,10 +175,13 @@ const companyCondition = conditionOn(
 const propertyCondition: fc.Arbitrary<PropertyCondition> = fc.oneof(
   fc
     .record({
-      path: fc.constant('page.path'),
+      // The paths SQLite answers from the touchpoints index for their type, and one it does not.
+      path: fc.constantFrom('page.path', 'form.slug', 'name', 'page'),
       op: fc.constantFrom(
         'eq',
         'neq',
+        'in',
+        'nin',
         'contains',
         'startsWith',
         'matches',
@@ -175,8 +193,13 @@ const propertyCondition: fc.Arbitrary<PropertyCondition> = fc.oneof(
       (c.op === 'isSet' || c.op === 'isNotSet'
         ? fc.constant(undefined)
         : c.op === 'matches'
-          ? fc.oneof(pattern, fc.constant('/pricing*'))
-          : fc.oneof(text, fc.constant('/pricing'))
+          ? fc.oneof(pattern, fc.constantFrom('/pricing*', 'demo-*', 'TRIAL?started'))
+          : c.op === 'in' || c.op === 'nin'
+            ? fc.array(fc.oneof(text, fc.constantFrom('/pricing', 'DEMO-request', 'trial_started')), {
+                minLength: 1,
+                maxLength: 3,
+              })
+            : fc.oneof(text, fc.constantFrom('/pricing', 'demo-request', 'trial_started'))
       ).map((value) => ({ ...c, ...(value === undefined ? {} : { value }) })),
     ),
   fc
@@ -208,7 +231,7 @@ const propertyCondition: fc.Arbitrary<PropertyCondition> = fc.oneof(
 const behaviorCondition: fc.Arbitrary<Filter> = fc
   .record(
     {
-      type: fc.constantFrom('page_viewed', 'form_submitted'),
+      type: fc.constantFrom('page_viewed', 'form_submitted', 'event'),
       where: fc.array(propertyCondition, { maxLength: 2 }),
       count: fc.record({
         op: fc.constantFrom('gte', 'lte', 'eq') as fc.Arbitrary<'gte' | 'lte' | 'eq'>,

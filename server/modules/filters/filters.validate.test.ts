@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { Filter } from '../../../contracts/filters.ts';
 import { AppError } from '../../platform/errors.ts';
 import { buildCatalog } from './catalog.ts';
+import { globToRegExp } from './semantics.ts';
 import { hasTimeWindow, parseFilter, validateFilter } from './validate.ts';
 
 const catalog = buildCatalog([
@@ -118,5 +119,13 @@ describe('filter validation', () => {
     assert.equal(hasTimeWindow({ all: [{ field: 'country', op: 'eq', value: 'DE' }] }), false);
     assert.equal(hasTimeWindow({ any: [{ not: { behavior: { type: 'event', withinDays: 3 } } }] }), true);
     assert.equal(hasTimeWindow({ field: 'createdAt', op: 'notWithinLastDays', value: 3 }), true);
+  });
+
+  it('turns any glob into a pattern, hyphens and regex syntax included', () => {
+    // Once `demo-*` threw (an escaped hyphen is an error in a u-flag RegExp), failing the capture
+    // of every event while a segment held such a condition.
+    assert.equal(globToRegExp('demo-*').test('demo-request'), true);
+    assert.equal(globToRegExp('a.b(c)[d]{e}|^$+/\\?').test('a.b(c)[d]{e}|^$+/\\x'), true);
+    assert.equal(globToRegExp('a.b').test('axb'), false);
   });
 });

@@ -42,7 +42,8 @@ export function globToRegExp(glob: string): RegExp {
     for (const ch of fold(glob)) {
       if (ch === '*') src += '[\\s\\S]*';
       else if (ch === '?') src += '[\\s\\S]';
-      else src += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+      // Syntax characters only: with the u flag any other escape (such as \-) is an error.
+      else src += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     }
     re = new RegExp(`^${src}$`, 'u');
     if (globCache.size > 1000) globCache.clear();

@@ -2,7 +2,9 @@
  * Compiles a (validated) filter to a where-clause on `leads`, for SQLite and PostgreSQL. Column
  * names come from the catalog; every value is a bound parameter. Behaviour conditions become
  * `leads.id [not] in (select lead_id from touchpoints … group by lead_id having count(*) …)`,
- * which the (type, occurred_at) index serves; the meaning of each operator is in semantics.ts.
+ * which the (type, occurred_at, lead_id, fact) index serves (on SQLite without reading the
+ * touchpoints when their conditions are on the indexed fact); the meaning of each operator is in
+ * semantics.ts.
  */
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Filter, FilterOp, FilterValue, PropertyCondition } from '../../../contracts/filters.ts';
@@ -36,6 +38,20 @@ type JsonAccess = {
   arrayHas(values: string[]): Bool;
   arrayLength: Typed;
 };
+
+/**
+ * Per touchpoint type, the property whose text SQLite keeps in the touchpoints index (migration
+ * 2026-12-06T1410_segment_counts), and that expression written exactly as the index writes it: a
+ * condition on it is answered from the index, without reading the touchpoint's JSON. It is the
+ * property's value when that is a JSON string, else null, so a text condition on it means what the
+ * same condition on the JSON value means (false unless the value is text).
+ */
+const factPaths: Readonly<Record<string, string>> = {
+  page_viewed: 'page.path',
+  form_submitted: 'form.slug',
+  event: 'name',
+};
+const touchpointFact = sql`(case t.type when 'page_viewed' then case when json_type(t.properties, '$."page"."path"') = 'text' then json_extract(t.properties, '$."page"."path"') end when 'form_submitted' then case when json_type(t.properties, '$."form"."slug"') = 'text' then json_extract(t.properties, '$."form"."slug"') end when 'event' then case when json_type(t.properties, '$."name"') = 'text' then json_extract(t.properties, '$."name"') end end)`;
 
 /** Text that JSON writes as it is (printable ASCII but " and \): safe to look for in raw JSON. */
 const plainJsonText = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -269,7 +285,7 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
     }
   }
 
-  function property(c: PropertyCondition): Bool {
+  function property(c: PropertyCondition, type: string): Bool {
     const { op, negate } = positiveOf(c.op);
     const column = sql.ref('t.properties') as Expr;
     const j = json(column, c.path.split('.'));
@@ -281,6 +297,8 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
       const numeric =
         ['gt', 'gte', 'lt', 'lte', 'between'].includes(op) || (!textual && typeof sample === 'number');
       if (numeric) r = numberOp(j.number, op, c.value);
+      else if (!pg && factPaths[type] === c.path && (textual || typeof sample === 'string'))
+        r = textOp({ x: touchpointFact }, op, c.value);
       else if (typeof sample === 'boolean' && !textual) {
         const vals = (Array.isArray(c.value) ? c.value : [c.value]).map((v) => sql`${v ? 1 : 0}`);
         r = when(j.boolean, sql`${j.boolean.x} in ${list(vals)}`);
@@ -296,7 +314,7 @@ export function createCompiler(dialect: Dialect, catalog: Catalog) {
   function behavior(b: Extract<Filter, { behavior: unknown }>['behavior'], now: number): Bool {
     const where: Bool[] = [sql<SqlBool>`t.type = ${b.type}`];
     if (b.withinDays !== undefined) where.push(sql<SqlBool>`t.occurred_at >= ${now - b.withinDays * dayMs}`);
-    for (const w of b.where ?? []) where.push(property(w));
+    for (const w of b.where ?? []) where.push(property(w, b.type));
     const cond = sql.join(where, sql` and `);
     if (!b.count || (b.count.op === 'gte' && b.count.value <= 1)) {
       if (b.count && b.count.value === 0) return TRUE;

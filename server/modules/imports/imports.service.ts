@@ -32,6 +32,7 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import type { LeadRow, LeadsApi, ResolveItem, ResolveResult, WriteContext } from '../leads/index.ts';
 import { checkCustomValue, columnOf, customFieldsOf, isValidEmail, normaliseEmail } from '../leads/index.ts';
+import type { LifecycleApi } from '../lifecycle/index.ts';
 import {
   type CsvEvent,
   createCsvParser,
@@ -71,6 +72,8 @@ type Deps = {
   job: () => JobDefinition;
   audit: Pick<AuditService, 'record'>;
   clock: Clock;
+  /** Applies the qualification policy to a batch's leads once they are scored. */
+  lifecycle: Pick<LifecycleApi, 'evaluate'>;
   batchSize?: number;
 };
 
@@ -673,6 +676,16 @@ export function createImportsService(deps: Deps) {
         const results: ResolveResult[] = [];
         for (let at = 0; at < items.length; at += resolveSlice)
           results.push(...(await leads.resolveBatch(tx, items.slice(at, at + resolveSlice), resolveOptions)));
+        // Imported history moves no stage by itself. Once the batch is scored, the policy qualifies
+        // its open leads that meet it (MQL with the explanation, a `lead.mql` event for routing);
+        // a row that names the lead's stage keeps that stage. It commits with the batch's checkpoint,
+        // so a resumed import evaluates each batch once (and evaluating again would move nothing).
+        if (!options.dryRun) {
+          const open = results.flatMap((res, i) =>
+            res.status === 'error' || items[i]!.input.lifecycleStage ? [] : [res.leadId],
+          );
+          if (open.length > 0) await deps.lifecycle.evaluate(tx, open, { reason: 'import' });
+        }
         results.forEach((res, i) => {
           if (res.status === 'error') {
             delta.failed++;

@@ -464,5 +464,63 @@ for (const dialect of testDialects) {
       assert.equal((await get(`/api/v1/leads/export.csv?q=${tag}`, rep.headers)).statusCode, 200);
       assert.equal((await t.request({ method: 'GET', url: '/api/v1/leads/export.csv' })).statusCode, 401);
     });
+
+    // Last in this suite: it changes the qualification policy.
+    it('qualifies imported open leads under the policy once scored; a stage named in the file is kept', async () => {
+      const system = { actor: { type: 'system' as const, label: 'test' } };
+      const policy = t.runtime.api.lifecycle.policy;
+      const base = (await policy.getActive()).definition;
+      // Imported leads bring no engagement: a threshold that fit alone can meet (v1: size 20,
+      // software 15, senior 15 = 50, grade A).
+      const draft = await policy.createDraft(
+        { definition: { ...base, mql: { ...base.mql, score: { minTotal: 45, minGrade: 'B' } } } },
+        system,
+      );
+      await policy.override(draft.version, 'imports test', system);
+      const file = [
+        'Email,Job Title,Industry,Number of Employees,Lifecycle Stage',
+        'vp@fitting.example,VP Sales,Software,900,',
+        'kept@fitting.example,VP Sales,Software,900,Lead',
+        'small@tiny-shop.example,Analyst,Retail,5,',
+      ].join('\n');
+      const policyRows = () =>
+        t.tdb.db
+          .selectFrom('lead_stage_history')
+          .innerJoin('leads', 'leads.id', 'lead_stage_history.lead_id')
+          .select(['leads.email', 'lead_stage_history.reason', 'lead_stage_history.details'])
+          .where('lead_stage_history.source', '=', 'policy')
+          .where('leads.email', 'in', [
+            'vp@fitting.example',
+            'kept@fitting.example',
+            'small@tiny-shop.example',
+          ])
+          .execute();
+
+      const dry = await importFile(file, { dryRun: true }, 'fit-dry.csv');
+      assert.equal(dry.status, 'completed');
+      assert.deepEqual(await policyRows(), [], 'a dry run moves no stage');
+
+      const done = await importFile(file, {}, 'fit.csv');
+      assert.deepEqual(done.counts, { created: 3, updated: 0, unchanged: 0, failed: 0 });
+      const vp = await leadByEmail('vp@fitting.example');
+      assert.equal(vp.lifecycleStage, 'mql');
+      assert.deepEqual(vp.score, { fit: 50, engagement: 0, total: 50, grade: 'A' });
+      assert.equal((await leadByEmail('kept@fitting.example')).lifecycleStage, 'lead', 'the file named it');
+      assert.equal((await leadByEmail('small@tiny-shop.example')).lifecycleStage, 'lead');
+      const rows = await policyRows();
+      assert.deepEqual(
+        rows.map((r) => [r.email, r.reason, JSON.parse(r.details).cause]),
+        [['vp@fitting.example', 'Score 50 ≥ 45 and fit grade A ≥ B', 'import']],
+      );
+      const events = await t.runtime.api.lifecycle.eventsAfter({ types: ['lead.mql'], leadId: vp.id });
+      assert.equal(events.data.length, 1, 'routing hears of the MQL');
+      assert.equal((events.data[0]!.payload.explanation as { total: number }).total, 50);
+
+      // The same file again changes nothing: only open leads that qualify now move.
+      const again = await importFile(file, {}, 'fit-again.csv');
+      assert.equal(again.counts.failed, 0);
+      assert.equal((await policyRows()).length, 1);
+      assert.equal((await leadByEmail('kept@fitting.example')).lifecycleStage, 'lead');
+    });
   });
 }

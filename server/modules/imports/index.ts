@@ -8,6 +8,7 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LeadsApi } from '../leads/index.ts';
+import type { LifecycleApi } from '../lifecycle/index.ts';
 import { importJob } from './imports.jobs.ts';
 import { createImportsRepo } from './imports.repo.ts';
 import { importsRoutes } from './imports.routes.ts';
@@ -21,6 +22,7 @@ type Deps = {
   jobs: Pick<JobQueue, 'enqueue'>;
   audit: Pick<AuditService, 'record'>;
   leads: LeadsApi;
+  lifecycle: Pick<LifecycleApi, 'evaluate'>;
   /** Rows per transaction (tests and benchmarks tune it). */
   batchSize?: number;
 };
@@ -36,6 +38,7 @@ export function createImportsModule(deps: Deps) {
     job: () => job,
     audit: deps.audit,
     clock: deps.clock,
+    lifecycle: deps.lifecycle,
     batchSize: deps.batchSize,
   });
   const parts: ModuleParts = {

@@ -37,6 +37,8 @@ export type { VisitorApi, VisitorLead } from './visitors.ts';
 export type TouchpointsInserting = (tx: Tx, rows: Insertable<TouchpointsTable>[]) => Promise<void>;
 /** Told, in the same transaction, about leads whose touchpoints moved to or from them (merge, un-merge). */
 export type TouchpointsMoved = (tx: Tx, leadIds: string[]) => Promise<void>;
+/** Told, in the same transaction, about companies whose fields changed (an edit through the API or UI). */
+export type CompaniesChanged = (tx: Tx, companyIds: string[]) => Promise<void>;
 
 type Deps = {
   database: Database;
@@ -50,6 +52,7 @@ export function createLeadsModule(deps: Deps) {
   const creating: LeadsInserting[] = [];
   const inserting: TouchpointsInserting[] = [];
   const moved: TouchpointsMoved[] = [];
+  const companyListeners: CompaniesChanged[] = [];
   const listQueryHooks: ListQueryHook[] = [];
   const baseRepo = createLeadsRepo(deps.database.dialect);
   // Every touchpoint insert (resolver, recordTouchpoints, merges) goes through the hooks first.
@@ -77,6 +80,9 @@ export function createLeadsModule(deps: Deps) {
     clock: deps.clock,
     touchpointsMoved: async (tx, leadIds) => {
       for (const listener of moved) await listener(tx, leadIds);
+    },
+    companiesChanged: async (tx, companyIds) => {
+      for (const listener of companyListeners) await listener(tx, companyIds);
     },
     listQueryHooks,
   });
@@ -140,6 +146,10 @@ export function createLeadsModule(deps: Deps) {
     /** Registers code to run, in the same transaction, when touchpoints move between leads. */
     onTouchpointsMoved(listener: TouchpointsMoved) {
       moved.push(listener);
+    },
+    /** Registers code to run, in the same transaction, when a company's fields change. */
+    onCompaniesChanged(listener: CompaniesChanged) {
+      companyListeners.push(listener);
     },
     /** Visitor ids (tracking): which lead a browser belongs to; attach, detach, take its touchpoints. */
     visitors: createVisitorApi({ dialect: deps.database.dialect }),

@@ -417,6 +417,8 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['companies'],
         summary: 'Change a company (name, industry, size, country, account owner)',
+        description:
+          "When the published scoring model's fit rules read company fields, the company's leads are rescored (in the same transaction up to 500 leads, by a background job beyond) and the qualification policy applied to them.",
         params: IdParams,
         body: Type.Object(
           {

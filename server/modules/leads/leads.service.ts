@@ -76,6 +76,8 @@ type Deps = {
   clock: Clock;
   /** Told when touchpoints moved between leads (merge, un-merge), in the same transaction. */
   touchpointsMoved?: (tx: Tx, leadIds: string[]) => Promise<void>;
+  /** Told when companies' fields changed (their leads' fit may follow), in the same transaction. */
+  companiesChanged?: (tx: Tx, companyIds: string[]) => Promise<void>;
   /** Turn list parameters other modules own (`filter`, `segment`) into conditions. */
   listQueryHooks?: ListQueryHook[];
 };
@@ -134,6 +136,7 @@ export function createLeadsService({
   audit,
   clock,
   touchpointsMoved,
+  companiesChanged,
   listQueryHooks = [],
 }: Deps) {
   const db = database.db;
@@ -977,6 +980,7 @@ export function createLeadsService({
         updated_at: clock.now(),
       });
       void ctx;
+      await companiesChanged?.(tx, [id]);
     });
     return getCompany(id);
   }

@@ -57,6 +57,8 @@ export function createLifecycleModule(deps: Deps) {
     onEvents: lifecycle.onEvents,
     stagesOf: lifecycle.stagesOf,
     changeStage: lifecycle.changeStage,
+    /** The same move inside the caller's transaction, with extra details for its history row. */
+    changeStageIn: lifecycle.changeStageIn,
     /** Applies an active version to every lead it could qualify (what the job does). */
     reevaluateAll: lifecycle.reevaluateAll,
     policy,

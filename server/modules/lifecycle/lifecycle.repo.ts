@@ -2,6 +2,7 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
 import { insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
+import { prepared, preparedInsert } from '../../platform/db/prepared.ts';
 import type {
   DomainEventsTable,
   LeadStageHistoryTable,
@@ -28,6 +29,36 @@ const chunk = 500;
 /** Serialises policy changes on PostgreSQL (two approvals at once must see each other). */
 const policyLockKey = 7_261_520;
 
+// Capture's hot path (a score change, an MQL it makes): statements compiled once.
+const activeVersionQuery = prepared(0, (tx) =>
+  tx.selectFrom('qualification_policies').select('version').where('status', '=', 'active'),
+);
+const insertOneHistory = preparedInsert('lead_stage_history', [
+  'id',
+  'lead_id',
+  'from_stage',
+  'to_stage',
+  'kind',
+  'at',
+  'actor_type',
+  'actor_id',
+  'actor_label',
+  'source',
+  'reason',
+  'reason_code',
+  'policy_version',
+  'details',
+]);
+const insertOneEvent = preparedInsert('domain_events', ['id', 'type', 'lead_id', 'payload', 'occurred_at']);
+const setOneStage = prepared(4, (tx, id: string, from: string, to: string, now: number) =>
+  tx
+    .updateTable('leads')
+    .set({ lifecycle_stage: to, updated_at: now })
+    .where('id', '=', id)
+    .where('lifecycle_stage', '=', from)
+    .returning('id'),
+);
+
 export function createLifecycleRepo(dialect: Dialect) {
   /** Holds the policy lock until the transaction ends (SQLite transactions are serial already). */
   async function lockPolicy(tx: Tx): Promise<void> {
@@ -35,6 +66,7 @@ export function createLifecycleRepo(dialect: Dialect) {
   }
 
   async function insertHistory(tx: Tx, rows: Insertable<LeadStageHistoryTable>[]): Promise<void> {
+    if (rows.length === 1) return void (await insertOneHistory(tx, rows[0]!));
     // Imports write a row per new lead: multi-row statements without the query builder.
     await insertRows(tx, dialect === 'postgres', 'lead_stage_history', rows);
   }
@@ -76,6 +108,10 @@ export function createLifecycleRepo(dialect: Dialect) {
   }
 
   async function insertEvents(tx: Tx, rows: Insertable<DomainEventsTable>[]): Promise<void> {
+    if (rows.length <= 2) {
+      for (const r of rows) await insertOneEvent(tx, r);
+      return;
+    }
     for (let i = 0; i < rows.length; i += chunk)
       await tx
         .insertInto('domain_events')
@@ -153,6 +189,10 @@ export function createLifecycleRepo(dialect: Dialect) {
     now: number,
   ): Promise<Set<string>> {
     const moved = new Set<string>();
+    if (ids.length === 1) {
+      for (const r of (await setOneStage(tx, ids[0]!, from, to, now)).rows) moved.add(r.id);
+      return moved;
+    }
     for (let i = 0; i < ids.length; i += 500) {
       const rows = await tx
         .updateTable('leads')
@@ -176,11 +216,7 @@ export function createLifecycleRepo(dialect: Dialect) {
   }
 
   async function activeVersion(tx: Tx): Promise<number | undefined> {
-    const r = await tx
-      .selectFrom('qualification_policies')
-      .select('version')
-      .where('status', '=', 'active')
-      .executeTakeFirst();
+    const [r] = (await activeVersionQuery(tx)).rows;
     return r ? Number(r.version) : undefined;
   }
 

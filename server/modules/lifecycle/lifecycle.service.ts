@@ -38,6 +38,11 @@ export type EvaluationCause = {
   reason: 'touchpoint' | 'score' | 'policy' | (string & {});
   /** Touchpoints that just happened, per lead: the hand-raise criterion looks at these. */
   touchpoints?: { leadId: string; type: string; properties: unknown }[];
+  /**
+   * The leads' stage and score as the caller just read and wrote them in this transaction (live
+   * leads only), so evaluation need not read them again (scoring passes them on the capture path).
+   */
+  leads?: { id: string; lifecycleStage: string; scoreTotal: number; fitGrade: string | null }[];
 };
 
 export type TransitionMade = {
@@ -307,7 +312,17 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
    */
   async function evaluate(tx: Tx, leadIds: string[], cause: EvaluationCause): Promise<TransitionMade[]> {
     if (leadIds.length === 0) return [];
-    const candidates = (await repo.leadStages(tx, [...new Set(leadIds)])).filter(
+    const rows = cause.leads
+      ? cause.leads.map((l) => ({
+          id: l.id,
+          lifecycle_stage: l.lifecycleStage,
+          score_total: l.scoreTotal,
+          fit_grade: l.fitGrade,
+          merged_into: null,
+          erased_at: null,
+        }))
+      : await repo.leadStages(tx, [...new Set(leadIds)]);
+    const candidates = rows.filter(
       (l) =>
         !l.merged_into &&
         l.erased_at === null &&
@@ -410,89 +425,104 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     ctx: WriteContext,
   ): Promise<LeadStages> {
     return db.transaction().execute(async (tx) => {
-      const lead = await liveStage(tx, leadId);
-      const from = lead.lifecycle_stage as LifecycleStage;
-      const to = input.to;
-      const fromTo: ErrorDetail[] = [
-        { field: 'from', rule: 'stage', message: from },
-        { field: 'to', rule: 'stage', message: to },
-      ];
-      const rule = transitionOf(from, to);
-      if (!rule)
-        throw new AppError('STAGE_TRANSITION_NOT_ALLOWED', `A lead cannot move from ${from} to ${to}`, {
-          details: fromTo,
-        });
-      const { version, definition } = await policy.active(tx);
-      let reason = input.reason?.trim() || null;
-      let reasonCode: string | null = null;
-      if (input.reasonCode) {
-        const known = definition.rejectionReasons.find((r) => r.code === input.reasonCode);
-        if (!known || known.outcome !== to)
-          throw new AppError(
-            'STAGE_REASON_CODE_UNKNOWN',
-            `"${input.reasonCode}" is not a rejection reason of policy v${version} for moving to ${to}`,
-            { details: [{ field: 'reasonCode', rule: 'policy', message: 'not a reason for this move' }] },
-          );
-        reasonCode = known.code;
-        reason ??= known.label;
-      }
-      if (rule.reasonRequired && !reason)
-        throw new AppError(
-          'STAGE_REASON_REQUIRED',
-          `Moving from ${from} to ${to} is a ${rule.kind} and needs a reason`,
-          {
-            details: [
-              ...fromTo,
-              { field: 'reason', rule: 'required', message: `a ${rule.kind} needs a reason` },
-            ],
-          },
-        );
-      const details: Record<string, unknown> = {};
-      if (to === 'sql') {
-        const missing = definition.sql.required.filter((f) => !input.qualification?.[f]?.trim());
-        if (missing.length > 0)
-          throw new AppError(
-            'STAGE_REQUIREMENTS_MISSING',
-            `Policy v${version} needs ${missing.join(', ')} to qualify a lead as SQL`,
-            {
-              details: missing.map((f) => ({
-                field: `qualification.${f}`,
-                rule: 'required',
-                message: `policy v${version} requires it`,
-              })),
-            },
-          );
-        details.qualification = Object.fromEntries(
-          bantFields
-            .filter((f) => input.qualification?.[f]?.trim())
-            .map((f) => [f, input.qualification![f]!.trim()]),
-        );
-      }
-      const now = clock.now();
-      if (!(await repo.setStage(tx, leadId, from, to, now)))
-        throw new AppError(
-          'STAGE_TRANSITION_NOT_ALLOWED',
-          `The lead's stage changed meanwhile; reload and try again`,
-          {
-            details: fromTo,
-          },
-        );
-      await record(tx, [
-        {
-          leadId,
-          from,
-          to,
-          at: now,
-          actor: ctx.actor,
-          source: ctx.source,
-          reason,
-          reasonCode,
-          policyVersion: version || null,
-          details,
-        },
-      ]);
+      await changeStageIn(tx, leadId, input, ctx);
       return stagesOf(leadId, tx);
     });
+  }
+
+  /**
+   * The same move inside the caller's transaction (sales commands and deals move leads as part of
+   * their own write). `details` are kept on the history row (e.g. the deal that caused the move).
+   */
+  async function changeStageIn(
+    tx: Tx,
+    leadId: string,
+    input: StageChangeInput,
+    ctx: WriteContext,
+    extra: { details?: Record<string, unknown> } = {},
+  ): Promise<TransitionMade> {
+    const lead = await liveStage(tx, leadId);
+    const from = lead.lifecycle_stage as LifecycleStage;
+    const to = input.to;
+    const fromTo: ErrorDetail[] = [
+      { field: 'from', rule: 'stage', message: from },
+      { field: 'to', rule: 'stage', message: to },
+    ];
+    const rule = transitionOf(from, to);
+    if (!rule)
+      throw new AppError('STAGE_TRANSITION_NOT_ALLOWED', `A lead cannot move from ${from} to ${to}`, {
+        details: fromTo,
+      });
+    const { version, definition } = await policy.active(tx);
+    let reason = input.reason?.trim() || null;
+    let reasonCode: string | null = null;
+    if (input.reasonCode) {
+      const known = definition.rejectionReasons.find((r) => r.code === input.reasonCode);
+      if (!known || known.outcome !== to)
+        throw new AppError(
+          'STAGE_REASON_CODE_UNKNOWN',
+          `"${input.reasonCode}" is not a rejection reason of policy v${version} for moving to ${to}`,
+          { details: [{ field: 'reasonCode', rule: 'policy', message: 'not a reason for this move' }] },
+        );
+      reasonCode = known.code;
+      reason ??= known.label;
+    }
+    if (rule.reasonRequired && !reason)
+      throw new AppError(
+        'STAGE_REASON_REQUIRED',
+        `Moving from ${from} to ${to} is a ${rule.kind} and needs a reason`,
+        {
+          details: [
+            ...fromTo,
+            { field: 'reason', rule: 'required', message: `a ${rule.kind} needs a reason` },
+          ],
+        },
+      );
+    const details: Record<string, unknown> = { ...extra.details };
+    if (to === 'sql') {
+      const missing = definition.sql.required.filter((f) => !input.qualification?.[f]?.trim());
+      if (missing.length > 0)
+        throw new AppError(
+          'STAGE_REQUIREMENTS_MISSING',
+          `Policy v${version} needs ${missing.join(', ')} to qualify a lead as SQL`,
+          {
+            details: missing.map((f) => ({
+              field: `qualification.${f}`,
+              rule: 'required',
+              message: `policy v${version} requires it`,
+            })),
+          },
+        );
+      details.qualification = Object.fromEntries(
+        bantFields
+          .filter((f) => input.qualification?.[f]?.trim())
+          .map((f) => [f, input.qualification![f]!.trim()]),
+      );
+    }
+    const now = clock.now();
+    if (!(await repo.setStage(tx, leadId, from, to, now)))
+      throw new AppError(
+        'STAGE_TRANSITION_NOT_ALLOWED',
+        `The lead's stage changed meanwhile; reload and try again`,
+        {
+          details: fromTo,
+        },
+      );
+    const [made] = await record(tx, [
+      {
+        leadId,
+        from,
+        to,
+        at: now,
+        actor: ctx.actor,
+        source: ctx.source,
+        reason,
+        reasonCode,
+        policyVersion: version || null,
+        details,
+      },
+    ]);
+    return made!;
   }
 
   /** Domain events after a cursor (an event id), oldest first: for handoff routing and webhooks. */
@@ -540,7 +570,17 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     }
   }
 
-  return { onResolved, reconcile, evaluate, stagesOf, changeStage, eventsAfter, reevaluateAll, onEvents };
+  return {
+    onResolved,
+    reconcile,
+    evaluate,
+    stagesOf,
+    changeStage,
+    changeStageIn,
+    eventsAfter,
+    reevaluateAll,
+    onEvents,
+  };
 }
 
 export type LifecycleService = ReturnType<typeof createLifecycleService>;

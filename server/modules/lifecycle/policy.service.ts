@@ -56,13 +56,21 @@ export function createPolicyService({ database, repo, clock, audit, onActivated 
     return d;
   }
 
-  /** The policy in force, read inside `tx`. */
+  /**
+   * The policy in force, read inside `tx`. Only its version is read each time (scoring asks on every
+   * score change); a version's definition never changes once proposed, so it is read once.
+   */
   async function active(tx: Tx): Promise<ActivePolicy> {
-    const row = await repo.activePolicy(tx);
+    const version = await repo.activeVersion(tx);
+    const known = version === undefined ? undefined : parsed.get(version);
+    const row = version === undefined || known ? undefined : await repo.activePolicy(tx);
     // The migration seeds version 1; without any row the defaults apply (version null in history).
-    const value = row
-      ? { version: Number(row.version), definition: definitionOf(row) }
-      : { version: 0, definition: defaultPolicy };
+    const value =
+      version !== undefined && known
+        ? { version, definition: known }
+        : row
+          ? { version: Number(row.version), definition: definitionOf(row) }
+          : { version: 0, definition: defaultPolicy };
     cached = { value, at: performance.now() };
     return value;
   }

@@ -1,55 +1,16 @@
 /** Mail through a real SMTP server started in the test, and the outbox without one. */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { buildApp } from '../../app.ts';
 import { createManualClock } from '../../platform/clock.ts';
 import { testConfig } from '../../test-support/app.ts';
 import { createTestDatabase, testDialects } from '../../test-support/db.ts';
 import { testLogger } from '../../test-support/logger.ts';
-
-type Received = { from: string; to: string[]; raw: string };
-
-async function startSmtp() {
-  const received: Received[] = [];
-  let down = false;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onRcptTo(_address, _session, callback) {
-      callback(down ? new Error('mailbox unavailable') : undefined);
-    },
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => {
-        raw += d.toString('utf8');
-      });
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    received,
-    url: `smtp://127.0.0.1:${port}`,
-    setDown(v: boolean) {
-      down = v;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { type SmtpPeer, startSmtp } from '../../test-support/smtp.ts';
 
 for (const dialect of testDialects) {
   describe(`mail (${dialect})`, () => {
-    let smtp: Awaited<ReturnType<typeof startSmtp>>;
+    let smtp: SmtpPeer;
     before(async () => {
       smtp = await startSmtp();
     });

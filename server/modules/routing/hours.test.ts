@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type BusinessHours, weekdays } from '../../../contracts/routing.ts';
-import { addBusinessMinutes, isTimeZone, zoneOffset } from './hours.ts';
+import { addBusinessMinutes, businessMinutesBetween, isTimeZone, zoneOffset } from './hours.ts';
 
 const MIN = 60_000;
 const hm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
@@ -50,6 +50,13 @@ const hoursArb = fc
   })
   .filter((h) => weekdays.some((d) => h.days[d] !== null));
 
+const hoursArbSample = (): BusinessHours => ({
+  timeZone: 'UTC',
+  days: Object.fromEntries(
+    weekdays.map((d) => [d, { start: '09:00', end: '17:00' }]),
+  ) as BusinessHours['days'],
+});
+
 describe('business hours', () => {
   it('agrees with a minute-by-minute walk', () => {
     fc.assert(
@@ -67,6 +74,54 @@ describe('business hours', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('counts the business minutes between two instants as a minute-by-minute walk does', () => {
+    /** Open minutes whose start lies in [from, to). */
+    function count(from: number, to: number, hours: BusinessHours): number {
+      let n = 0;
+      for (let t = from; t + MIN <= to; t += MIN) {
+        const wall = new Date(t + zoneOffset(t, hours.timeZone));
+        const w = hours.days[weekdays[wall.getUTCDay()]!];
+        const minute = wall.getUTCHours() * 60 + wall.getUTCMinutes();
+        if (
+          w &&
+          minute >= Number(w.start.slice(0, 2)) * 60 + Number(w.start.slice(3)) &&
+          minute < Number(w.end.slice(0, 2)) * 60 + Number(w.end.slice(3))
+        )
+          n++;
+      }
+      return n;
+    }
+    fc.assert(
+      fc.property(
+        hoursArb,
+        fc.integer({ min: Date.UTC(2026, 0, 1) / MIN, max: Date.UTC(2027, 0, 1) / MIN }),
+        fc.integer({ min: 0, max: 6 * 24 * 60 }),
+        (hours, startMinute, span) => {
+          const from = startMinute * MIN;
+          const h = hours as BusinessHours;
+          assert.equal(businessMinutesBetween(from, from + span * MIN, h), count(from, from + span * MIN, h));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('undoes addBusinessMinutes: between(from, add(from, n)) is n', () => {
+    fc.assert(
+      fc.property(
+        hoursArb,
+        fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
+        fc.integer({ min: 0, max: 3000 }),
+        (hours, from, minutes) => {
+          const h = hours as BusinessHours;
+          assert.equal(businessMinutesBetween(from, addBusinessMinutes(from, minutes, h), h), minutes);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    assert.equal(businessMinutesBetween(5 * MIN, 2 * MIN, hoursArbSample()), 0);
   });
 
   it('counts every minute when no day is open, and knows zones', () => {

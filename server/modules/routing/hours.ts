@@ -74,3 +74,30 @@ export function addBusinessMinutes(from: number, minutes: number, hours: Busines
   }
   return from + minutes * 60_000;
 }
+
+/**
+ * Whole business minutes between two instants (0 when `to` is not after `from`): the open time of
+ * the schedule's windows that falls in between, counted on the zone's wall clock like
+ * addBusinessMinutes, so that between(from, addBusinessMinutes(from, n)) is n.
+ */
+export function businessMinutesBetween(from: number, to: number, hours: BusinessHours): number {
+  if (!(to > from)) return 0;
+  const windows = weekdays.map((d) => {
+    const w = hours.days[d];
+    return w && minutesOf(w.end) > minutesOf(w.start)
+      ? { start: minutesOf(w.start) * 60_000, end: minutesOf(w.end) * 60_000 }
+      : null;
+  });
+  if (windows.every((w) => w === null)) return Math.floor((to - from) / 60_000);
+  const start = from + zoneOffset(from, hours.timeZone);
+  const end = to + zoneOffset(to, hours.timeZone);
+  let open = 0;
+  for (let day = Math.floor(start / DAY) * DAY; day < end; day += DAY) {
+    const w = windows[new Date(day).getUTCDay()];
+    if (!w) continue;
+    const a = Math.max(start, day + w.start);
+    const b = Math.min(end, day + w.end);
+    if (b > a) open += b - a;
+  }
+  return Math.floor(open / 60_000);
+}

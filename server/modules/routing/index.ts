@@ -1,7 +1,8 @@
 /**
  * Routing module: handoff of MQLs to sales. Teams and rules, round-robin / load-balanced /
  * named-owner / account-based assignment in the MQL's transaction, SLA timers with escalation and
- * reassignment, the sales inbox with accept / reject / claim, and in-app notifications.
+ * reassignment, a warning before the SLA passes, the sales inbox with accept / reject / claim, and
+ * the first touch by sales on each assignment.
  */
 import Type from 'typebox';
 import type { Filter } from '../../../contracts/filters.ts';
@@ -18,16 +19,19 @@ import { createSalesService } from './sales.service.ts';
 import { createSettingsService } from './settings.service.ts';
 
 export type { PublishedEvent, RoutingService } from './routing.service.ts';
+export type { SalesService } from './sales.service.ts';
 
 type Deps = {
   database: Database;
   clock: Clock;
-  jobs: Pick<JobQueue, 'enqueue'>;
+  jobs: Pick<JobQueue, 'enqueue' | 'cancel'>;
   audit: Pick<AuditService, 'record'>;
-  lifecycle: Pick<LifecycleApi, 'onEvents' | 'changeStage' | 'activePolicy'>;
+  lifecycle: Pick<LifecycleApi, 'onEvents' | 'changeStage' | 'changeStageIn' | 'stagesOf' | 'activePolicy'>;
   filters: RoutingDeps['filters'] & { validate(raw: unknown, root?: string, tx?: Tx): Promise<Filter> };
   publish?: RoutingDeps['publish'];
-  mail?: RoutingDeps['mail'];
+  notify?: RoutingDeps['notify'];
+  /** When the SLA warning goes out, in percent of the SLA window (0: none). */
+  slaWarningPercent?: number;
 };
 
 export function createRoutingModule(deps: Deps) {
@@ -43,14 +47,28 @@ export function createRoutingModule(deps: Deps) {
         ctx.logger.info({ assignmentId: payload.assignmentId, outcome }, 'routing SLA passed');
     },
   });
+  const slaWarningJob = defineJob({
+    name: 'routing.sla_warning',
+    schema: Type.Object({ assignmentId: Type.String() }),
+    maxAttempts: 8,
+    // The warning (notification and its mail) and the job's completion commit together, once.
+    transactional: true,
+    async handler(payload, ctx) {
+      const outcome = await routing.slaWarning(ctx.db, payload.assignmentId);
+      if (outcome === 'warned')
+        ctx.logger.info({ assignmentId: payload.assignmentId }, 'routing SLA warning sent');
+    },
+  });
   const routing = createRoutingService({
     database: deps.database,
     clock: deps.clock,
     jobs: deps.jobs,
     filters: deps.filters,
     publish: deps.publish,
-    mail: deps.mail,
+    notify: deps.notify,
     slaJob: () => slaJob,
+    slaWarningJob: () => slaWarningJob,
+    slaWarningPercent: deps.slaWarningPercent,
   });
   const settings = createSettingsService({
     database: deps.database,
@@ -63,16 +81,19 @@ export function createRoutingModule(deps: Deps) {
     database: deps.database,
     routing,
     changeStage: deps.lifecycle.changeStage,
+    changeStageIn: deps.lifecycle.changeStageIn,
+    stagesOf: deps.lifecycle.stagesOf,
     activePolicy: deps.lifecycle.activePolicy,
+    clock: deps.clock,
   });
   // New MQLs are routed, and sales' moves out of MQL close assignments, in the writing transaction.
   deps.lifecycle.onEvents(routing.onEvents);
 
-  const api = { routing, settings, sales, slaJob };
+  const api = { routing, settings, sales, slaJob, slaWarningJob };
   const parts: ModuleParts = {
     name: 'routing',
     routes: bindRoutes(routingRoutes, { routing, settings, sales }),
-    jobs: [slaJob],
+    jobs: [slaJob, slaWarningJob],
   };
   return { api, parts };
 }

@@ -5,7 +5,7 @@ import {
   Assignment,
   BusinessHours,
   Inbox,
-  Notification,
+  QualifyInput,
   RejectInput,
   Rep,
   RepPatch,
@@ -87,6 +87,23 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.post(
+    '/api/v1/leads/:id/qualify',
+    {
+      config: { access: sales },
+      schema: {
+        tags,
+        summary: 'Sales-qualify a lead with need, budget, authority and timing (→ sql)',
+        description:
+          "The active policy says which answers are required (a missing one is 422 `STAGE_REQUIREMENTS_MISSING` naming it). Who may qualify: as for accept. The answers are kept on the stage history and the lead's timeline.",
+        params: IdParams,
+        body: QualifyInput,
+        response: { 200: LeadStages, ...errorResponses(403, 404, 409, 422) },
+      },
+    },
+    async (request) => salesService.qualify(request.params.id, request.body, who(request.principal)),
+  );
+
+  app.post(
     '/api/v1/leads/:id/claim',
     {
       config: { access: salesPeople },
@@ -114,36 +131,6 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => ({ data: await routing.assignmentsOf(request.params.id) }),
-  );
-
-  app.get(
-    '/api/v1/routing/notifications',
-    {
-      config: { access: access.signedIn() },
-      schema: {
-        tags,
-        summary: 'Your in-app notifications, newest first',
-        response: { 200: Type.Object({ data: Type.Array(Notification) }), ...errorResponses() },
-      },
-    },
-    async (request) => ({ data: await routing.notifications(userOf(request.principal).userId) }),
-  );
-
-  app.post(
-    '/api/v1/routing/notifications/:id/read',
-    {
-      config: { access: access.signedIn() },
-      schema: {
-        tags,
-        summary: 'Mark a notification read',
-        params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses() },
-      },
-    },
-    async (request, reply) => {
-      await routing.markRead(userOf(request.principal).userId, request.params.id);
-      return reply.status(204).send(null);
-    },
   );
 
   app.get(

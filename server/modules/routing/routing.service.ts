@@ -19,7 +19,6 @@ import {
   type AssignmentStatus,
   type BusinessHours,
   defaultBusinessHours,
-  type Notification,
   openStages,
   type RoutingStrategy,
   type SlaAction,
@@ -33,7 +32,8 @@ import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { LeadContext } from '../filters/index.ts';
 import type { WrittenEvent } from '../lifecycle/lifecycle.service.ts';
-import { addBusinessMinutes } from './hours.ts';
+import { humanTime, type NewNotification } from '../notifications/index.ts';
+import { addBusinessMinutes, businessMinutesBetween } from './hours.ts';
 
 export const STRIDE = 1_000_000;
 
@@ -46,28 +46,24 @@ export type PublishedEvent = {
   data: Record<string, unknown>;
 };
 
+type AssignmentJob = JobDefinition<import('typebox').TObject<{ assignmentId: import('typebox').TString }>>;
+
 export type RoutingDeps = {
   database: Database;
   clock: Clock;
-  jobs: Pick<JobQueue, 'enqueue'>;
+  jobs: Pick<JobQueue, 'enqueue' | 'cancel'>;
   filters: {
     contexts(tx: Tx, leadIds: string[], filters: Filter[]): Promise<Map<string, LeadContext>>;
     matches(filter: Filter, ctx: LeadContext, o?: { now?: number; tx?: Tx }): Promise<boolean>;
   };
   /** Webhook publishing in the caller's transaction. */
   publish?: (tx: Tx, events: PublishedEvent[]) => Promise<unknown>;
-  /** Mail through the outbox in the caller's transaction (escalations). */
-  mail?: (
-    tx: Tx,
-    message: {
-      to: string;
-      subject: string;
-      text: string;
-      category: string;
-      related?: { type: string; id: string };
-    },
-  ) => Promise<unknown>;
-  slaJob: () => JobDefinition<import('typebox').TObject<{ assignmentId: import('typebox').TString }>>;
+  /** In-app notification (and its email) in the caller's transaction: assignments, SLA warnings, escalations. */
+  notify?: (tx: Tx, notification: NewNotification) => Promise<unknown>;
+  slaJob: () => AssignmentJob;
+  slaWarningJob: () => AssignmentJob;
+  /** When the SLA warning goes out, in percent of the SLA window (0: no warning). */
+  slaWarningPercent?: number;
 };
 
 type Member = { userId: string; weight: number; position: number; pass: number; last: number };
@@ -100,8 +96,16 @@ export function assignmentView(r: AssignmentRow, names: Map<string, string> = ne
     responseMs: r.response_ms === null ? null : Number(r.response_ms),
     reasonCode: r.reason_code,
     note: r.note,
+    slaWarnedAt: r.sla_warned_at === null ? null : iso(Number(r.sla_warned_at)),
+    firstTouchAt: r.first_touch_at === null ? null : iso(Number(r.first_touch_at)),
+    firstTouchMinutes: r.first_touch_minutes === null ? null : Number(r.first_touch_minutes),
+    firstTouchActivityId: r.first_touch_activity_id,
   };
 }
+
+/** The durable jobs that watch an assignment's SLA; idempotency keys make them findable to cancel. */
+const slaKey = (assignmentId: string) => `routing.sla:${assignmentId}`;
+const warningKey = (assignmentId: string) => `routing.sla_warning:${assignmentId}`;
 
 export function createRoutingService(deps: RoutingDeps) {
   const { database, clock } = deps;
@@ -376,25 +380,16 @@ export function createRoutingService(deps: RoutingDeps) {
       .execute();
   }
 
-  async function notify(
-    tx: Tx,
-    userId: string,
-    n: { type: string; leadId: string; title: string; body: string },
-    now: number,
-  ) {
-    await tx
-      .insertInto('routing_notifications')
-      .values({
-        id: newId('ntf', now),
-        user_id: userId,
-        type: n.type,
-        lead_id: n.leadId,
-        title: n.title,
-        body: n.body,
-        created_at: now,
-        read_at: null,
-      })
-      .execute();
+  async function notify(tx: Tx, n: NewNotification) {
+    await deps.notify?.(tx, n);
+  }
+
+  /** An assignment no longer waits for acceptance: its SLA timer and warning will not be needed. */
+  async function cancelTimers(tx: Tx, assignmentIds: string[]) {
+    for (const id of assignmentIds) {
+      await deps.jobs.cancel(tx, { idempotencyKey: slaKey(id) });
+      await deps.jobs.cancel(tx, { idempotencyKey: warningKey(id) });
+    }
   }
 
   const leadName = (l: Record<string, unknown>) =>
@@ -411,6 +406,8 @@ export function createRoutingService(deps: RoutingDeps) {
       roster: Roster;
       now: number;
       reasonPrefix?: string;
+      /** Tell the new owner (not when they took it themselves). */
+      notifyOwner?: boolean;
     },
   ): Promise<AssignmentRow> {
     const { lead, rule, pick, roster, now } = o;
@@ -436,6 +433,10 @@ export function createRoutingService(deps: RoutingDeps) {
       response_ms: null,
       reason_code: null,
       note: null,
+      sla_warned_at: null,
+      first_touch_at: null,
+      first_touch_activity_id: null,
+      first_touch_minutes: null,
     };
     await tx.insertInto('lead_assignments').values(row).execute();
     if (pick.ownerId) {
@@ -445,12 +446,14 @@ export function createRoutingService(deps: RoutingDeps) {
         .set({ owner_id: pick.ownerId, updated_at: now })
         .where('id', '=', leadId)
         .execute();
-      await notify(
-        tx,
-        pick.ownerId,
-        { type: 'lead.assigned', leadId, title: `New lead: ${leadName(lead)}`, body: row.reason },
-        now,
-      );
+      if (o.notifyOwner ?? true)
+        await notify(tx, {
+          userId: pick.ownerId,
+          kind: 'lead.assigned',
+          leadId,
+          title: `New lead: ${leadName(lead)}`,
+          body: `${row.reason}${due === null ? '' : `\nAccept it by ${humanTime(due)}.`}`,
+        });
     }
     await touchpoint(
       tx,
@@ -469,13 +472,24 @@ export function createRoutingService(deps: RoutingDeps) {
       },
       now,
     );
-    if (due !== null)
+    if (due !== null) {
       await deps.jobs.enqueue(
         tx,
         deps.slaJob(),
         { assignmentId: row.id },
-        { runAt: due, idempotencyKey: `routing.sla:${row.id}` },
+        { runAt: due, idempotencyKey: slaKey(row.id) },
       );
+      const percent = deps.slaWarningPercent ?? 0;
+      const warnMinutes = Math.floor((Number(rule!.sla_minutes) * percent) / 100);
+      const warnAt = percent > 0 && hours ? addBusinessMinutes(now, warnMinutes, hours) : null;
+      if (warnAt !== null && warnAt < due)
+        await deps.jobs.enqueue(
+          tx,
+          deps.slaWarningJob(),
+          { assignmentId: row.id },
+          { runAt: warnAt, idempotencyKey: warningKey(row.id) },
+        );
+    }
     await deps.publish?.(tx, [
       {
         type: 'lead.assigned',
@@ -552,6 +566,17 @@ export function createRoutingService(deps: RoutingDeps) {
   }
 
   async function closeOpen(tx: Tx, leadId: string, status: AssignmentStatus, now: number, by: string | null) {
+    const open = await tx
+      .selectFrom('lead_assignments')
+      .select('id')
+      .where('lead_id', '=', leadId)
+      .where('status', 'in', ['open', 'queued'])
+      .execute();
+    if (open.length === 0) return;
+    await cancelTimers(
+      tx,
+      open.map((a) => a.id),
+    );
     await tx
       .updateTable('lead_assignments')
       .set({ status, closed_at: now, closed_by: by })
@@ -598,6 +623,7 @@ export function createRoutingService(deps: RoutingDeps) {
           })
           .where('id', '=', a.id)
           .execute();
+        await cancelTimers(tx, [a.id]);
         if (owner && !a.owner_id)
           await tx
             .updateTable('leads')
@@ -653,6 +679,7 @@ export function createRoutingService(deps: RoutingDeps) {
         .set({ status: 'closed', closed_at: now })
         .where('id', '=', a.id)
         .execute();
+      await cancelTimers(tx, [a.id]);
       return 'ignored';
     }
     const rule = a.rule_id
@@ -671,17 +698,13 @@ export function createRoutingService(deps: RoutingDeps) {
       const managerId = team?.managerId ?? null;
       if (managerId) {
         await roster.load([managerId]);
-        const title = `SLA breached: ${leadName(l)}`;
-        await notify(tx, managerId, { type: 'sla.escalated', leadId: a.lead_id, title, body: what }, now);
-        const email = roster.email(managerId);
-        if (email && deps.mail)
-          await deps.mail(tx, {
-            to: email,
-            subject: title,
-            text: `${what}.\n\nAssignment: ${a.reason}`,
-            category: 'notification',
-            related: { type: 'lead', id: a.lead_id },
-          });
+        await notify(tx, {
+          userId: managerId,
+          kind: 'sla.escalated',
+          leadId: a.lead_id,
+          title: `SLA breached: ${leadName(l)}`,
+          body: `${what}.\nAssignment: ${a.reason}`,
+        });
       }
       await touchpoint(
         tx,
@@ -706,6 +729,7 @@ export function createRoutingService(deps: RoutingDeps) {
           .set({ status: 'reassigned', closed_at: now })
           .where('id', '=', a.id)
           .execute();
+        await cancelTimers(tx, [a.id]);
         if (a.owner_id) roster.took(a.owner_id, -1);
         await assign(tx, {
           lead: l,
@@ -740,34 +764,108 @@ export function createRoutingService(deps: RoutingDeps) {
     return rows.map((r) => assignmentView(r, names));
   }
 
-  async function notifications(userId: string, limit = 50): Promise<Notification[]> {
-    const rows = await database.db
-      .selectFrom('routing_notifications')
+  /**
+   * The SLA warning: the assignment still waits for acceptance and its deadline is near. The owner
+   * is told (the team's manager when the lead waits in the queue), once, in the job's transaction.
+   */
+  async function slaWarning(tx: Tx, assignmentId: string): Promise<'warned' | 'ignored'> {
+    const a = await tx
+      .selectFrom('lead_assignments')
       .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map((n) => ({
-      id: n.id,
-      type: n.type,
-      leadId: n.lead_id,
-      title: n.title,
-      body: n.body,
-      createdAt: iso(Number(n.created_at)),
-      readAt: n.read_at === null ? null : iso(Number(n.read_at)),
-    }));
+      .where('id', '=', assignmentId)
+      .executeTakeFirst();
+    if (
+      !a ||
+      (a.status !== 'open' && a.status !== 'queued') ||
+      a.escalated_at !== null ||
+      a.sla_warned_at !== null ||
+      a.sla_due_at === null
+    )
+      return 'ignored';
+    const lead = await tx.selectFrom('leads').selectAll().where('id', '=', a.lead_id).executeTakeFirst();
+    if (lead?.lifecycle_stage !== 'mql' || lead.merged_into || lead.erased_at !== null) return 'ignored';
+    const now = clock.now();
+    const managerId = a.team_id
+      ? ((
+          await tx
+            .selectFrom('routing_teams')
+            .select('manager_id')
+            .where('id', '=', a.team_id)
+            .executeTakeFirst()
+        )?.manager_id ?? null)
+      : null;
+    const to = a.owner_id ?? managerId;
+    await tx.updateTable('lead_assignments').set({ sla_warned_at: now }).where('id', '=', a.id).execute();
+    if (!to) return 'ignored';
+    const due = Number(a.sla_due_at);
+    const l = lead as unknown as Record<string, unknown>;
+    const act = a.owner_id ? 'Accept or reject' : 'Someone of the team must claim';
+    await notify(tx, {
+      userId: to,
+      kind: 'sla.warning',
+      leadId: a.lead_id,
+      title: `SLA ends soon: ${leadName(l)}`,
+      // A warning that comes late (the worker was down) says so rather than count down.
+      body:
+        due > now
+          ? `${act} ${leadName(l)} by ${humanTime(due)} (${Math.round((due - now) / 60_000)} minutes from now).`
+          : `The SLA for ${leadName(l)} ended at ${humanTime(due)}. ${act} it now.`,
+    });
+    return 'warned';
   }
 
-  async function markRead(userId: string, id: string): Promise<void> {
-    await database.db
-      .updateTable('routing_notifications')
-      .set({ read_at: clock.now() })
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('read_at', 'is', null)
+  /**
+   * Records, on each of a lead's assignments, the first touch by sales: the earliest of the given
+   * touches (sales activities) at or after the assignment and before the lead's next assignment,
+   * with the business minutes it took. Recomputed from all touches, so edits and deletions count.
+   */
+  async function recordFirstTouches(tx: Tx, leadId: string, touches: { at: number; activityId: string }[]) {
+    const rows = await tx
+      .selectFrom('lead_assignments')
+      .selectAll()
+      .where('lead_id', '=', leadId)
+      .orderBy('assigned_at')
+      .orderBy('id')
       .execute();
+    if (rows.length === 0) return;
+    const sorted = [...touches].sort((x, y) => x.at - y.at || (x.activityId < y.activityId ? -1 : 1));
+    let hours: BusinessHours | undefined;
+    for (const [i, a] of rows.entries()) {
+      const from = Number(a.assigned_at);
+      const until = rows[i + 1] ? Number(rows[i + 1]!.assigned_at) : Number.POSITIVE_INFINITY;
+      const first = sorted.find((t) => t.at >= from && t.at < until) ?? null;
+      const at = first?.at ?? null;
+      if (
+        (a.first_touch_at === null ? null : Number(a.first_touch_at)) === at &&
+        a.first_touch_activity_id === (first?.activityId ?? null)
+      )
+        continue;
+      hours ??= await businessHours(tx);
+      await tx
+        .updateTable('lead_assignments')
+        .set({
+          first_touch_at: at,
+          first_touch_activity_id: first?.activityId ?? null,
+          first_touch_minutes: at === null ? null : businessMinutesBetween(from, at, hours),
+        })
+        .where('id', '=', a.id)
+        .execute();
+    }
+  }
+
+  /** The latest assignment of each lead (for work lists). */
+  async function latestAssignments(tx: Tx, leadIds: string[]): Promise<Map<string, Assignment>> {
+    const out = new Map<string, Assignment>();
+    if (leadIds.length === 0) return out;
+    const rows = await tx
+      .selectFrom('lead_assignments')
+      .selectAll()
+      .where('lead_id', 'in', leadIds)
+      .orderBy('assigned_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    for (const r of rows) if (!out.has(r.lead_id)) out.set(r.lead_id, assignmentView(r));
+    return out;
   }
 
   /** A rep takes a lead from their team's queue. */
@@ -785,6 +883,7 @@ export function createRoutingService(deps: RoutingDeps) {
       .set({ status: 'reassigned', closed_at: now, closed_by: userId })
       .where('id', '=', a.id)
       .execute();
+    await cancelTimers(tx, [a.id]);
     const rule = a.rule_id
       ? ((await tx.selectFrom('routing_rules').selectAll().where('id', '=', a.rule_id).executeTakeFirst()) ??
         null)
@@ -801,6 +900,7 @@ export function createRoutingService(deps: RoutingDeps) {
       roster,
       now,
       reasonPrefix: 'Claimed',
+      notifyOwner: false,
     });
   }
 
@@ -810,10 +910,12 @@ export function createRoutingService(deps: RoutingDeps) {
     slaExpired,
     currentAssignment,
     assignmentsOf,
-    notifications,
-    markRead,
+    slaWarning,
+    recordFirstTouches,
+    latestAssignments,
     claim,
     businessHours,
+    touchpoint,
   };
 }
 

@@ -266,6 +266,10 @@ for (const dialect of testDialects) {
       assert.equal(denied.json().error.code, 'SALES_NOT_YOUR_LEAD');
       const claimed = await ok('POST', `/api/v1/leads/${queued}/claim`, a);
       assert.equal(claimed.ownerId, a.userId);
+      const told = (await ok('GET', '/api/v1/notifications', a)).data.filter(
+        (x: { leadId: string }) => x.leadId === queued,
+      );
+      assert.deepEqual(told, [], 'nobody is told of what they did themselves');
       assert.equal((await ok('GET', `/api/v1/leads/${queued}`, admin)).ownerId, a.userId);
       // A back from leave (the date passed): A is next, once, then the turns go on.
       t.clock.advance(25 * 60 * MIN);
@@ -469,19 +473,28 @@ for (const dialect of testDialects) {
         assert.equal(next.status, 'open');
         assert.match(next.reason, /Not accepted within 30 business minutes/);
         assert.equal(next.slaDueAt, '2026-11-30T11:01:00.000Z');
-        const notes = (await ok('GET', '/api/v1/routing/notifications', manager)).data;
-        assert.ok(
-          notes.some(
-            (x: { type: string; leadId: string }) => x.type === 'sla.escalated' && x.leadId === lead,
-          ),
+        const notes = (await ok('GET', '/api/v1/notifications', manager)).data;
+        assert.deepEqual(
+          notes.filter((x: { leadId: string }) => x.leadId === lead).map((x: { kind: string }) => x.kind),
+          ['sla.escalated'],
         );
+        // Every notification also went out by mail: A's assignment and SLA warning (after 80 % of
+        // the 30 minutes), the manager's escalation, B's assignment.
         const mails = await t.runtime.database.db
           .selectFrom('mail_outbox')
           .select(['to_address', 'subject'])
           .where('related_id', '=', lead)
+          .orderBy('id')
           .execute();
-        assert.equal(mails.length, 1);
-        assert.equal(mails[0]!.to_address, manager.label);
+        assert.deepEqual(
+          mails.map((m) => [m.to_address, m.subject.split(':')[0]]),
+          [
+            [a.label, 'New lead'],
+            [a.label, 'SLA ends soon'],
+            [manager.label, 'SLA breached'],
+            [b.label, 'New lead'],
+          ],
+        );
         const tps = (await ok('GET', `/api/v1/leads/${lead}/touchpoints`, admin)).data.map(
           (x: { type: string }) => x.type,
         );
@@ -512,9 +525,16 @@ for (const dialect of testDialects) {
         assert.equal(rows[0].escalatedAt, null);
         assert.equal(rows[0].responseMs, 12 * MIN);
         const notes = (
-          await ok('GET', '/api/v1/routing/notifications', await t.signInAs(manager.label, manager.password!))
+          await ok('GET', '/api/v1/notifications', await t.signInAs(manager.label, manager.password!))
         ).data;
         assert.ok(!notes.some((x: { leadId: string }) => x.leadId === lead));
+        // Acceptance cancelled the timer and the warning: no job is left for them.
+        const timers = await t.runtime.database.db
+          .selectFrom('jobs')
+          .select(['name', 'status'])
+          .where('idempotency_key', 'in', [`routing.sla:${rows[0].id}`, `routing.sla_warning:${rows[0].id}`])
+          .execute();
+        assert.deepEqual(timers, []);
       });
     });
 

@@ -4,11 +4,14 @@
  * and the inbox. Stage moves go through lifecycle.changeStage, so history and events stay the
  * lifecycle's; the routing listener closes the assignment and publishes in that transaction.
  *
+ * Qualify (→ sql) records the BANT answers the active policy requires, with the same rule of who
+ * may act as accept.
+ *
  * Who may act: reps on their own leads and their team's queue; managers on the leads of the teams
  * they manage (and their own); admins and API keys with `leads:write` on all.
  */
-import type { LeadStages, StageChangeInput } from '../../../contracts/lifecycle.ts';
-import type { Inbox, InboxItem, RejectInput } from '../../../contracts/routing.ts';
+import { bantFields, type LeadStages, type StageChangeInput } from '../../../contracts/lifecycle.ts';
+import type { Inbox, InboxItem, QualifyInput, RejectInput } from '../../../contracts/routing.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { fromJson } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -23,10 +26,21 @@ type Deps = {
   database: Database;
   routing: RoutingService;
   changeStage: (leadId: string, input: StageChangeInput, ctx: WriteContext) => Promise<LeadStages>;
+  changeStageIn: (tx: Tx, leadId: string, input: StageChangeInput, ctx: WriteContext) => Promise<unknown>;
+  stagesOf: (leadId: string, tx: Tx) => Promise<LeadStages>;
   activePolicy: (tx: Tx) => Promise<ActivePolicy>;
+  clock: { now(): number };
 };
 
-export function createSalesService({ database, routing, changeStage, activePolicy }: Deps) {
+export function createSalesService({
+  database,
+  routing,
+  changeStage,
+  changeStageIn,
+  stagesOf,
+  activePolicy,
+  clock,
+}: Deps) {
   const db = database.db;
 
   async function teamsOf(tx: Tx, userId: string) {
@@ -127,6 +141,51 @@ export function createSalesService({ database, routing, changeStage, activePolic
       { to: outcome.outcome, reasonCode: outcome.code, reason: input.note?.trim() || outcome.label },
       ctxOf(principal),
     );
+  }
+
+  /**
+   * Sales-qualifies a lead (→ sql) with its BANT answers, in one transaction with the check of who
+   * may act; the answers also go on the lead's timeline.
+   */
+  async function qualify(leadId: string, input: QualifyInput, principal: Principal): Promise<LeadStages> {
+    return db.transaction().execute(async (tx) => {
+      await authorize(tx, leadId, principal, 'act');
+      const { version, definition } = await activePolicy(tx);
+      const missing = definition.sql.required.filter((f) => !input[f]?.trim());
+      if (missing.length > 0)
+        throw new AppError(
+          'STAGE_REQUIREMENTS_MISSING',
+          `Policy v${version} needs ${missing.join(', ')} to qualify a lead as SQL`,
+          {
+            details: missing.map((f) => ({
+              field: f,
+              rule: 'required',
+              message: `policy v${version} requires it`,
+            })),
+          },
+        );
+      const answers = Object.fromEntries(
+        bantFields.filter((f) => input[f]?.trim()).map((f) => [f, input[f]!.trim()]),
+      );
+      const ctx = ctxOf(principal);
+      await changeStageIn(tx, leadId, { to: 'sql', qualification: answers }, ctx);
+      await routing.touchpoint(tx, leadId, 'qualified', { ...answers, policyVersion: version }, clock.now(), {
+        id: 'id' in ctx.actor ? ctx.actor.id : null,
+        label: ctx.actor.label ?? 'sales',
+      });
+      return stagesOf(leadId, tx);
+    });
+  }
+
+  /** The ids of the members of every team this user manages. */
+  async function managedMembers(tx: Tx, managerId: string): Promise<Set<string>> {
+    const rows = await tx
+      .selectFrom('routing_team_members')
+      .innerJoin('routing_teams', 'routing_teams.id', 'routing_team_members.team_id')
+      .select('routing_team_members.user_id')
+      .where('routing_teams.manager_id', '=', managerId)
+      .execute();
+    return new Set(rows.map((r) => r.user_id));
   }
 
   async function claim(leadId: string, principal: Principal) {
@@ -235,7 +294,16 @@ export function createSalesService({ database, routing, changeStage, activePolic
     return out;
   }
 
-  return { accept, reject, claim, inbox };
+  return {
+    accept,
+    reject,
+    qualify,
+    claim,
+    inbox,
+    /** Checks, in the caller's transaction, that the principal may act on the lead (deals use it). */
+    authorize,
+    managedMembers,
+  };
 }
 
 export type SalesService = ReturnType<typeof createSalesService>;

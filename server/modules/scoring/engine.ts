@@ -42,6 +42,8 @@ export type CompiledModel = {
   /** Touchpoint types any engagement rule looks at. */
   types: Set<string>;
   groupCaps: Map<string, number>;
+  /** Whether a fit rule reads the lead's company (so a company edit can change its leads' scores). */
+  readsCompany: boolean;
 };
 
 export type ScoreState = Record<string, number[]>;
@@ -113,7 +115,15 @@ export function compileModel(
   const g = definition.fit.grades;
   if (!(g.A >= g.B)) throw problem(`${root}.fit.grades.B`, 'order', 'must not be above the threshold for A');
   if (!(g.B >= g.C)) throw problem(`${root}.fit.grades.C`, 'order', 'must not be above the threshold for B');
-  return { version, definition, fit, engagement, signatures, types, groupCaps };
+  const readsCompany = fit.some((r) => filterReadsCompany(r.filter));
+  return { version, definition, fit, engagement, signatures, types, groupCaps, readsCompany };
+}
+
+function filterReadsCompany(f: Filter): boolean {
+  if ('all' in f) return f.all.some(filterReadsCompany);
+  if ('any' in f) return f.any.some(filterReadsCompany);
+  if ('not' in f) return filterReadsCompany(f.not);
+  return 'company' in f;
 }
 
 /**

@@ -23,7 +23,7 @@ type Deps = {
   database: Database;
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
-  leads: Pick<LeadsApi, 'onInsertingLeads' | 'onResolved' | 'onTouchpointsMoved'>;
+  leads: Pick<LeadsApi, 'onInsertingLeads' | 'onResolved' | 'onTouchpointsMoved' | 'onCompaniesChanged'>;
   filters: Pick<FiltersApi, 'catalog'>;
   lifecycle: Pick<LifecycleApi, 'evaluate' | 'activePolicy'>;
 };
@@ -38,6 +38,15 @@ export function createScoringModule(deps: Deps) {
       await service.rescoreAll(payload.version, ctx);
     },
   });
+  const companyJob = defineJob({
+    name: 'scoring.rescore_company',
+    schema: Type.Object({ companyId: Type.String({ minLength: 1, maxLength: 64 }) }),
+    maxAttempts: 5,
+    backoff: { baseMs: 1000, maxMs: 60_000 },
+    async handler(payload, ctx) {
+      await service.rescoreCompany(payload.companyId, ctx);
+    },
+  });
   const service = createScoringService({
     database: deps.database,
     clock: deps.clock,
@@ -46,12 +55,15 @@ export function createScoringModule(deps: Deps) {
     enqueueRescore: async (tx, version) => {
       await deps.jobs.enqueue(tx, rescoreJob, { version }, { idempotencyKey: `scoring.rescore:${version}` });
     },
+    enqueueCompanyRescore: async (tx, companyId) => {
+      await deps.jobs.enqueue(tx, companyJob, { companyId });
+    },
   });
 
   // New leads, field changes and touchpoints: scored in the same transaction. Imported and demo
   // history is scored too, but (as lifecycle does for hand-raises) moves no stage: those leads
-  // carry their historical stages.
-  // New leads of imported and demo history are scored before their insert (scoreBeforeInsert).
+  // carry their historical stages. New leads of such history are scored before their insert
+  // (scoreBeforeInsert); the listener then writes their state and history.
   deps.leads.onInsertingLeads((tx, leads) => service.scoreBeforeInsert(tx, leads));
   deps.leads.onResolved(async (tx, all) => {
     const cause = all.some((r) => r.created) ? 'created' : 'activity';
@@ -72,6 +84,10 @@ export function createScoringModule(deps: Deps) {
       { newTouchpoints, historical, cause },
     );
   });
+  // A company's fields changed: fit rules on company fields may score its leads differently.
+  deps.leads.onCompaniesChanged(async (tx, companyIds) => {
+    await service.companiesChanged(tx, companyIds);
+  });
   // Merges move touchpoints: those leads are rebuilt from theirs.
   deps.leads.onTouchpointsMoved(async (tx, leadIds) => {
     await service.scoreLeads(tx, leadIds, { full: true, cause: 'merge' });
@@ -80,7 +96,7 @@ export function createScoringModule(deps: Deps) {
   const parts: ModuleParts = {
     name: 'scoring',
     routes: bindRoutes(scoringRoutes, { scoring: service }),
-    jobs: [rescoreJob],
+    jobs: [rescoreJob, companyJob],
   };
   return { api: service, parts };
 }

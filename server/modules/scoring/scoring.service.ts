@@ -34,6 +34,7 @@ import {
   type ScoreState,
   stateFrom,
 } from './engine.ts';
+import * as hot from './scoring.repo.ts';
 
 type Deps = {
   database: Database;
@@ -42,6 +43,8 @@ type Deps = {
   lifecycle: Pick<LifecycleApi, 'evaluate' | 'activePolicy'>;
   /** Enqueues the rescore of every lead after a publish, in the caller's transaction. */
   enqueueRescore: (tx: Tx, version: number) => Promise<void>;
+  /** Enqueues the rescore of a large company's leads after it changed, in the caller's transaction. */
+  enqueueCompanyRescore: (tx: Tx, companyId: string) => Promise<void>;
 };
 
 type TouchpointLike = { type: string; occurred_at: number | string; properties: unknown };
@@ -56,6 +59,11 @@ type LeadRow = Record<string, unknown> & {
 };
 
 export const batchSize = 1000;
+/**
+ * A changed company's leads are rescored in the edit's transaction up to this many; a larger
+ * company's leads are rescored by a background job, in batches.
+ */
+export const companyInlineLeads = 500;
 
 /** Every column of a lead row that a new row may leave unset, as the database fills it in. */
 const leadColumns: Record<string, unknown> = {
@@ -119,37 +127,49 @@ export function createScoringService(deps: Deps) {
     return tx.selectFrom('scoring_models').selectAll().where('status', '=', 'published').executeTakeFirst();
   }
 
+  /**
+   * The published model, compiled. Capture runs this on every scored touchpoint: the version is read
+   * in the caller's transaction (a publish takes effect at once), but a version's definition never
+   * changes once published, so it is read and parsed only the first time a version is seen.
+   */
   async function publishedModel(tx: Tx): Promise<{ model: CompiledModel; catalog: Catalog } | null> {
-    const row = await tx
-      .selectFrom('scoring_models')
-      .select(['version', 'definition'])
-      .where('status', '=', 'published')
-      .executeTakeFirst();
+    const [row] = (await hot.publishedVersion(tx)).rows;
     if (!row) return null;
+    const version = Number(row.version);
     const catalog = await deps.filters.catalog(tx);
+    const known = compiled.get(catalog)?.get(version);
+    if (known) return { model: known, catalog };
+    const d = await tx
+      .selectFrom('scoring_models')
+      .select('definition')
+      .where('version', '=', version)
+      .executeTakeFirstOrThrow();
     return {
-      model: compiledFor(
-        catalog,
-        Number(row.version),
-        fromJson<ScoringDefinition>(row.definition, emptyDefinition),
-      ),
+      model: compiledFor(catalog, version, fromJson<ScoringDefinition>(d.definition, emptyDefinition)),
       catalog,
     };
   }
 
-  async function loadLeads(tx: Tx, ids: string[]) {
-    const leads = (await tx
-      .selectFrom('leads')
-      .selectAll()
-      .where('id', 'in', ids)
-      .where('merged_into', 'is', null)
-      .where('erased_at', 'is', null)
-      .execute()) as unknown as LeadRow[];
-    const companyIds = [...new Set(leads.map((l) => l.company_id).filter((c): c is string => !!c))];
+  /** Live leads with their companies (only when asked: fit rules on company fields need them). */
+  async function loadLeads(tx: Tx, ids: string[], withCompanies = true) {
+    const leads = (ids.length === 1
+      ? (await hot.liveLead(tx, ids[0]!)).rows
+      : await tx
+          .selectFrom('leads')
+          .selectAll()
+          .where('id', 'in', ids)
+          .where('merged_into', 'is', null)
+          .where('erased_at', 'is', null)
+          .execute()) as unknown as LeadRow[];
+    const companyIds = withCompanies
+      ? [...new Set(leads.map((l) => l.company_id).filter((c): c is string => !!c))]
+      : [];
     const companies =
-      companyIds.length > 0
-        ? await tx.selectFrom('companies').selectAll().where('id', 'in', companyIds).execute()
-        : [];
+      companyIds.length === 1
+        ? (await hot.companyById(tx, companyIds[0]!)).rows
+        : companyIds.length > 1
+          ? await tx.selectFrom('companies').selectAll().where('id', 'in', companyIds).execute()
+          : [];
     const byCompany = new Map(companies.map((c) => [c.id, c as unknown as Record<string, unknown>]));
     return {
       leads,
@@ -194,9 +214,9 @@ export function createScoringService(deps: Deps) {
     if (!pub) return;
     const { model, catalog } = pub;
     const now = clock.now();
-    const companyIds = [
-      ...new Set(early.map((l) => l.row.company_id).filter((c): c is string => typeof c === 'string')),
-    ];
+    const companyIds = model.readsCompany
+      ? [...new Set(early.map((l) => l.row.company_id).filter((c): c is string => typeof c === 'string'))]
+      : [];
     const companies = new Map<string, Record<string, unknown>>();
     for (let i = 0; i < companyIds.length; i += 500)
       for (const c of await tx
@@ -277,6 +297,10 @@ export function createScoringService(deps: Deps) {
     tx: Tx,
     stateWrites: { lead_id: string; version: number; state: string; updated_at: number }[],
   ): Promise<void> {
+    if (stateWrites.length === 1) {
+      const w = stateWrites[0]!;
+      return void (await hot.saveState(tx, w.lead_id, w.version, w.state, w.updated_at));
+    }
     // Batches write a state per lead: multi-row statements without the query builder.
     await insertRows(
       tx,
@@ -288,6 +312,21 @@ export function createScoringService(deps: Deps) {
   }
 
   async function writeHistory(tx: Tx, history: Insertable<LeadScoreHistoryTable>[]): Promise<void> {
+    if (history.length === 1) {
+      const h = history[0]!;
+      return void (await hot.addHistory(
+        tx,
+        h.id,
+        h.lead_id,
+        h.at,
+        h.version,
+        h.fit,
+        h.engagement,
+        h.total,
+        h.grade!,
+        h.cause,
+      ));
+    }
     await insertRows(tx, database.dialect === 'postgres', 'lead_score_history', history);
   }
 
@@ -315,20 +354,23 @@ export function createScoringService(deps: Deps) {
     const { model, catalog } = pub;
     const ids = [...new Set(leadIds)];
     const now = o.at ?? clock.now();
-    const { leads, companyOf } = await loadLeads(tx, ids);
+    const { leads, companyOf } = await loadLeads(tx, ids, model.readsCompany);
     if (leads.length === 0) return [];
     const states = new Map<string, ScoreState>();
     const stale: string[] = [];
     if (!o.full) {
-      const rows = await tx
-        .selectFrom('lead_scores')
-        .select(['lead_id', 'version', 'state'])
-        .where(
-          'lead_id',
-          'in',
-          leads.map((l) => l.id),
-        )
-        .execute();
+      const rows =
+        leads.length === 1
+          ? (await hot.stateOf(tx, leads[0]!.id)).rows
+          : await tx
+              .selectFrom('lead_scores')
+              .select(['lead_id', 'version', 'state'])
+              .where(
+                'lead_id',
+                'in',
+                leads.map((l) => l.id),
+              )
+              .execute();
       for (const r of rows) {
         const state = fromJson<ScoreState>(r.state, {});
         if (covers(model, state)) states.set(r.lead_id, state);
@@ -377,16 +419,7 @@ export function createScoringService(deps: Deps) {
     if (changed.length === 0) return [];
     if (changed.length === 1) {
       const c = changed[0]!;
-      await tx
-        .updateTable('leads')
-        .set({
-          score_fit: c.s.fit,
-          score_engagement: c.s.engagement,
-          score_total: c.s.total,
-          fit_grade: c.s.grade,
-        })
-        .where('id', '=', c.id)
-        .execute();
+      await hot.setScore(tx, c.id, c.s.fit, c.s.engagement, c.s.total, c.s.grade);
     } else
       for (let i = 0; i < changed.length; i += 400) {
         // One statement for many leads (a rescore writes every lead): both dialects take UPDATE … FROM.
@@ -413,9 +446,90 @@ export function createScoringService(deps: Deps) {
     }));
     await writeHistory(tx, history);
     const changedIds = changed.map((c) => c.id);
-    const live = o.historical ? changedIds.filter((id) => !o.historical!.has(id)) : changedIds;
-    if (live.length > 0) await deps.lifecycle.evaluate(tx, live, { reason: 'score' });
+    const live = o.historical ? changed.filter((c) => !o.historical!.has(c.id)) : changed;
+    if (live.length > 0) {
+      const stageOf = new Map(leads.map((l) => [l.id, l.lifecycle_stage]));
+      // Lifecycle needs each lead's stage and new score: they are known here, no need to read them.
+      await deps.lifecycle.evaluate(
+        tx,
+        live.map((c) => c.id),
+        {
+          reason: 'score',
+          leads: live.map((c) => ({
+            id: c.id,
+            lifecycleStage: stageOf.get(c.id)!,
+            scoreTotal: c.s.total,
+            fitGrade: c.s.grade,
+          })),
+        },
+      );
+    }
     return changedIds;
+  }
+
+  /** Live leads of a company after `after`, in id order, at most `limit`. */
+  async function companyLeadIds(tx: Tx, companyId: string, after: string, limit: number): Promise<string[]> {
+    const rows = await tx
+      .selectFrom('leads')
+      .select('id')
+      .where('company_id', '=', companyId)
+      .where('id', '>', after)
+      .where('merged_into', 'is', null)
+      .where('erased_at', 'is', null)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Companies changed (an edit through the API or UI): when the published model's fit rules read
+   * company fields, their leads are rescored, and lifecycle applies the policy to those whose score
+   * changed. A company of up to `companyInlineLeads` leads is done in the caller's transaction;
+   * a larger one by a background job (`scoring.rescore_company`) enqueued in it.
+   */
+  async function companiesChanged(tx: Tx, companyIds: string[]): Promise<{ inline: number; queued: number }> {
+    const out = { inline: 0, queued: 0 };
+    const pub = await publishedModel(tx);
+    if (!pub?.model.readsCompany) return out;
+    for (const companyId of new Set(companyIds)) {
+      const ids = await companyLeadIds(tx, companyId, '', companyInlineLeads + 1);
+      if (ids.length > companyInlineLeads) {
+        await deps.enqueueCompanyRescore(tx, companyId);
+        out.queued++;
+      } else if (ids.length > 0) {
+        await scoreLeads(tx, ids, { cause: 'company' });
+        out.inline++;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The job's side: rescores a company's leads in batches that each commit on their own (a
+   * retry walks again; leads already rescored do not change twice).
+   */
+  async function rescoreCompany(
+    companyId: string,
+    ctx: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {},
+  ): Promise<{ done: number; changed: number }> {
+    let cursor = '';
+    let done = 0;
+    let changed = 0;
+    for (;;) {
+      const seen = await db.transaction().execute(async (tx) => {
+        const ids = await companyLeadIds(tx, companyId, cursor, batchSize);
+        if (ids.length === 0) return 0;
+        cursor = ids.at(-1)!;
+        changed += (await scoreLeads(tx, ids, { cause: 'company' })).length;
+        return ids.length;
+      });
+      done += seen;
+      if (seen < batchSize) return { done, changed };
+      await yieldToOthers();
+      await ctx.heartbeat?.();
+      if (ctx.signal?.aborted) throw new Error('Rescoring the company was interrupted; the job runs again');
+    }
   }
 
   // ---- models ----
@@ -889,6 +1003,8 @@ export function createScoringService(deps: Deps) {
     scoreLeads,
     scoreBeforeInsert,
     finishScoredEarly,
+    companiesChanged,
+    rescoreCompany,
     list,
     get,
     draft,

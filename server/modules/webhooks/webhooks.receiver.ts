@@ -1,7 +1,8 @@
 /**
  * A webhook receiver on 127.0.0.1 for tests and browser journeys: it verifies each signature with
- * the same function receivers are told to use, records what it got, and can be told to fail or
- * go away (close its port) and come back on the same port.
+ * the same function receivers are told to use, records what it got, and can be told to fail, to
+ * leave requests unanswered (as a receiver does whose sender dies mid-request), or go away (close
+ * its port) and come back on the same port.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,9 @@ export type Received = {
 
 export async function startReceiver(options: { secret?: () => string | undefined; now?: () => number } = {}) {
   const received: Received[] = [];
+  /** Requests left unanswered on purpose (see hold): their delivery ids. */
+  const held: string[] = [];
+  let holding = 0;
   let answer = 200;
   let server: Server | undefined;
   let port = 0;
@@ -28,6 +32,11 @@ export async function startReceiver(options: { secret?: () => string | undefined
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
+        if (holding > 0) {
+          holding--;
+          held.push(String(req.headers['leadloop-delivery'] ?? ''));
+          return; // no answer: the sender waits until it times out or goes away
+        }
         if (answer >= 200 && answer < 300) {
           const secret = options.secret?.();
           const check = secret
@@ -68,8 +77,13 @@ export async function startReceiver(options: { secret?: () => string | undefined
   await listen();
   return {
     received,
+    held,
     get url() {
       return `http://127.0.0.1:${port}/hooks`;
+    },
+    /** Leave the next `n` requests unanswered (they are not counted as received). */
+    hold(n = 1) {
+      holding += n;
     },
     /** Answer this status to every request from now on (200 = accept and verify). */
     answer(status: number) {

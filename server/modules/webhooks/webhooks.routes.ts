@@ -9,17 +9,24 @@ import {
   WebhookSubscriptionPatch,
   WebhookSubscriptionWithSecret,
 } from '../../../contracts/webhooks.ts';
-import { access } from '../../platform/http/access.ts';
+import { access, type Principal } from '../../platform/http/access.ts';
 import { errorResponses, IdParams } from '../../platform/http/schemas.ts';
 import { actorOf } from '../audit/index.ts';
-import type { WebhooksService } from './webhooks.service.ts';
+import type { Editor, WebhooksService } from './webhooks.service.ts';
 
-const admin = access.admin();
+// Marketing connects its tools too; what non-admins may target is narrower (see targets.ts).
+const manage = access.of({ roles: ['marketing'], scopes: ['admin'] });
 const tags = ['webhooks'];
 const DeliveryParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
   deliveryId: Type.String({ minLength: 1, maxLength: 64 }),
 });
+
+function editorOf(principal: Principal | null): Editor {
+  const admin =
+    principal?.kind === 'user' ? principal.role === 'admin' : principal?.scopes.includes('admin') === true;
+  return { actor: actorOf(principal), admin };
+}
 
 export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksService }> = async (
   app,
@@ -28,7 +35,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
   app.get(
     '/api/v1/webhooks',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'Webhook subscriptions',
@@ -41,7 +48,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
   app.post(
     '/api/v1/webhooks',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'Subscribe a URL to events',
@@ -52,13 +59,13 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await webhooks.create(request.body, actorOf(request.principal))),
+      reply.status(201).send(await webhooks.create(request.body, editorOf(request.principal))),
   );
 
   app.get(
     '/api/v1/webhooks/:id',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'A webhook subscription',
@@ -72,7 +79,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
   app.patch(
     '/api/v1/webhooks/:id',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'Change a subscription, or enable / disable it',
@@ -83,13 +90,13 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
         response: { 200: WebhookSubscription, ...errorResponses(404, 422) },
       },
     },
-    async (request) => webhooks.update(request.params.id, request.body, actorOf(request.principal)),
+    async (request) => webhooks.update(request.params.id, request.body, editorOf(request.principal)),
   );
 
   app.delete(
     '/api/v1/webhooks/:id',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'Delete a subscription and its delivery log',
@@ -98,7 +105,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
       },
     },
     async (request, reply) => {
-      await webhooks.remove(request.params.id, actorOf(request.principal));
+      await webhooks.remove(request.params.id, editorOf(request.principal));
       return reply.status(204).send(null);
     },
   );
@@ -106,7 +113,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
   app.post(
     '/api/v1/webhooks/:id/rotate-secret',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'Replace the signing secret',
@@ -115,13 +122,13 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
         response: { 200: WebhookSubscriptionWithSecret, ...errorResponses(404) },
       },
     },
-    async (request) => webhooks.rotateSecret(request.params.id, actorOf(request.principal)),
+    async (request) => webhooks.rotateSecret(request.params.id, editorOf(request.principal)),
   );
 
   app.post(
     '/api/v1/webhooks/:id/ping',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'Send a signed webhook.ping now',
@@ -130,13 +137,13 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
         response: { 200: WebhookDeliveryDetail, ...errorResponses(404) },
       },
     },
-    async (request) => webhooks.ping(request.params.id),
+    async (request) => webhooks.ping(request.params.id, editorOf(request.principal)),
   );
 
   app.get(
     '/api/v1/webhooks/:id/deliveries',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: "A subscription's delivery log, newest first",
@@ -151,7 +158,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
   app.get(
     '/api/v1/webhooks/:id/deliveries/:deliveryId',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'A delivery with its body and every attempt',
@@ -165,7 +172,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
   app.post(
     '/api/v1/webhooks/:id/deliveries/:deliveryId/replay',
     {
-      config: { access: admin },
+      config: { access: manage },
       schema: {
         tags,
         summary: 'Send a delivery again now',
@@ -175,6 +182,6 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServi
       },
     },
     async (request) =>
-      webhooks.replay(request.params.id, request.params.deliveryId, actorOf(request.principal)),
+      webhooks.replay(request.params.id, request.params.deliveryId, editorOf(request.principal)),
   );
 };

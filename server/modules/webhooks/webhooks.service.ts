@@ -4,6 +4,8 @@
  * log, replay, and disabling a subscription after repeated failed deliveries.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { type Selectable, sql } from 'kysely';
 import {
   type WebhookAttempt,
@@ -33,10 +35,14 @@ import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import { signatureHeader } from './signature.ts';
+import { checkWebhookUrl, type LookupFunction, publicOnlyLookup } from './targets.ts';
 
 type SubscriptionRow = Selectable<WebhookSubscriptionsTable>;
 type DeliveryRow = Selectable<WebhookDeliveriesTable>;
 type AttemptRow = Selectable<WebhookAttemptsTable>;
+
+/** Who changes a subscription: admins may target internal addresses, anyone else only public ones. */
+export type Editor = { actor: Actor; admin: boolean };
 
 /** An event to publish: `data` is the event's own payload. */
 export type WebhookEvent = { type: WebhookEventType; occurredAt: number; data: unknown };
@@ -57,82 +63,79 @@ export type Sender = (request: {
   body: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** Only public addresses may be reached (see targets.ts). */
+  restricted: boolean;
 }) => Promise<SendOutcome>;
 
-export const httpSender: Sender = async ({ url, body, headers, timeoutMs }) => {
-  const started = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+/**
+ * The real sender (node:http/https, redirects not followed). A restricted subscription connects
+ * through a lookup that refuses private addresses, so the check covers the address actually used.
+ */
+export function createHttpSender(resolve?: LookupFunction): Sender {
+  const guarded = publicOnlyLookup(resolve);
+  return ({ url, body, headers, timeoutMs, restricted }) =>
+    new Promise<SendOutcome>((done) => {
+      const started = performance.now();
+      const target = new URL(url);
+      const finish = (o: Omit<SendOutcome, 'durationMs'>) =>
+        done({ ...o, durationMs: Math.round(performance.now() - started) });
+      const fail = (error: Error & { code?: string }) =>
+        finish({
+          ok: false,
+          statusCode: null,
+          error: String(
+            error.code === 'EPRIVATEADDRESS' ? error.message : (error.code ?? error.message),
+          ).slice(0, 500),
+          responseBody: null,
+        });
+      const request = (target.protocol === 'https:' ? https : http).request(target, {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(restricted ? { lookup: guarded } : {}),
+      });
+      request.on('error', (error: Error & { code?: string }) =>
+        error.name === 'AbortError' || error.name === 'TimeoutError'
+          ? finish({
+              ok: false,
+              statusCode: null,
+              error: `timed out after ${timeoutMs} ms`,
+              responseBody: null,
+            })
+          : fail(error),
+      );
+      request.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const limit = webhookLimits.responseBodyBytes;
+        const settle = () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          finish({
+            ok: status >= 200 && status < 300,
+            statusCode: status,
+            error: status >= 200 && status < 300 ? null : `HTTP ${status}`,
+            responseBody: chunks.length === 0 ? '' : text.length > limit ? text.slice(0, limit) : text,
+          });
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (size >= limit) return;
+          chunks.push(chunk);
+          size += chunk.length;
+          // Enough read: stop the transfer (the rest of a huge answer is not ours to wait for).
+          if (size >= limit) {
+            settle();
+            res.destroy();
+          }
+        });
+        res.on('end', () => size < limit && settle());
+        res.on('error', () => size < limit && settle());
+      });
+      request.end(body);
     });
-    const text = await readLimited(res, webhookLimits.responseBodyBytes);
-    return {
-      ok: res.status >= 200 && res.status < 300,
-      statusCode: res.status,
-      durationMs: Math.round(performance.now() - started),
-      error: res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`,
-      responseBody: text,
-    };
-  } catch (error) {
-    const e = error as Error & { cause?: { code?: string; message?: string } };
-    const reason =
-      e.name === 'TimeoutError'
-        ? `timed out after ${timeoutMs} ms`
-        : (e.cause?.code ?? e.cause?.message ?? e.message);
-    return {
-      ok: false,
-      statusCode: null,
-      durationMs: Math.round(performance.now() - started),
-      error: String(reason).slice(0, 500),
-      responseBody: null,
-    };
-  }
-};
-
-async function readLimited(res: Response, limit: number): Promise<string | null> {
-  if (!res.body) return null;
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < limit) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
-  }
-  await reader.cancel().catch(() => {});
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.length > limit ? text.slice(0, limit) : text;
 }
 
-function isLoopback(hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-/** Checks a target URL: https, or http when loopback or allowed; returns it normalised. */
-export function checkWebhookUrl(raw: string, allowHttp: boolean): string {
-  const bad = (message: string) =>
-    new AppError('WEBHOOK_URL_INVALID', `url: ${message}`, {
-      details: [{ field: 'url', rule: 'url', message }],
-    });
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw bad('is not an absolute URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad('must use https');
-  if (url.protocol === 'http:' && !allowHttp && !isLoopback(url.hostname))
-    throw bad('must use https (plain http is accepted only for loopback addresses)');
-  if (url.username || url.password) throw bad('must not carry credentials');
-  if (url.hash) throw bad('must not have a #fragment');
-  return url.toString();
-}
+export const httpSender: Sender = createHttpSender();
 
 const toSubscription = (r: SubscriptionRow): WebhookSubscription => ({
   id: r.id,
@@ -143,6 +146,7 @@ const toSubscription = (r: SubscriptionRow): WebhookSubscription => ({
   disabledReason: r.disabled_reason,
   disabledAt: iso(r.disabled_at === null ? null : Number(r.disabled_at)),
   consecutiveFailures: r.consecutive_failures,
+  restricted: r.restricted === 1,
   lastDeliveryAt: iso(r.last_delivery_at === null ? null : Number(r.last_delivery_at)),
   lastDeliveryStatus: r.last_delivery_status,
   createdAt: iso(Number(r.created_at)),
@@ -221,11 +225,28 @@ export function createWebhooksService(deps: Deps) {
     return toSubscription(await row(db, id));
   }
 
+  /** The subscription, when this editor may change it: non-admins only the restricted ones. */
+  async function editable(tx: Tx, id: string, editor: Editor): Promise<SubscriptionRow> {
+    const r = await row(tx, id);
+    if (!editor.admin && r.restricted !== 1)
+      throw new AppError(
+        'WEBHOOK_ADMIN_ONLY',
+        `Webhook ${id} was set up by an admin; only an admin may change it`,
+      );
+    return r;
+  }
+
+  const urlRules = (editor: Editor) => ({
+    allowHttp: deps.allowHttp && editor.admin,
+    restricted: !editor.admin,
+  });
+
   async function create(
     input: WebhookSubscriptionInput,
-    actor: Actor,
+    editor: Editor,
   ): Promise<WebhookSubscriptionWithSecret> {
-    const url = checkWebhookUrl(input.url, deps.allowHttp);
+    const { actor } = editor;
+    const url = checkWebhookUrl(input.url, urlRules(editor));
     const now = clock.now();
     const id = newId('whk', now);
     const secret = newSecret();
@@ -244,6 +265,7 @@ export function createWebhooksService(deps: Deps) {
           consecutive_failures: 0,
           last_delivery_at: null,
           last_delivery_status: null,
+          restricted: editor.admin ? 0 : 1,
           created_by: 'id' in actor ? actor.id : null,
           created_at: now,
           updated_at: now,
@@ -262,11 +284,14 @@ export function createWebhooksService(deps: Deps) {
   async function update(
     id: string,
     patch: WebhookSubscriptionPatch,
-    actor: Actor,
+    editor: Editor,
   ): Promise<WebhookSubscription> {
-    const url = patch.url === undefined ? undefined : checkWebhookUrl(patch.url, deps.allowHttp);
+    const { actor } = editor;
+    const url = patch.url === undefined ? undefined : checkWebhookUrl(patch.url, urlRules(editor));
     await db.transaction().execute(async (tx) => {
-      const current = await row(tx, id);
+      const current = await editable(tx, id, editor);
+      // A restricted subscription stays restricted until an admin sets its URL again.
+      const restricted = editor.admin ? (url !== undefined ? 0 : current.restricted) : 1;
       const now = clock.now();
       const enabling = patch.active === true && current.active === 0;
       await tx
@@ -276,6 +301,7 @@ export function createWebhooksService(deps: Deps) {
           ...(patch.events ? { events: JSON.stringify(patch.events) } : {}),
           ...(patch.description !== undefined ? { description: patch.description.trim() } : {}),
           ...(patch.active !== undefined ? { active: patch.active ? 1 : 0 } : {}),
+          restricted,
           ...(enabling ? { disabled_reason: null, disabled_at: null, consecutive_failures: 0 } : {}),
           updated_at: now,
         })
@@ -308,9 +334,10 @@ export function createWebhooksService(deps: Deps) {
     return get(id);
   }
 
-  async function remove(id: string, actor: Actor): Promise<void> {
+  async function remove(id: string, editor: Editor): Promise<void> {
+    const { actor } = editor;
     await db.transaction().execute(async (tx) => {
-      await row(tx, id);
+      await editable(tx, id, editor);
       const deliveries = tx.selectFrom('webhook_deliveries').select('id').where('subscription_id', '=', id);
       await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', deliveries).execute();
       await tx.deleteFrom('webhook_deliveries').where('subscription_id', '=', id).execute();
@@ -319,10 +346,11 @@ export function createWebhooksService(deps: Deps) {
     });
   }
 
-  async function rotateSecret(id: string, actor: Actor): Promise<WebhookSubscriptionWithSecret> {
+  async function rotateSecret(id: string, editor: Editor): Promise<WebhookSubscriptionWithSecret> {
+    const { actor } = editor;
     const secret = newSecret();
     await db.transaction().execute(async (tx) => {
-      await row(tx, id);
+      await editable(tx, id, editor);
       await tx
         .updateTable('webhook_subscriptions')
         .set({ secret, updated_at: clock.now() })
@@ -419,6 +447,7 @@ export function createWebhooksService(deps: Deps) {
       url: sub.url,
       body: delivery.payload,
       timeoutMs,
+      restricted: sub.restricted === 1,
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Leadloop-Webhooks/1',
@@ -616,8 +645,9 @@ export function createWebhooksService(deps: Deps) {
   }
 
   /** Sends one delivery again now, whatever its status; a new attempt row. */
-  async function replay(subscriptionId: string, id: string, actor: Actor): Promise<WebhookDeliveryDetail> {
-    const sub = await row(db, subscriptionId);
+  async function replay(subscriptionId: string, id: string, editor: Editor): Promise<WebhookDeliveryDetail> {
+    const { actor } = editor;
+    const sub = await editable(db, subscriptionId, editor);
     const d = await deliveryRow(subscriptionId, id);
     await attempt(d, sub, 'replay');
     await deps.audit.record(db, {
@@ -630,8 +660,8 @@ export function createWebhooksService(deps: Deps) {
   }
 
   /** Sends a `webhook.ping` to the subscription now (whatever its events), logged as a delivery. */
-  async function ping(subscriptionId: string): Promise<WebhookDeliveryDetail> {
-    const sub = await row(db, subscriptionId);
+  async function ping(subscriptionId: string, editor: Editor): Promise<WebhookDeliveryDetail> {
+    const sub = await editable(db, subscriptionId, editor);
     const now = clock.now();
     const eventId = newId('evt', now);
     const id = newId('whd', now);

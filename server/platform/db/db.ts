@@ -11,13 +11,13 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
-  PostgresDialect,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.ts';
+import { SchemaScopedPostgresDialect } from './pg-introspector.ts';
 import type { DB } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -105,7 +105,7 @@ async function openPostgres(options: Extract<OpenOptions, { dialect: 'postgres' 
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
   return {
     db,
     dialect: 'postgres',

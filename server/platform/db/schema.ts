@@ -565,6 +565,8 @@ export type WebhookSubscriptionsTable = {
   consecutive_failures: number;
   last_delivery_at: number | null;
   last_delivery_status: string | null;
+  /** 1 when made or last changed by a non-admin: public https targets only. */
+  restricted: number;
   created_by: string | null;
   created_at: number;
   updated_at: number;
@@ -689,27 +691,148 @@ export type LeadAssignmentsTable = {
   response_ms: number | null;
   reason_code: string | null;
   note: string | null;
+  sla_warned_at: number | null;
+  // The first touch by sales (from the activities module's activities).
+  first_touch_at: number | null;
+  first_touch_activity_id: string | null;
+  first_touch_minutes: number | null;
 };
-export type RoutingNotificationsTable = {
+export type RoutingSettingsTable = { id: string; value: string; updated_at: number };
+
+// Sales work: activities, tasks (their modules) and in-app notifications (notifications module).
+export type ActivitiesTable = {
+  id: string;
+  lead_id: string;
+  deal_id: string | null;
+  type: string;
+  outcome: string | null;
+  occurred_at: number;
+  duration_minutes: number | null;
+  body: string;
+  author_id: string | null;
+  author_label: string;
+  by_sales: number;
+  created_at: number;
+  updated_at: number;
+};
+export type TasksTable = {
+  id: string;
+  title: string;
+  notes: string;
+  due_at: number;
+  remind_at: number | null;
+  reminder_job_id: string | null;
+  reminded_at: number | null;
+  assignee_id: string;
+  lead_id: string | null;
+  status: string;
+  done_at: number | null;
+  done_by: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+export type NotificationsTable = {
   id: string;
   user_id: string;
-  type: string;
+  kind: string;
   lead_id: string | null;
+  task_id: string | null;
   title: string;
   body: string;
   created_at: number;
   read_at: number | null;
 };
-export type RoutingSettingsTable = { id: string; value: string; updated_at: number };
+export type NotificationPreferencesTable = {
+  user_id: string;
+  kind: string;
+  email: number;
+  updated_at: number;
+};
+
+// Pipelines and deals (deals module).
+export type PipelinesTable = {
+  id: string;
+  name: string;
+  is_default: number;
+  lost_reasons: string; // JSON array of { code, label }
+  created_at: number;
+  updated_at: number;
+};
+
+export type PipelineStagesTable = {
+  id: string;
+  pipeline_id: string;
+  name: string;
+  position: number;
+  probability: number;
+  kind: string; // open | won | lost
+  created_at: number;
+  updated_at: number;
+};
+
+export type DealsTable = {
+  id: string;
+  name: string;
+  pipeline_id: string;
+  stage_id: string;
+  position: number;
+  status: string; // open | won | lost
+  amount: number | null; // minor units
+  currency: string | null;
+  expected_close: string | null; // YYYY-MM-DD
+  owner_id: string | null;
+  company_id: string | null;
+  closed_at: number | null;
+  lost_reason_code: string | null;
+  lost_reason_label: string | null;
+  lost_note: string | null;
+  stage_entered_at: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export type DealLeadsTable = {
+  deal_id: string;
+  lead_id: string;
+  is_primary: number;
+  position: number;
+  added_at: number;
+};
+
+export type DealStageHistoryTable = {
+  id: string;
+  deal_id: string;
+  kind: string; // created | moved | won | lost | reopened
+  from_stage_id: string | null;
+  from_stage_name: string | null;
+  to_stage_id: string;
+  to_stage_name: string;
+  status: string;
+  at: number;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  reason: string | null;
+};
 
 export type DB = {
+  pipelines: PipelinesTable;
+  pipeline_stages: PipelineStagesTable;
+  deals: DealsTable;
+  deal_leads: DealLeadsTable;
+  deal_stage_history: DealStageHistoryTable;
   routing_teams: RoutingTeamsTable;
   routing_team_members: RoutingTeamMembersTable;
   routing_reps: RoutingRepsTable;
   routing_rules: RoutingRulesTable;
   lead_assignments: LeadAssignmentsTable;
-  routing_notifications: RoutingNotificationsTable;
   routing_settings: RoutingSettingsTable;
+  activities: ActivitiesTable;
+  tasks: TasksTable;
+  notifications: NotificationsTable;
+  notification_preferences: NotificationPreferencesTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;

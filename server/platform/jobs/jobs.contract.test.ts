@@ -189,6 +189,41 @@ for (const dialect of testDialects) {
       assert.equal(runs, 1);
     });
 
+    it('cancels a job that has not started, in the caller transaction; a finished one stays', async () => {
+      const seen: number[] = [];
+      const job = defineJob({
+        name: 'test.cancel',
+        schema: Type.Object({ n: Type.Integer() }),
+        async handler(p) {
+          seen.push(p.n);
+        },
+      });
+      const { clock, queue, worker } = setup([job]);
+      const later = { runAt: clock.now() + 60_000 };
+      await queue.enqueue(tdb.db, job, { n: 1 }, { ...later, idempotencyKey: 'timer:1' });
+      const two = await queue.enqueue(tdb.db, job, { n: 2 }, later);
+      const three = await queue.enqueue(tdb.db, job, { n: 3 }, later);
+      await tdb.db.transaction().execute(async (tx) => {
+        assert.equal(await queue.cancel(tx, { idempotencyKey: 'timer:1' }), true);
+        assert.equal(await queue.cancel(tx, { id: two.id }), true);
+      });
+      await assert.rejects(
+        tdb.db.transaction().execute(async (tx) => {
+          await queue.cancel(tx, { id: three.id });
+          throw new Error('the caller rolls back');
+        }),
+        /rolls back/,
+      );
+      clock.advance(60_000);
+      assert.equal(await worker.drain(), 1);
+      assert.deepEqual(seen, [3], 'the cancelled ones never ran; the rolled-back cancel kept its job');
+      assert.equal(await queue.cancel(tdb.db, { id: three.id }), false, 'finished: nothing to cancel');
+      assert.equal((await queue.get(three.id)).status, 'succeeded');
+      await assert.rejects(queue.get(two.id), { code: 'JOB_NOT_FOUND' });
+      // The key of a cancelled job is free again.
+      assert.equal((await queue.enqueue(tdb.db, job, { n: 4 }, { idempotencyKey: 'timer:1' })).created, true);
+    });
+
     it('retries with exponential backoff and jitter, then dead-letters after max attempts', async () => {
       const attempts: number[] = [];
       let deadHook = 0;

@@ -76,7 +76,11 @@ export function createJobsRepo(dialect: Dialect) {
       .execute();
   }
 
-  /** Puts jobs whose lease ran out (their worker died or hung) back in the queue, or dead-letters them. */
+  /**
+   * Puts jobs whose lease ran out (their worker died or hung) back in the queue, or dead-letters
+   * them. They keep their run-at time: due already, they run in the order they were due (a timer's
+   * warning before the timer), not behind everything that became due while their worker was gone.
+   */
   async function reapExpired(db: Kysely<DB>, now: number): Promise<number> {
     const result = await db
       .updateTable('jobs')
@@ -85,7 +89,6 @@ export function createJobsRepo(dialect: Dialect) {
         finished_at: sql`case when attempts >= max_attempts then cast(${now} as bigint) else null end`,
         locked_by: null,
         locked_until: null,
-        run_at: now,
         last_error: 'The lease expired: the worker running this job stopped or crashed.',
         updated_at: now,
       })
@@ -184,6 +187,14 @@ export function createJobsRepo(dialect: Dialect) {
     return Number(r.numDeletedRows) === 1;
   }
 
+  /** Deletes a job that has not started yet (by id or idempotency key); running or finished jobs stay. */
+  async function deleteQueued(tx: Tx, ref: { id: string } | { idempotencyKey: string }): Promise<boolean> {
+    let q = tx.deleteFrom('jobs').where('status', '=', 'queued');
+    q = 'id' in ref ? q.where('id', '=', ref.id) : q.where('idempotency_key', '=', ref.idempotencyKey);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
   async function deleteFinishedBefore(db: Kysely<DB>, before: number): Promise<number> {
     const r = await db
       .deleteFrom('jobs')
@@ -247,6 +258,7 @@ export function createJobsRepo(dialect: Dialect) {
     countByStatus,
     requeueDead,
     deleteDead,
+    deleteQueued,
     deleteFinishedBefore,
     upsertSchedule,
     dueSchedules,

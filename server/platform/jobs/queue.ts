@@ -73,6 +73,15 @@ export function createJobQueue({ database, clock }: { database: Database; clock:
     return result;
   }
 
+  /**
+   * Cancels a job that has not started, inside the caller's transaction (a timer made moot: a task
+   * completed, a lead accepted). A job already running or finished is left alone, so handlers of
+   * cancellable jobs still check that their cause holds. True when a job was removed.
+   */
+  async function cancel(tx: Tx, ref: { id: string } | { idempotencyKey: string }): Promise<boolean> {
+    return repo.deleteQueued(tx, ref);
+  }
+
   /** Lets an in-process worker wake up as soon as something is enqueued instead of waiting for its poll. */
   function onEnqueue(listener: () => void): () => void {
     listeners.add(listener);
@@ -116,7 +125,7 @@ export function createJobQueue({ database, clock }: { database: Database; clock:
     return repo.countByStatus(database.db, name);
   }
 
-  return { enqueue, onEnqueue, list, get, retryDead, discardDead, counts };
+  return { enqueue, cancel, onEnqueue, list, get, retryDead, discardDead, counts };
 }
 
 export type JobQueue = ReturnType<typeof createJobQueue>;

@@ -17,8 +17,8 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconAddressBook,
-  IconBrain,
   IconChartBar,
+  IconChecklist,
   IconFilter,
   IconForms,
   IconGauge,
@@ -29,15 +29,16 @@ import {
   IconMoon,
   IconRefresh,
   IconSettings,
-  IconShieldCheck,
   IconSpeakerphone,
   IconSun,
   IconUserCircle,
+  IconUsers,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
 import { type Role, roleLabels } from '../../../contracts/auth.ts';
 import { useLogout, useSession } from '../features/auth/api.ts';
+import { NotificationBell } from '../features/notifications/NotificationBell.tsx';
 
 type Area = { to: string; label: string; icon: ReactNode; roles?: Role[] };
 
@@ -48,12 +49,17 @@ export const areas: Area[] = [
   { to: '/forms', label: 'Forms', icon: <IconForms size={18} /> },
   { to: '/campaigns', label: 'Campaigns', icon: <IconSpeakerphone size={18} /> },
   { to: '/scoring', label: 'Scoring', icon: <IconGauge size={18} /> },
-  { to: '/predict', label: 'Predictive model', icon: <IconBrain size={18} /> },
-  { to: '/policy', label: 'Policy', icon: <IconShieldCheck size={18} /> },
   { to: '/inbox', label: 'Inbox', icon: <IconInbox size={18} /> },
+  {
+    to: '/my-leads',
+    label: 'My leads',
+    icon: <IconUsers size={18} />,
+    roles: ['sales_rep', 'sales_manager'],
+  },
+  { to: '/tasks', label: 'Tasks', icon: <IconChecklist size={18} /> },
   { to: '/pipeline', label: 'Pipeline', icon: <IconLayoutKanban size={18} /> },
   { to: '/analytics', label: 'Analytics', icon: <IconChartBar size={18} /> },
-  { to: '/settings', label: 'Settings', icon: <IconSettings size={18} />, roles: ['admin'] },
+  { to: '/settings', label: 'Settings', icon: <IconSettings size={18} />, roles: ['admin', 'marketing'] },
 ];
 
 export function AppLayout() {
@@ -90,6 +96,7 @@ export function AppLayout() {
             <Text fw={700}>Leadloop</Text>
           </Group>
           <Group gap="xs">
+            <NotificationBell />
             <Tooltip label={scheme === 'dark' ? 'Light theme' : 'Dark theme'}>
               <ActionIcon
                 variant="default"

@@ -28,6 +28,8 @@ import { type ApiKey, useApiKeys, useCreateApiKey, useRevokeApiKey } from './api
 const scopeHelp: Record<Scope, string> = {
   'leads:read': 'Read leads, companies and their history',
   'leads:write': 'Create, update and delete leads and companies',
+  'deals:read': 'Read pipelines, deals, the board and outcomes',
+  'deals:write': 'Create deals, move them, mark them won or lost',
   capture: 'Submit forms and tracking events from your own servers',
   admin: 'Everything, including users and keys',
 };

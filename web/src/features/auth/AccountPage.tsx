@@ -5,6 +5,7 @@ import { roleLabels } from '../../../../contracts/auth.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { ApiError } from '../../lib/api.ts';
+import { EmailPreferencesCard } from '../notifications/EmailPreferencesCard.tsx';
 import { useChangePassword, useSession } from './api.ts';
 
 export function AccountPage() {
@@ -17,7 +18,7 @@ export function AccountPage() {
 
   return (
     <>
-      <PageHeader title="Account" description="Your profile and password." />
+      <PageHeader title="Account" description="Your profile, password and email notifications." />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Paper withBorder radius="md" p="lg">
           <Title order={4} mb="sm">
@@ -94,6 +95,7 @@ export function AccountPage() {
             </Stack>
           </form>
         </Paper>
+        <EmailPreferencesCard />
       </SimpleGrid>
     </>
   );

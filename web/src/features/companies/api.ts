@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Company } from '../../../../contracts/leads.ts';
+import { leadsKey } from '../../components/leads/queries.ts';
 import { api } from '../../lib/api.ts';
 
 export type { Company };
@@ -23,6 +24,10 @@ export function useUpdateCompany(id: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (patch: CompanyPatch) => api<Company>('PATCH', path(id), patch),
-    onSuccess: (company) => client.setQueryData(companyKey(id), company),
+    onSuccess: (company) => {
+      client.setQueryData(companyKey(id), company);
+      // Fit rules may read company fields: its leads' scores (and stages) may have moved.
+      return client.invalidateQueries({ queryKey: leadsKey });
+    },
   });
 }

@@ -1,17 +1,9 @@
-import { IconChartBar, IconLayoutKanban } from '@tabler/icons-react';
+import { IconChartBar } from '@tabler/icons-react';
 import { ComingSoon } from '../../components/ComingSoon.tsx';
 
 // Areas whose capability has not landed yet. Each says what it will hold, so nobody mistakes it
 // for a finished page; each is replaced by its feature when that lands.
 
-export const PipelineArea = () => (
-  <ComingSoon
-    title="Pipeline"
-    icon={<IconLayoutKanban size={22} />}
-    description="Deals by stage."
-    what="A board of open deals to drag from stage to stage, won or lost with a reason."
-  />
-);
 export const AnalyticsArea = () => (
   <ComingSoon
     title="Analytics"

@@ -11,6 +11,7 @@ import {
   SimpleGrid,
   Skeleton,
   Stack,
+  Table,
   Text,
   Textarea,
   ThemeIcon,
@@ -22,12 +23,19 @@ import { notifications } from '@mantine/notifications';
 import { IconAlarm, IconCheck, IconHandGrab, IconInbox, IconSettings, IconX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
+import type { Lead } from '../../../../contracts/leads.ts';
 import type { InboxItem } from '../../../../contracts/routing.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { leadName } from '../../components/leads/format.ts';
+import { useLeadPage } from '../../components/leads/queries.ts';
+import { StageBadge } from '../../components/leads/StageBadge.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
+import { usePipelines } from '../deals/api.ts';
+import { NewDealDialog } from '../deals/DealDialogs.tsx';
 import { useAccept, useClaim, useInbox, usePatchRep, useReject, useReps } from './api.ts';
+import { QualifyDialog } from './QualifyDialog.tsx';
 
 function useNow(everyMs = 1000) {
   const [now, setNow] = useState(() => Date.now());
@@ -148,6 +156,9 @@ function LeadCard({
           <Text size="xs" c="dimmed">
             Assigned {formatRelative(assignment.assignedAt)}
             {assignment.escalatedAt ? ' · escalated' : ''}
+            {assignment.firstTouchMinutes !== null
+              ? ` · first touch after ${assignment.firstTouchMinutes} business min`
+              : ''}
           </Text>
         </Stack>
         <Stack gap={4}>
@@ -178,10 +189,11 @@ function LeadCard({
             leftSection={<IconHandGrab size={16} />}
             loading={claim.isPending}
             onClick={() =>
-              claim.mutate(lead.id, {
-                onSuccess: () => notifications.show({ color: 'teal', message: `${lead.name} is yours` }),
-                onError: (e) => notifications.show({ color: 'red', message: e.message }),
-              })
+              // The card leaves the inbox as the lists refresh: the toast must not depend on it staying.
+              claim.mutateAsync(lead.id).then(
+                () => notifications.show({ color: 'teal', message: `${lead.name} is yours` }),
+                (e: Error) => notifications.show({ color: 'red', message: e.message }),
+              )
             }
           >
             Claim
@@ -196,10 +208,10 @@ function LeadCard({
               leftSection={<IconCheck size={16} />}
               loading={accept.isPending}
               onClick={() =>
-                accept.mutate(lead.id, {
-                  onSuccess: () => notifications.show({ color: 'teal', message: `Accepted ${lead.name}` }),
-                  onError: (e) => notifications.show({ color: 'red', message: e.message }),
-                })
+                accept.mutateAsync(lead.id).then(
+                  () => notifications.show({ color: 'teal', message: `Accepted ${lead.name}` }),
+                  (e: Error) => notifications.show({ color: 'red', message: e.message }),
+                )
               }
             >
               Accept
@@ -331,6 +343,88 @@ function Stat({ label, value, color }: { label: string; value: number; color: st
   );
 }
 
+/** The caller's accepted leads: qualify them (SAL → SQL), then open a deal (→ Opportunity). */
+function AcceptedLeads({ userId }: { userId: string }) {
+  const leads = useLeadPage({ stage: 'sal,sql', ownerId: userId }, '-updatedAt', 50, null);
+  const pipelines = usePipelines();
+  const [qualifying, setQualifying] = useState<{ id: string; name: string } | null>(null);
+  const [opening, setOpening] = useState<Lead | null>(null);
+  const list = leads.data?.data ?? [];
+  if (leads.isPending) return <Skeleton h={80} />;
+  return (
+    <>
+      <Title order={4} mt="md">
+        Your accepted leads
+      </Title>
+      <Text size="sm" c="dimmed">
+        Qualify them with need, budget, authority and timing; open a deal for the qualified ones.
+      </Text>
+      <ErrorAlert error={leads.error} title="Your leads could not be loaded" />
+      {list.length === 0 ? (
+        <Paper withBorder radius="md" p="md">
+          <Text size="sm" c="dimmed">
+            Leads you accept appear here until they have a deal.
+          </Text>
+        </Paper>
+      ) : (
+        <Paper withBorder radius="md" p={0}>
+          <Table verticalSpacing="sm" horizontalSpacing="md" aria-label="Your accepted leads">
+            <Table.Tbody>
+              {list.map((l) => (
+                <Table.Tr key={l.id} data-testid="accepted-lead">
+                  <Table.Td>
+                    <Anchor component={Link} to={`/leads/${l.id}`} fw={600}>
+                      {leadName(l)}
+                    </Anchor>
+                    <Text size="xs" c="dimmed">
+                      {[l.jobTitle, l.companyName].filter(Boolean).join(' · ') || l.email}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td w={90}>
+                    <StageBadge stage={l.lifecycleStage} />
+                  </Table.Td>
+                  <Table.Td w={150} ta="right">
+                    {l.lifecycleStage === 'sal' ? (
+                      <Button
+                        size="xs"
+                        variant="light"
+                        color="yellow"
+                        onClick={() => setQualifying({ id: l.id, name: leadName(l) })}
+                      >
+                        Qualify
+                      </Button>
+                    ) : (
+                      <Button
+                        size="xs"
+                        variant="light"
+                        disabled={!pipelines.data}
+                        onClick={() => setOpening(l)}
+                      >
+                        Open deal
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      )}
+      <QualifyDialog lead={qualifying} onClose={() => setQualifying(null)} />
+      {pipelines.data ? (
+        <NewDealDialog
+          opened={opening !== null}
+          onClose={() => setOpening(null)}
+          pipelines={pipelines.data.data}
+          lead={
+            opening ? { id: opening.id, label: leadName(opening), companyName: opening.companyName } : null
+          }
+        />
+      ) : null}
+    </>
+  );
+}
+
 export function InboxPage() {
   const inbox = useInbox();
   const session = useSession();
@@ -396,6 +490,7 @@ export function InboxPage() {
           ) : (
             sorted.map((item) => <LeadCard key={item.assignment.id} item={item} onReject={setRejecting} />)
           )}
+          {session.data ? <AcceptedLeads userId={session.data.id} /> : null}
           {queue.length > 0 ? (
             <>
               <Title order={4} mt="md">

@@ -4,6 +4,7 @@ import type {
   Assignment,
   BusinessHours,
   Inbox,
+  QualifyInput,
   Rep,
   RepPatch,
   Rule,
@@ -46,6 +47,15 @@ export function useReject() {
         reasonCode,
         ...(note ? { note } : {}),
       }),
+    onSuccess: invalidate,
+  });
+}
+
+export function useQualify() {
+  const invalidate = useInvalidate(inboxKey, ['leads'], ['deals']);
+  return useMutation({
+    mutationFn: ({ leadId, input }: { leadId: string; input: QualifyInput }) =>
+      api<LeadStages>('POST', `/api/v1/leads/${enc(leadId)}/qualify`, input),
     onSuccess: invalidate,
   });
 }

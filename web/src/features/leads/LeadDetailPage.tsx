@@ -20,11 +20,13 @@ import {
   IconArrowLeft,
   IconArrowMerge,
   IconBuilding,
+  IconChecklist,
   IconChevronDown,
   IconDownload,
   IconEraser,
   IconInfoCircle,
   IconMail,
+  IconPlus,
   IconTrash,
 } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
@@ -38,9 +40,14 @@ import { StageBadge } from '../../components/leads/StageBadge.tsx';
 import { StageHistoryCard } from '../../components/lifecycle/StageHistoryCard.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
+import { ActivityDialog } from '../activities/ActivityDialog.tsx';
 import { useSession } from '../auth/api.ts';
+import { canSell } from '../deals/api.ts';
+import { LeadDealsCard } from '../deals/LeadDealsCard.tsx';
+import { QualifyDialog } from '../inbox/QualifyDialog.tsx';
 import { LeadPredictionCard } from '../predict/LeadPredictionCard.tsx';
 import { LeadScoreCard } from '../scoring/LeadScoreCard.tsx';
+import { LeadTasksCard } from '../tasks/LeadTasksCard.tsx';
 import {
   canDeleteLeads,
   canHandlePrivacy,
@@ -133,6 +140,8 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
   const [merging, setMerging] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [erasing, setErasing] = useState(false);
+  const [qualifying, setQualifying] = useState(false);
+  const [logging, setLogging] = useState(false);
   const defs = customFields.data?.data ?? [];
   const ctx = useMemo<FieldContext>(() => {
     const users = new Map((directory.data?.data ?? []).map((u) => [u.id, u.name]));
@@ -216,6 +225,16 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
                 )
               }
             />
+            {lead.lifecycleStage === 'sal' && canSell(role) ? (
+              <Button
+                color="yellow"
+                variant="light"
+                leftSection={<IconChecklist size={16} />}
+                onClick={() => setQualifying(true)}
+              >
+                Qualify
+              </Button>
+            ) : null}
             <Menu position="bottom-end" width={260}>
               <Menu.Target>
                 <Button variant="default" rightSection={<IconChevronDown size={16} />}>
@@ -281,11 +300,18 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
             <LeadScoreCard leadId={lead.id} />
             <LeadPredictionCard lead={lead} />
             <StageHistoryCard leadId={lead.id} canChange />
+            <LeadDealsCard lead={lead} />
+            <LeadTasksCard lead={{ id: lead.id, name: leadName(lead) }} />
             <Paper withBorder radius="md" p="lg">
-              <Title order={3} size="h4" mb="md">
-                Timeline
-              </Title>
-              <LeadTimeline leadId={lead.id} ctx={ctx} />
+              <Group justify="space-between" mb="md">
+                <Title order={3} size="h4">
+                  Timeline
+                </Title>
+                <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setLogging(true)}>
+                  Log activity
+                </Button>
+              </Group>
+              <LeadTimeline leadId={lead.id} leadName={leadName(lead)} ctx={ctx} />
             </Paper>
             <MergeHistory lead={lead} />
           </Stack>
@@ -298,6 +324,16 @@ function LeadView({ lead, mergedFrom }: LeadViewProps) {
         onClose={() => setMerging(false)}
         ctx={ctx}
         customFields={defs}
+      />
+      <QualifyDialog
+        lead={qualifying ? { id: lead.id, name: leadName(lead) } : null}
+        onClose={() => setQualifying(false)}
+      />
+      <ActivityDialog
+        leadId={lead.id}
+        leadName={leadName(lead)}
+        opened={logging}
+        onClose={() => setLogging(false)}
       />
       <DeleteLeadModal lead={lead} opened={deleting} onClose={() => setDeleting(false)} />
       <EraseLeadModal lead={lead} opened={erasing} onClose={() => setErasing(false)} />

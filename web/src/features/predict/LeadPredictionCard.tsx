@@ -17,7 +17,7 @@ export function LeadPredictionCard({ lead }: { lead: Lead }) {
         <Title order={3} size="h4">
           Conversion prediction
         </Title>
-        <Text size="xs" component={Link} to="/predict" c="dimmed">
+        <Text size="xs" component={Link} to="/scoring/predict" c="dimmed">
           About the model
         </Text>
       </Group>

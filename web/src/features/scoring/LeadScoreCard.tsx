@@ -95,18 +95,18 @@ export function LeadScoreCard({ leadId }: { leadId: string }) {
                 {s.rules.map((r) => (
                   <Table.Tr key={`${r.kind}:${r.ruleId}`}>
                     <Table.Td>
-                      <Group gap={6} wrap="nowrap">
+                      {/* The name wraps: a long one must not push the numbers out of the card. */}
+                      <Group gap={6} wrap="nowrap" align="flex-start">
                         <Badge
                           size="xs"
                           variant="light"
                           color={r.kind === 'fit' ? 'indigo' : 'grape'}
                           style={{ flexShrink: 0 }}
+                          mt={2}
                         >
                           {r.kind}
                         </Badge>
-                        <Text size="sm" truncate>
-                          {r.name}
-                        </Text>
+                        <Text size="sm">{r.name}</Text>
                       </Group>
                       {r.lastEventAt ? (
                         <Text size="xs" c="dimmed">

@@ -94,7 +94,7 @@ export function ScoringPage() {
   return (
     <>
       <PageHeader
-        title="Scoring"
+        title="Scoring model"
         description="Fit rules score who a lead is; engagement rules score what they do, with caps and decay. Edit a draft, preview it on a lead, backtest it against what actually happened, then publish: every lead is rescored in the background."
         actions={
           canEdit ? (

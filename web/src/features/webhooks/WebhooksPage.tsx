@@ -19,12 +19,14 @@ import {
   Textarea,
   TextInput,
   Title,
+  Tooltip,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
   IconDots,
   IconKey,
+  IconLock,
   IconPlus,
   IconRefresh,
   IconSend,
@@ -44,6 +46,7 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { SecretOnce } from '../../components/SecretOnce.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
+import { useSession } from '../auth/api.ts';
 import {
   useCreateWebhook,
   useDeleteWebhook,
@@ -64,6 +67,8 @@ const eventHelp: Record<WebhookEventType, string> = {
   'lead.assigned': 'A lead was routed to a rep',
   'lead.accepted': 'Sales accepted a lead',
   'lead.rejected': 'Sales rejected a lead, with the reason',
+  'deal.created': 'A deal was opened',
+  'deal.stage_changed': 'A deal moved to another stage (won and lost too)',
   'deal.won': 'A deal was won',
   'deal.lost': 'A deal was lost, with the reason',
 };
@@ -108,6 +113,9 @@ export function WebhooksPage() {
   const [shownSecret, setShownSecret] = useState<string | null>(null);
   const list = subs.data?.data ?? [];
   const selected = list.find((s) => s.id === selectedId) ?? list[0] ?? null;
+  const isAdmin = useSession().data?.role === 'admin';
+  // Non-admins change only what non-admins set up (public https targets); an admin's may reach inside.
+  const locked = (s: WebhookSubscription) => !isAdmin && !s.restricted;
 
   return (
     <>
@@ -164,6 +172,18 @@ export function WebhooksPage() {
                           {s.description}
                         </Text>
                       )}
+                      {locked(s) && (
+                        <Tooltip label="Only an admin may change a webhook an admin set up">
+                          <Badge
+                            size="xs"
+                            variant="outline"
+                            color="gray"
+                            leftSection={<IconLock size={10} />}
+                          >
+                            Set up by an admin
+                          </Badge>
+                        </Tooltip>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       <Group gap={4}>
@@ -202,6 +222,7 @@ export function WebhooksPage() {
                       <Switch
                         aria-label={`Enabled: ${s.url}`}
                         checked={s.active}
+                        disabled={locked(s)}
                         onChange={(e) =>
                           update.mutate(
                             { id: s.id, patch: { active: e.currentTarget.checked } },
@@ -222,6 +243,7 @@ export function WebhooksPage() {
                           size="xs"
                           variant="light"
                           leftSection={<IconSend size={14} />}
+                          disabled={locked(s)}
                           loading={ping.isPending && ping.variables === s.id}
                           onClick={() => {
                             setSelectedId(s.id);
@@ -245,6 +267,7 @@ export function WebhooksPage() {
                               variant="subtle"
                               color="gray"
                               aria-label={`More actions for ${s.url}`}
+                              disabled={locked(s)}
                             >
                               <IconDots size={16} />
                             </ActionIcon>
@@ -562,6 +585,7 @@ function CreateWebhookModal({
   onCreated: (id: string) => void;
 }) {
   const create = useCreateWebhook();
+  const isAdmin = useSession().data?.role === 'admin';
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<WebhookEventType[]>(['lead.created', 'lead.updated']);
@@ -597,7 +621,11 @@ function CreateWebhookModal({
             <ErrorAlert error={error && error.details.length === 0 ? error : null} />
             <TextInput
               label="Endpoint URL"
-              description="https, or http to a loopback address for local testing"
+              description={
+                isAdmin
+                  ? 'https, or http to a loopback address for local testing'
+                  : 'https to a public address (internal systems are set up by an admin)'
+              }
               placeholder="https://crm.example.com/hooks/leadloop"
               required
               value={url}

@@ -1,8 +1,11 @@
 import {
+  ActionIcon,
   Anchor,
   Box,
   Button,
   Group,
+  Menu,
+  Modal,
   Skeleton,
   Stack,
   Table,
@@ -15,37 +18,70 @@ import {
 import {
   IconAlarm,
   IconArrowMerge,
+  IconArrowRight,
   IconArrowsSplit,
   IconBolt,
+  IconBriefcase,
+  IconChecklist,
   IconCircleDot,
   IconClick,
+  IconDots,
   IconEye,
   IconFileImport,
   IconForms,
+  IconMail,
   IconMailOpened,
+  IconNote,
   IconPencil,
+  IconPhone,
+  IconPresentation,
+  IconRotate,
   IconShieldCheck,
   IconSparkles,
   IconStairsUp,
+  IconThumbDown,
+  IconTrash,
+  IconTrophy,
   IconUserCheck,
+  IconUsersGroup,
 } from '@tabler/icons-react';
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
+import { type ActivityType, activityTypeLabels, outcomeLabels } from '../../../../../contracts/activities.ts';
 import { type LifecycleStage, lifecycleStages, stageLabels } from '../../../../../contracts/leads.ts';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { valueText } from '../../../components/leads/format.ts';
 import { formatDateTime, formatRelative } from '../../../lib/format.ts';
+import { ActivityDialog } from '../../activities/ActivityDialog.tsx';
+import { type Activity, useActivities, useDeleteActivity } from '../../activities/api.ts';
+import { useSession } from '../../auth/api.ts';
 import { type Touchpoint, useTouchpoints } from '../api.ts';
 import { type FieldContext, fieldLabel, fieldValue, purposeLabel, sourceLabel } from '../fields.ts';
 import { describeWebTouchpoint, TouchBadges, webTouchpointTypes } from './WebActivity.tsx';
 
-type LeadTimelineProps = { leadId: string; ctx: FieldContext };
+type LeadTimelineProps = { leadId: string; leadName: string; ctx: FieldContext };
 
-/** Everything that happened to a lead, newest first, loaded a page at a time. */
-export function LeadTimeline({ leadId, ctx }: LeadTimelineProps) {
+type Entry =
+  | { at: string; tp: Touchpoint; activity?: undefined }
+  | { at: string; tp?: undefined; activity: Activity };
+
+/**
+ * Everything that happened to a lead, newest first, loaded a page at a time: its touchpoints and
+ * the activities sales logged, interleaved by time (activities as far back as the loaded touchpoints
+ * reach, all of them once every page is loaded).
+ */
+export function LeadTimeline({ leadId, leadName, ctx }: LeadTimelineProps) {
   const q = useTouchpoints(leadId);
-  const items = q.data?.pages.flatMap((p) => p.data) ?? [];
-  if (q.isPending) {
+  const activities = useActivities(leadId);
+  const touchpoints = q.data?.pages.flatMap((p) => p.data) ?? [];
+  const reach = q.hasNextPage ? (touchpoints.at(-1)?.occurredAt ?? '') : '';
+  const items: Entry[] = [
+    ...touchpoints.map((tp) => ({ at: tp.occurredAt, tp })),
+    ...(activities.data?.data ?? [])
+      .filter((a) => a.occurredAt >= reach)
+      .map((activity) => ({ at: activity.occurredAt, activity })),
+  ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  if (q.isPending || activities.isPending) {
     return (
       <Stack>
         <Skeleton h={40} />
@@ -56,14 +92,16 @@ export function LeadTimeline({ leadId, ctx }: LeadTimelineProps) {
   }
   return (
     <Stack gap="md">
-      <ErrorAlert error={q.error} title="The timeline could not be loaded" />
+      <ErrorAlert error={q.error ?? activities.error} title="The timeline could not be loaded" />
       {items.length === 0 && !q.error ? (
         <Text size="sm" c="dimmed">
           Nothing has happened to this lead yet.
         </Text>
       ) : null}
       <Timeline bulletSize={28} lineWidth={2} aria-label="Timeline">
-        {items.map((tp) => {
+        {items.map(({ tp, activity }) => {
+          if (activity)
+            return <ActivityItem key={activity.id} activity={activity} leadId={leadId} leadName={leadName} />;
           const d = describeWebTouchpoint(tp) ?? describe(tp, ctx);
           return (
             <Timeline.Item
@@ -110,6 +148,119 @@ export function LeadTimeline({ leadId, ctx }: LeadTimelineProps) {
         </Group>
       ) : null}
     </Stack>
+  );
+}
+
+const activityLook: Record<ActivityType, { icon: ReactNode; color: string }> = {
+  call: { icon: <IconPhone size={16} />, color: 'green' },
+  email: { icon: <IconMail size={16} />, color: 'blue' },
+  meeting: { icon: <IconUsersGroup size={16} />, color: 'violet' },
+  demo: { icon: <IconPresentation size={16} />, color: 'orange' },
+  note: { icon: <IconNote size={16} />, color: 'gray' },
+};
+
+// Timeline clones its children with layout props (__align, __active…): they go on to the item.
+type ActivityItemProps = { activity: Activity; leadId: string; leadName: string } & Record<
+  `__${string}`,
+  unknown
+>;
+
+/** An activity sales logged: type and outcome, when, by whom, how long, the notes as text. */
+function ActivityItem({ activity: a, leadId, leadName, ...timelineProps }: ActivityItemProps) {
+  const me = useSession().data;
+  const remove = useDeleteActivity(leadId);
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const look = activityLook[a.type];
+  const mine = me && (me.role === 'admin' || a.author.id === me.id);
+  const title = `${activityTypeLabels[a.type]}${a.outcome ? ` · ${outcomeLabels[a.outcome]}` : ''}`;
+  return (
+    <Timeline.Item
+      {...timelineProps}
+      bullet={
+        <ThemeIcon size={28} radius="xl" variant="filled" color={look.color}>
+          {look.icon}
+        </ThemeIcon>
+      }
+      title={
+        <Group gap={6} justify="space-between" wrap="nowrap">
+          <Text size="sm" fw={600} component="span">
+            {title}
+          </Text>
+          {mine ? (
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <ActionIcon
+                  variant="subtle"
+                  color="gray"
+                  size="sm"
+                  aria-label={`Actions for the ${title.toLowerCase()}`}
+                >
+                  <IconDots size={14} />
+                </ActionIcon>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item leftSection={<IconPencil size={14} />} onClick={() => setEditing(true)}>
+                  Edit
+                </Menu.Item>
+                <Menu.Item
+                  leftSection={<IconTrash size={14} />}
+                  color="red"
+                  onClick={() => setDeleting(true)}
+                >
+                  Delete…
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          ) : null}
+        </Group>
+      }
+      data-type={`activity.${a.type}`}
+    >
+      <Group gap={6} mt={2}>
+        <Tooltip label={formatDateTime(a.occurredAt)} withArrow>
+          <Text size="xs" c="dimmed" component="time" dateTime={a.occurredAt}>
+            {formatDateTime(a.occurredAt)} · {formatRelative(a.occurredAt)}
+          </Text>
+        </Tooltip>
+        <Text size="xs" c="dimmed">
+          · by {a.author.label}
+          {a.durationMinutes !== null ? ` · ${a.durationMinutes} min` : ''}
+        </Text>
+      </Group>
+      {a.body ? (
+        <Text size="sm" mt={4} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
+          {a.body}
+        </Text>
+      ) : null}
+      <ActivityDialog
+        leadId={leadId}
+        leadName={leadName}
+        opened={editing}
+        onClose={() => setEditing(false)}
+        activity={a}
+      />
+      <Modal opened={deleting} onClose={() => setDeleting(false)} title="Delete this activity?" centered>
+        <Stack>
+          <Text size="sm">
+            The {title.toLowerCase()} is removed from the timeline and from response-time reports.
+          </Text>
+          <ErrorAlert error={remove.error} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setDeleting(false)}>
+              Cancel
+            </Button>
+            <Button
+              color="red"
+              loading={remove.isPending}
+              onClick={() => remove.mutate(a.id, { onSuccess: () => setDeleting(false) })}
+            >
+              Delete activity
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Timeline.Item>
   );
 }
 
@@ -248,6 +399,21 @@ function describe(tp: Touchpoint, ctx: FieldContext): Described {
           </Text>
         ),
       };
+    // Sales: qualification and deals (what happened, and the deal it happened to).
+    case 'qualified':
+      return {
+        icon: <IconChecklist size={16} />,
+        color: 'yellow',
+        title: 'Sales-qualified (SQL)',
+        body: <Properties properties={p} omit={['policyVersion']} />,
+      };
+    case 'deal_opened':
+    case 'deal_linked':
+    case 'deal_stage_changed':
+    case 'deal_won':
+    case 'deal_lost':
+    case 'deal_reopened':
+      return describeDeal(tp);
     case 'email_opened':
       return {
         icon: <IconMailOpened size={16} />,
@@ -295,6 +461,64 @@ function describe(tp: Touchpoint, ctx: FieldContext): Described {
             {rest()}
           </>
         ),
+      };
+  }
+}
+
+/** "Deal “X” opened / moved to Proposal / won / lost: reason", with a link to the deal. */
+function describeDeal(tp: Touchpoint): Described {
+  const p = tp.properties;
+  const deal = `Deal “${str(p.dealName) ?? 'untitled'}”`;
+  const link = str(p.dealId) ? (
+    <Anchor component={Link} to={`/pipeline?deal=${encodeURIComponent(str(p.dealId)!)}`} size="xs">
+      Open the deal
+    </Anchor>
+  ) : null;
+  const line = (text: string | null) =>
+    text || link ? (
+      <Text size="xs" mt={4}>
+        {text}
+        {text && link ? ' · ' : null}
+        {link}
+      </Text>
+    ) : null;
+  switch (tp.type) {
+    case 'deal_opened':
+      return {
+        icon: <IconBriefcase size={16} />,
+        color: 'orange',
+        title: `${deal} opened`,
+        body: line(str(p.stage) ? `In ${str(p.stage)}` : null),
+      };
+    case 'deal_linked':
+      return {
+        icon: <IconBriefcase size={16} />,
+        color: 'orange',
+        title: `Linked to ${deal}`,
+        body: line(null),
+      };
+    case 'deal_stage_changed':
+      return {
+        icon: <IconArrowRight size={16} />,
+        color: 'orange',
+        title: `${deal} moved to ${str(p.to) ?? 'another stage'}`,
+        body: line(str(p.from) ? `From ${str(p.from)}` : null),
+      };
+    case 'deal_won':
+      return { icon: <IconTrophy size={16} />, color: 'green', title: `${deal} won`, body: line(null) };
+    case 'deal_lost':
+      return {
+        icon: <IconThumbDown size={16} />,
+        color: 'red',
+        title: `${deal} lost${str(p.reason) ? `: ${str(p.reason)}` : ''}`,
+        body: line(str(p.note)),
+      };
+    default:
+      return {
+        icon: <IconRotate size={16} />,
+        color: 'orange',
+        title: `${deal} reopened${str(p.stage) ? ` in ${str(p.stage)}` : ''}`,
+        body: line(str(p.reason)),
       };
   }
 }

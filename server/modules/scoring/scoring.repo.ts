@@ -1,0 +1,69 @@
+/**
+ * Scoring's statements on the capture path: one scored touchpoint runs each of these once, so
+ * they are compiled once (platform/db/prepared.ts) instead of built and compiled every time.
+ */
+import { prepared } from '../../platform/db/prepared.ts';
+
+/** The published version (the definition is read once per version, see scoring.service). */
+export const publishedVersion = prepared(0, (tx) =>
+  tx.selectFrom('scoring_models').select('version').where('status', '=', 'published'),
+);
+
+/** One live lead, whole. */
+export const liveLead = prepared(1, (tx, id: string) =>
+  tx
+    .selectFrom('leads')
+    .selectAll()
+    .where('id', '=', id)
+    .where('merged_into', 'is', null)
+    .where('erased_at', 'is', null),
+);
+
+export const companyById = prepared(1, (tx, id: string) =>
+  tx.selectFrom('companies').selectAll().where('id', '=', id),
+);
+
+export const stateOf = prepared(1, (tx, leadId: string) =>
+  tx.selectFrom('lead_scores').select(['lead_id', 'version', 'state']).where('lead_id', '=', leadId),
+);
+
+export const saveState = prepared(4, (tx, leadId: string, version: number, state: string, at: number) =>
+  tx
+    .insertInto('lead_scores')
+    .values({ lead_id: leadId, version, state, updated_at: at })
+    .onConflict((oc) =>
+      oc.column('lead_id').doUpdateSet((eb) => ({
+        version: eb.ref('excluded.version'),
+        state: eb.ref('excluded.state'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    ),
+);
+
+export const setScore = prepared(
+  5,
+  (tx, id: string, fit: number, engagement: number, total: number, grade: string) =>
+    tx
+      .updateTable('leads')
+      .set({ score_fit: fit, score_engagement: engagement, score_total: total, fit_grade: grade })
+      .where('id', '=', id),
+);
+
+export const addHistory = prepared(
+  9,
+  (
+    tx,
+    id: string,
+    leadId: string,
+    at: number,
+    version: number,
+    fit: number,
+    engagement: number,
+    total: number,
+    grade: string,
+    cause: string,
+  ) =>
+    tx
+      .insertInto('lead_score_history')
+      .values({ id, lead_id: leadId, at, version, fit, engagement, total, grade, cause }),
+);

@@ -1,0 +1,82 @@
+/**
+ * A query compiled once gives what the same query built afresh gives, for any values, wherever
+ * they sit in the statement (repeated, next to constants), on every dialect.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { createTestDatabase, type TestDatabase, testDialects } from '../../test-support/db.ts';
+import type { Tx } from './db.ts';
+import { prepared } from './prepared.ts';
+
+const build = (tx: Tx, country: string, min: number, max: number, note: string) =>
+  tx
+    .selectFrom('companies')
+    .select(['domain', 'employees'])
+    .where('country', '=', country)
+    .where('employees', '>=', min)
+    .where('employees', '<=', max)
+    // The same value twice, and a constant between the values.
+    .where((eb) => eb.or([eb('name', '=', note), eb('name', '<>', note), eb('domain', 'like', '%.example')]))
+    .orderBy('domain');
+
+const compiledOnce = prepared(4, build);
+
+for (const dialect of testDialects) {
+  describe(`prepared queries (${dialect})`, () => {
+    let tdb: TestDatabase;
+    before(async () => {
+      tdb = await createTestDatabase(dialect);
+      await tdb.db
+        .insertInto('companies')
+        .values(
+          Array.from({ length: 40 }, (_, i) => ({
+            id: `co_${i}`,
+            domain: `c${i}.example`,
+            name: i % 3 ? `Company ${i}` : null,
+            industry: null,
+            employees: i * 25,
+            country: ['DE', 'FR', 'SE'][i % 3]!,
+            owner_id: null,
+            created_at: 0,
+            updated_at: 0,
+          })),
+        )
+        .execute();
+    });
+    after(async () => tdb.close());
+
+    it('answers as the query built afresh, for any values', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('DE', 'FR', 'SE', 'US'),
+          fc.integer({ min: -10, max: 1100 }),
+          fc.integer({ min: -10, max: 1100 }),
+          fc.constantFrom('Company 1', 'Company 4', 'x'),
+          async (country, min, max, note) => {
+            const fresh = await build(tdb.db, country, min, max, note).execute();
+            const once = (await compiledOnce(tdb.db, country, min, max, note)).rows;
+            assert.deepEqual(once, fresh);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+
+    it('runs inside a transaction and writes', async () => {
+      const rename = prepared(2, (tx, id: string, name: string) =>
+        tx.updateTable('companies').set({ name }).where('id', '=', id),
+      );
+      await tdb.db.transaction().execute(async (tx) => {
+        const r = await rename(tx, 'co_1', 'Renamed');
+        assert.equal(Number(r.numAffectedRows), 1);
+      });
+      const row = await tdb.db
+        .selectFrom('companies')
+        .select('name')
+        .where('id', '=', 'co_1')
+        .executeTakeFirst();
+      assert.equal(row?.name, 'Renamed');
+    });
+  });
+}
