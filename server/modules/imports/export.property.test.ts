@@ -185,5 +185,33 @@ for (const dialect of testDialects) {
         { numRuns: 30 },
       );
     });
+
+    it('exports every lead, unfiltered and unsorted, in the order they were stored', async () => {
+      const columns = ['id', 'email', 'externalIds', 'cf.tags', 'updatedAt'];
+      const exported = await t.request({
+        method: 'GET',
+        url: `/api/v1/leads/export.csv?columns=${columns.join(',')}`,
+        headers: writer,
+      });
+      assert.equal(exported.statusCode, 200, exported.body);
+      const leads: Lead[] = [];
+      for (let cursor: string | null = ''; cursor !== null; ) {
+        const r = await t.request({
+          method: 'GET',
+          url: `/api/v1/leads?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+          headers: writer,
+        });
+        const page = r.json() as { data: Lead[]; nextCursor: string | null };
+        leads.push(...page.data);
+        cursor = page.nextCursor;
+      }
+      assert.ok(leads.length > 30, `${leads.length} leads`);
+      assert.ok(leads.some((l) => l.externalIds.length > 1));
+      leads.sort((a, b) => (a.id < b.id ? -1 : 1));
+      assert.deepEqual(parse(exported.body), [
+        columns,
+        ...leads.map((l) => columns.map((c) => referenceCell(l, c))),
+      ]);
+    });
   });
 }

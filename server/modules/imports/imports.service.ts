@@ -22,7 +22,7 @@ import type {
 import { standardFieldKeys } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
-import type { ImportErrorsTable } from '../../platform/db/schema.ts';
+import type { ImportErrorsTable, LeadsTable } from '../../platform/db/schema.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
@@ -37,6 +37,7 @@ import {
   type CsvEvent,
   createCsvParser,
   createEncodingSniffer,
+  csvRecord,
   decoderFor,
   detectDelimiter,
   encodingNote,
@@ -823,6 +824,30 @@ export function createImportsService(deps: Deps) {
     return /^[=@\t\r]|^[+-][^\d\s.(]/.test(s) ? `'${s}` : s;
   }
 
+  /** The lead column an export column is read from. */
+  function storedColumnOf(column: string): keyof LeadsTable {
+    if (column.startsWith('cf.')) return 'custom_fields';
+    switch (column) {
+      case 'externalIds':
+      case 'id':
+        return 'id';
+      case 'createdAt':
+        return 'created_at';
+      case 'updatedAt':
+        return 'updated_at';
+      case 'lifecycleStage':
+        return 'lifecycle_stage';
+      case 'ownerId':
+        return 'owner_id';
+      case 'companyId':
+        return 'company_id';
+      case 'source':
+        return 'source';
+      default:
+        return columnOf[column as keyof typeof columnOf];
+    }
+  }
+
   type Ext = { system: string; id: string }[];
   /** A column's value for a lead row, as the lead resource shows it (see toLeadView). */
   function getterOf(
@@ -893,31 +918,39 @@ export function createImportsService(deps: Deps) {
     }
     await leads.filterOf(base); // a bad filter answers 400 before anything is streamed
     const getters = columns.map(getterOf);
+    // Only the stored columns the export writes are read (not the touches, consent, field times…).
+    const storedColumns = [...new Set(columns.map(storedColumnOf))];
     const wantsExternal = columns.includes('externalIds');
     const none: Ext = [];
-    async function* rows() {
-      yield columns;
-      // Rows, not lead views: only the columns written are formatted (and custom fields parsed
-      // only when one is written). Without `sort`, leads come in the order they were stored.
-      for await (const page of leads.rowPages(base, { pageSize: 2000, externalIds: wantsExternal })) {
+    // The file as text, a page of leads per chunk: records written by csvRecord (what csv-stringify
+    // writes, without its per-value work), from rows (not lead views) of which only the columns
+    // written are formatted. Without `sort`, leads come in the order they were stored.
+    async function* text() {
+      if (bom === '1' || bom === 'true') yield '\uFEFF';
+      yield csvRecord(columns);
+      const cells: string[] = new Array(getters.length);
+      for await (const page of leads.rowPages(base, {
+        pageSize: 2000,
+        externalIds: wantsExternal,
+        columns: storedColumns,
+      })) {
+        let chunk = '';
         for (const row of page.rows) {
+          // Custom fields are parsed once per row, and only when a column needs them.
           let custom: Record<string, unknown> | undefined;
           const customOf = () => {
             custom ??= customFieldsOf(row);
             return custom;
           };
-          const ext = page.externalIds.get(row.id) ?? none;
-          const out: string[] = new Array(getters.length);
-          for (let i = 0; i < getters.length; i++) out[i] = cellText(getters[i]!(row, ext, customOf));
-          yield out;
+          const ext = wantsExternal ? (page.externalIds.get(row.id) ?? none) : none;
+          for (let i = 0; i < getters.length; i++) cells[i] = cellText(getters[i]!(row, ext, customOf));
+          chunk += csvRecord(cells);
         }
+        yield chunk;
       }
     }
     const day = new Date(clock.now()).toISOString().slice(0, 10);
-    return {
-      stream: csvStream(rows(), { bom: bom === '1' || bom === 'true' }),
-      filename: `leads-${day}.csv`,
-    };
+    return { stream: Readable.from(text(), { objectMode: false }), filename: `leads-${day}.csv` };
   }
 
   return { upload, preview, start, cancel, get, list, run, markFailed, errorsCsv, exportCsv, view };

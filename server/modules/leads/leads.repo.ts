@@ -61,6 +61,8 @@ export type ListOptions = {
   desc: boolean;
   limit: number;
   after?: { value: string | number | null; id: string };
+  /** Only these columns (and the id and sort column), for readers that need few (exports). */
+  columns?: readonly (keyof LeadsTable)[];
 };
 
 type LeadEB = ExpressionBuilder<DB, 'leads'>;
@@ -122,13 +124,20 @@ export function createLeadsRepo(dialect: Dialect) {
   }
 
   async function list(tx: Tx, o: ListOptions): Promise<LeadRow[]> {
+    // The columns read: all, or those asked for with the id and the sort column (the cursor's).
+    const base = () => {
+      const from = tx.selectFrom('leads');
+      if (!o.columns) return from.selectAll();
+      const sortColumn = o.sort === 'id' ? 'id' : sortColumns[o.sort].column;
+      const wanted = [...new Set<keyof LeadsTable>(['id', sortColumn, ...o.columns])];
+      return from.select(wanted.map((c) => `leads.${c}` as const)) as unknown as ReturnType<
+        typeof from.selectAll
+      >;
+    };
     if (o.sort === 'id') {
       // Ids grow with time, so this is the order rows were stored in: the pages read the table
       // (and the id index) front to back.
-      let q = tx
-        .selectFrom('leads')
-        .selectAll()
-        .where((eb) => whereOf(eb, o.filter));
+      let q = base().where((eb) => whereOf(eb, o.filter));
       if (o.after) q = q.where('leads.id', o.desc ? '<' : '>', o.after.id);
       return q
         .orderBy('leads.id', o.desc ? 'desc' : 'asc')
@@ -141,10 +150,7 @@ export function createLeadsRepo(dialect: Dialect) {
     const ref = sql.ref(`leads.${column}`);
     const key = !nullable ? ref : text ? sql`coalesce(${ref}, '')` : sql`coalesce(${ref}, -1)`;
     const dir = o.desc ? sql`desc` : sql`asc`;
-    let q = tx
-      .selectFrom('leads')
-      .selectAll()
-      .where((eb) => whereOf(eb, o.filter));
+    let q = base().where((eb) => whereOf(eb, o.filter));
     if (o.after) {
       const value = o.after.value ?? (text ? '' : -1);
       const cmp = o.desc ? sql`<` : sql`>`;
@@ -256,6 +262,26 @@ export function createLeadsRepo(dialect: Dialect) {
       .where('lead_id', 'in', leadIds)
       .orderBy('created_at')
       .execute();
+  }
+
+  /** The external ids of leads, oldest first (the order the lead resource lists them in). */
+  async function externalIdsOf(
+    tx: Tx,
+    leadIds: string[],
+    /** The leads are the ids from `range[0]` to `range[1]` (a page in id order): read that range. */
+    range?: [string, string],
+  ): Promise<Pick<LeadIdentitiesTable, 'lead_id' | 'system' | 'value'>[]> {
+    if (leadIds.length === 0) return [];
+    // The kind is checked here, not in SQL: with `kind = ?` SQLite's planner may walk the primary
+    // key (kind, system, value) instead of looking the leads up (measured: minutes for an export).
+    let q = tx.selectFrom('lead_identities').select(['lead_id', 'kind', 'system', 'value']);
+    // A range walks the lead index once instead of looking up each id of a long list.
+    q = range
+      ? q.where('lead_id', '>=', range[0]).where('lead_id', '<=', range[1])
+      : q.where('lead_id', 'in', leadIds);
+    const rows = await q.orderBy('created_at').execute();
+    const wanted = range ? new Set(leadIds) : null;
+    return rows.filter((r) => r.kind === 'external' && (!wanted || wanted.has(r.lead_id)));
   }
 
   async function insertIdentities(tx: Tx, rows: LeadIdentitiesTable[]): Promise<void> {
@@ -526,6 +552,7 @@ export function createLeadsRepo(dialect: Dialect) {
     deleteLeads,
     identitiesFor,
     identitiesOf,
+    externalIdsOf,
     insertIdentities,
     moveIdentities,
     insertTouchpoints,

@@ -20,7 +20,13 @@ import {
 import type { Clock } from '../../platform/clock.ts';
 import { createCoalescer } from '../../platform/db/coalesce.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
-import { type CompaniesTable, type DB, fromJson, type LeadMergesTable } from '../../platform/db/schema.ts';
+import {
+  type CompaniesTable,
+  type DB,
+  fromJson,
+  type LeadMergesTable,
+  type LeadsTable,
+} from '../../platform/db/schema.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
@@ -145,12 +151,12 @@ export function createLeadsService({
   async function externalIdsOf(
     tx: Kysely<DB>,
     leadIds: string[],
+    range?: [string, string],
   ): Promise<Map<string, { system: string; id: string }[]>> {
-    const identities = await repo.identitiesOf(tx, leadIds);
+    const identities = await repo.externalIdsOf(tx, leadIds, range);
     // Grouped once: a page of thousands of leads (exports) must not scan every identity per lead.
     const external = new Map<string, { system: string; id: string }[]>();
     for (const i of identities) {
-      if (i.kind !== 'external') continue;
       const list = external.get(i.lead_id);
       if (list) list.push({ system: i.system, id: i.value });
       else external.set(i.lead_id, [{ system: i.system, id: i.value }]);
@@ -535,12 +541,13 @@ export function createLeadsService({
    */
   async function* rowPages(
     query: ListQuery,
-    o: { pageSize: number; externalIds: boolean },
+    o: { pageSize: number; externalIds: boolean; columns?: readonly (keyof LeadsTable)[] },
   ): AsyncGenerator<{ rows: LeadRow[]; externalIds: Map<string, { system: string; id: string }[]> }> {
     const order =
       query.sort === undefined ? { field: 'id' as const, desc: false } : sortOf(String(query.sort));
     const column = order.field === 'id' ? 'id' : sortColumns[order.field].column;
     const filter = await filterOf(query);
+    const everything = Object.values(filter).every((v) => v === undefined);
     let after: { value: string | number | null; id: string } | undefined;
     for (;;) {
       const rows = await repo.list(db, {
@@ -549,15 +556,25 @@ export function createLeadsService({
         desc: order.desc,
         limit: o.pageSize,
         after,
+        columns: o.columns,
       });
-      const externalIds = o.externalIds
-        ? await externalIdsOf(
-            db,
-            rows.map((r) => r.id),
-          )
-        : new Map();
-      if (rows.length > 0) yield { rows, externalIds };
+      const first = rows[0];
       const last = rows.at(-1);
+      const externalIds =
+        o.externalIds && first && last
+          ? await externalIdsOf(
+              db,
+              rows.map((r) => r.id),
+              // A page of every lead in id order is (nearly) all leads of its id range: read the
+              // range (with a filter, the range may hold far more leads than the page).
+              everything && order.field === 'id'
+                ? order.desc
+                  ? [last.id, first.id]
+                  : [first.id, last.id]
+                : undefined,
+            )
+          : new Map();
+      if (rows.length > 0) yield { rows, externalIds };
       if (rows.length < o.pageSize || !last) return;
       after = {
         value: (last as unknown as Record<string, string | number | null>)[column] ?? null,
