@@ -24,25 +24,39 @@ type Data = { file: string; intervalMs: number };
 /** How often the thread checkpoints; a checkpoint with nothing to copy costs next to nothing. */
 export const checkpointIntervalMs = 200;
 
-export function startCheckpointer(file: string, intervalMs = checkpointIntervalMs): Checkpointer {
+/**
+ * Starts the thread. `onExit` runs if it ends before `stop` (it failed): the caller then goes back
+ * to checkpointing on its own connection.
+ */
+export function startCheckpointer(
+  file: string,
+  o: { intervalMs?: number; onExit?: () => void } = {},
+): Checkpointer {
   const worker = new Worker(fileURLToPath(import.meta.url), {
-    workerData: { file, intervalMs } satisfies Data,
+    workerData: { file, intervalMs: o.intervalMs ?? checkpointIntervalMs } satisfies Data,
+    // It runs one prepared statement: a small heap keeps the thread's memory small too.
+    resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
   });
-  // The thread never keeps the process alive, and a failure of it is not the application's: the
-  // main connection's own autocheckpoint still bounds the WAL.
+  // The thread never keeps the process alive, and a failure of it is not the application's.
   worker.unref();
   worker.on('error', () => {});
-  let stopped: Promise<void> | undefined;
+  let stopping = false;
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      if (!stopping) o.onExit?.();
+      resolve();
+    }),
+  );
   return {
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
+      if (!stopping) {
+        stopping = true;
         worker.ref(); // until it has stopped
         worker.postMessage('stop');
         // A checkpoint in progress finishes first; do not wait on a stuck disk for ever.
         setTimeout(() => void worker.terminate(), 5000).unref();
-      });
-      return stopped;
+      }
+      return exited;
     },
   };
 }

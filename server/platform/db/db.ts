@@ -64,7 +64,14 @@ function openSqlite(file: string): Database {
   // A thread of its own checkpoints the WAL (checkpointer.ts), so commits do not wait on the disk.
   // This connection checkpoints only as a safety net, when the WAL has grown past ~64 MB (should
   // the thread fall behind), and the WAL file is cut back to that size afterwards.
-  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  const checkpointer =
+    file === ':memory:'
+      ? undefined
+      : startCheckpointer(file, {
+          onExit: () => {
+            if (raw.open) raw.pragma('wal_autocheckpoint = 4000');
+          },
+        });
   raw.pragma(`wal_autocheckpoint = ${checkpointer ? 16_000 : 4000}`);
   raw.pragma(`journal_size_limit = ${64 * 1048576}`);
   // Statistics for the planner on tables that have grown or were never analyzed (sampled, and a
