@@ -126,8 +126,11 @@ async function openPostgres(options: Extract<OpenOptions, { dialect: 'postgres' 
 /**
  * Kysely prepares every statement afresh on SQLite; preparing costs about as much as running a
  * small query, so reuse prepared statements per SQL text (bounded, least recently used evicted).
+ * Room for 1,024: group-committed capture writes ask `… in (?, ?, …)` with every list length up to
+ * the group's size for a dozen queries, and 256 entries were re-preparing them all the time
+ * (measured on form submissions: 2,020 prepares in 18 s, 920 with this size, nearly all first ones).
  */
-function withStatementCache(raw: SqliteDatabase.Database, size = 256): SqliteDialectConfig['database'] {
+function withStatementCache(raw: SqliteDatabase.Database, size = 1024): SqliteDialectConfig['database'] {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     prepare(sqlText: string) {
