@@ -28,7 +28,7 @@ if (!existsSync(marker)) {
 }
 
 const out = path.join(workDir, 'export.csv');
-const base = await runChild<{ leads: number; ms: number; maxRssMb: number }>('raw-export.ts', {
+const base = await runChild<{ leads: number; ms: number; cpuMs: number; maxRssMb: number }>('raw-export.ts', {
   BENCH_DATA_DIR: importedDir,
   BENCH_OUT: out,
 });
@@ -37,25 +37,31 @@ report('export baseline: one better-sqlite3 statement → csv-stringify', {
   leads: base.leads,
   seconds: base.ms / 1000,
   megabytes: Math.round(baseBytes / 1048576),
+  cpuSeconds: base.cpuMs / 1000,
   peakRssMb: base.maxRssMb,
 });
 process.stderr.write(
-  `baseline (raw select)    ${(base.ms / 1000).toFixed(1)} s  ${base.leads} leads  RSS ${base.maxRssMb} MB\n`,
+  `baseline (raw select)    ${(base.ms / 1000).toFixed(1)} s  CPU ${(base.cpuMs / 1000).toFixed(1)} s  ${base.leads} leads  RSS ${base.maxRssMb} MB\n`,
 );
 
-const r = await runChild<{ leads: number; bytes: number; ms: number; maxRssMb: number }>('export.ts', {
-  BENCH_DATA_DIR: importedDir,
-  BENCH_OUT: out,
-});
+const r = await runChild<{ leads: number; bytes: number; ms: number; cpuMs: number; maxRssMb: number }>(
+  'export.ts',
+  {
+    BENCH_DATA_DIR: importedDir,
+    BENCH_OUT: out,
+  },
+);
 report('leadloop export (sqlite)', {
   leads: r.leads,
   seconds: r.ms / 1000,
   megabytes: Math.round(r.bytes / 1048576),
+  cpuSeconds: r.cpuMs / 1000,
   peakRssMb: r.maxRssMb,
-  vsBaseline: Math.round((r.ms / base.ms) * 10) / 10,
+  vsBaseline: Math.round((r.ms / base.ms) * 100) / 100,
+  cpuVsBaseline: Math.round((r.cpuMs / base.cpuMs) * 100) / 100,
   targetSeconds: 20,
 });
 process.stderr.write(
-  `leadloop export (sqlite) ${(r.ms / 1000).toFixed(1)} s  ${r.leads} leads  ${Math.round(r.bytes / 1048576)} MB  RSS ${r.maxRssMb} MB\n`,
+  `leadloop export (sqlite) ${(r.ms / 1000).toFixed(1)} s  CPU ${(r.cpuMs / 1000).toFixed(1)} s  ${r.leads} leads  ${Math.round(r.bytes / 1048576)} MB  RSS ${r.maxRssMb} MB  (${Math.round((r.ms / base.ms) * 100) / 100}× baseline)\n`,
 );
 rmSync(out, { force: true });

@@ -57,6 +57,8 @@ export type ImportFigures = {
   counts: { created: number; updated: number; unchanged: number; failed: number };
   uploadMs: number;
   importMs: number;
+  /** CPU time of the job (user + system, every thread of the process). */
+  importCpuMs: number;
   totalMs: number;
   maxRssMb: number;
 };

@@ -17,6 +17,7 @@ const runtime = await createRuntime(parsed.config, {
   logger: pino({ level: 'warn' }, pino.destination(2)),
 });
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 const { stream } = await runtime.api.imports.exportCsv({}, allLeads);
 let bytes = 0;
 stream.on('data', (d: Buffer) => {
@@ -24,8 +25,9 @@ stream.on('data', (d: Buffer) => {
 });
 await pipeline(stream, createWriteStream(process.env.BENCH_OUT!));
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStarted);
 const leads = await runtime.api.leads.count({}, allLeads);
 await database.close();
 process.stdout.write(
-  `${JSON.stringify({ leads, bytes, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ leads, cpuMs: Math.round((cpu.user + cpu.system) / 1000), bytes, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

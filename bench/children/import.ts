@@ -44,6 +44,7 @@ await imports.start(
 );
 const worker = runtime.createJobWorker();
 const importStarted = performance.now();
+const cpuStarted = process.cpuUsage();
 await worker.start();
 let done = await imports.get(uploaded.id);
 let lastReport = 0;
@@ -58,6 +59,7 @@ while (done.status === 'queued' || done.status === 'running') {
   }
 }
 const importMs = performance.now() - importStarted;
+const cpu = process.cpuUsage(cpuStarted);
 await worker.stop(5000);
 await database.close();
 process.stdout.write(
@@ -69,6 +71,8 @@ process.stdout.write(
     size: done.size,
     uploadMs: Math.round(uploadMs),
     importMs: Math.round(importMs),
+    // The job's CPU time (user + system): steadier than wall time on a shared machine.
+    importCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     totalMs: Math.round(performance.now() - started),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   })}\n`,

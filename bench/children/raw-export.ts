@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify';
 
 const db = new Database(path.join(process.env.BENCH_DATA_DIR!, 'leadloop.sqlite'), { readonly: true });
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 const statement = db.prepare(
   'select * from leads where merged_into is null and erased_at is null order by created_at desc, id desc',
 );
@@ -25,7 +26,8 @@ function* rows() {
 }
 await pipeline(Readable.from(rows()), stringify(), createWriteStream(process.env.BENCH_OUT!));
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStarted);
 db.close();
 process.stdout.write(
-  `${JSON.stringify({ leads, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ leads, cpuMs: Math.round((cpu.user + cpu.system) / 1000), ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

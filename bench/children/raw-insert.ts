@@ -20,6 +20,7 @@ const insert = db.prepare(
 );
 const batch = Number(process.env.BENCH_BATCH ?? 5000);
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 const decoder = decoderFor('utf-8');
 const parser = createCsvParser({ delimiter: ',' });
 let rows = 0;
@@ -48,7 +49,8 @@ for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }))
 take([...parser.push(decoder.decode()), ...parser.end()]);
 flush(pending);
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStarted);
 db.close();
 process.stdout.write(
-  `${JSON.stringify({ rows, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ rows, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

@@ -78,6 +78,7 @@ const write = raw.transaction((records: string[][]) => {
   }
 });
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 const decoder = decoderFor('utf-8');
 const parser = createCsvParser({ delimiter: ',' });
 let rows = 0;
@@ -103,7 +104,8 @@ for await (const chunk of createReadStream(process.env.BENCH_FILE!, { highWaterM
 take([...parser.push(decoder.decode()), ...parser.end()]);
 write(pending);
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStarted);
 await database.close();
 process.stdout.write(
-  `${JSON.stringify({ rows, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ rows, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

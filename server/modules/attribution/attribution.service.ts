@@ -45,12 +45,12 @@ import {
 } from './attribution.rules.ts';
 import {
   attributionOf,
-  before,
   type CampaignRef,
   propertiesOf,
   type StoredTouch,
   storedTouch,
   touchColumns,
+  touchesPatch,
   touchOfRow,
 } from './attribution.touch.ts';
 
@@ -118,17 +118,21 @@ export function createAttributionService(deps: Deps) {
 
   // ── Inline classification ────────────────────────────────────────────────
 
+  /** Facts read from touchpoint rows while classifying them, for the listener that follows. */
+  const factsRead = new WeakMap<object, { properties: unknown; facts: ReturnType<typeof factsOf> }>();
+  /** Touchpoint rows classified before their lead's insert (see beforeLeadsInsert): not again. */
+  const classifiedEarly = new WeakSet<object>();
+  /** Touchpoint rows a new lead's first and last touch were computed from before its insert. */
+  const counted = new WeakSet<object>();
+
   /**
    * Sets the attribution columns of touchpoints about to be inserted (the leads module calls this
    * before every touchpoint insert, in the same transaction).
    */
-  /** Facts read from touchpoint rows while classifying them, for the listener that follows. */
-  const factsRead = new WeakMap<object, { properties: unknown; facts: ReturnType<typeof factsOf> }>();
-
   async function classifyRows(tx: Tx, rows: Insertable<TouchpointsTable>[]): Promise<void> {
     const todo: { row: Insertable<TouchpointsTable>; facts: NonNullable<ReturnType<typeof factsOf>> }[] = [];
     for (const row of rows) {
-      if (!classifiedTypes.includes(row.type)) continue;
+      if (!classifiedTypes.includes(row.type) || classifiedEarly.has(row)) continue;
       const facts = factsOf(row.type, propertiesOf(row.properties));
       factsRead.set(row, { properties: row.properties, facts });
       if (facts) todo.push({ row, facts });
@@ -143,21 +147,55 @@ export function createAttributionService(deps: Deps) {
     }
   }
 
+  /** A classified touchpoint row as a touch (null when it is none), reusing the facts read then. */
+  function touchOf(tp: Insertable<TouchpointsTable>): StoredTouch | null {
+    const read = factsRead.get(tp);
+    return touchOfRow(
+      tp as Parameters<typeof touchOfRow>[0],
+      read && read.properties === tp.properties ? read : undefined,
+    );
+  }
+
+  /**
+   * New leads about to be inserted (the leads module calls this): their touchpoints are classified
+   * now, and each lead's first and last touch, which only its own touchpoints decide, go into its
+   * row, so it is written once instead of inserted and then updated by onResolved.
+   */
+  async function beforeLeadsInsert(
+    tx: Tx,
+    leads: { row: Record<string, unknown>; touchpoints: Insertable<TouchpointsTable>[] }[],
+  ): Promise<void> {
+    const rows = leads.flatMap((l) => l.touchpoints);
+    await classifyRows(tx, rows);
+    for (const row of rows) classifiedEarly.add(row);
+    for (const lead of leads) {
+      const touches: StoredTouch[] = [];
+      for (const tp of lead.touchpoints) {
+        const touch = touchOf(tp);
+        if (touch) touches.push(touch);
+        counted.add(tp);
+      }
+      // Every new row names the touch columns, so one insert statement serves the batch.
+      Object.assign(
+        lead.row,
+        touchColumns('first', null),
+        touchColumns('last', null),
+        touchesPatch(null, null, touches),
+      );
+    }
+  }
+
   /**
    * Moves each lead's first touch earlier and last touch later as new touches arrive (the leads
-   * module tells this listener about every insert). History arrives out of order (stitched
-   * anonymous visits, historical imports), so the times decide, not the order of arrival.
+   * module tells this listener about every insert); touches a new lead was inserted with are in
+   * its row already.
    */
   const onResolved: ResolvedListener = async (tx, resolved) => {
     const byLead = new Map<string, StoredTouch[]>();
     for (const r of resolved) {
       for (const tp of r.touchpoints) {
-        // The same row objects were classified before their insert: reuse the facts read then.
-        const read = factsRead.get(tp);
-        const touch = touchOfRow(
-          tp as Parameters<typeof touchOfRow>[0],
-          read && read.properties === tp.properties ? read : undefined,
-        );
+        if (counted.has(tp)) continue;
+        const touch = touchOf(tp);
         if (!touch) continue;
         const list = byLead.get(r.leadId);
         if (list) list.push(touch);
@@ -170,29 +208,7 @@ export function createAttributionService(deps: Deps) {
     for (const [leadId, touches] of byLead) {
       const state = states.get(leadId);
       if (!state) continue;
-      const first = storedTouch(state.first_touch);
-      const last = storedTouch(state.last_touch);
-      let earliest: StoredTouch | null = null;
-      let latestWeb: StoredTouch | null = null;
-      let latestOriginal: StoredTouch | null = null;
-      for (const t of touches) {
-        if (!earliest || before(t, earliest)) earliest = t;
-        if (t.kind === 'web' && (!latestWeb || before(latestWeb, t))) latestWeb = t;
-        if (t.kind === 'original' && (!latestOriginal || before(latestOriginal, t))) latestOriginal = t;
-      }
-      const patch: Record<string, string | number | null> = {};
-      if (earliest && (!first || before(earliest, first)))
-        Object.assign(patch, touchColumns('first', earliest));
-      // The last touch is the latest visit; an original source only stands in while there is none.
-      let nextLast: StoredTouch | null = null;
-      if (latestWeb && (!last || last.kind === 'original' || before(last, latestWeb))) nextLast = latestWeb;
-      else if (
-        !latestWeb &&
-        latestOriginal &&
-        (!last || (last.kind === 'original' && before(last, latestOriginal)))
-      )
-        nextLast = latestOriginal;
-      if (nextLast) Object.assign(patch, touchColumns('last', nextLast));
+      const patch = touchesPatch(storedTouch(state.first_touch), storedTouch(state.last_touch), touches);
       if (Object.keys(patch).length > 0) patches.push({ leadId, patch });
     }
     await repo.setTouchesMany(tx, patches);
@@ -572,6 +588,7 @@ export function createAttributionService(deps: Deps) {
     current,
     classifyRows,
     onResolved,
+    beforeLeadsInsert,
     recomputeTouches,
     published,
     listVersions,

@@ -130,3 +130,36 @@ export function storedTouch(value: unknown): StoredTouch | null {
     return null;
   }
 }
+
+/**
+ * The touch columns that change when `touches` arrive for a lead whose first and last touch are
+ * `first` and `last` (null for a new lead); empty when none does. History arrives out of order
+ * (stitched anonymous visits, historical imports), so the times decide, not the order of arrival.
+ */
+export function touchesPatch(
+  first: StoredTouch | null,
+  last: StoredTouch | null,
+  touches: StoredTouch[],
+): Record<string, string | number | null> {
+  let earliest: StoredTouch | null = null;
+  let latestWeb: StoredTouch | null = null;
+  let latestOriginal: StoredTouch | null = null;
+  for (const t of touches) {
+    if (!earliest || before(t, earliest)) earliest = t;
+    if (t.kind === 'web' && (!latestWeb || before(latestWeb, t))) latestWeb = t;
+    if (t.kind === 'original' && (!latestOriginal || before(latestOriginal, t))) latestOriginal = t;
+  }
+  const patch: Record<string, string | number | null> = {};
+  if (earliest && (!first || before(earliest, first))) Object.assign(patch, touchColumns('first', earliest));
+  // The last touch is the latest visit; an original source only stands in while there is none.
+  let nextLast: StoredTouch | null = null;
+  if (latestWeb && (!last || last.kind === 'original' || before(last, latestWeb))) nextLast = latestWeb;
+  else if (
+    !latestWeb &&
+    latestOriginal &&
+    (!last || (last.kind === 'original' && before(last, latestOriginal)))
+  )
+    nextLast = latestOriginal;
+  if (nextLast) Object.assign(patch, touchColumns('last', nextLast));
+  return patch;
+}

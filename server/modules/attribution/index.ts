@@ -24,7 +24,7 @@ type Deps = {
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
   audit: Pick<AuditService, 'record'>;
-  leads: Pick<LeadsApi, 'onInsertingTouchpoints' | 'onResolved' | 'onTouchpointsMoved'>;
+  leads: Pick<LeadsApi, 'onInsertingLeads' | 'onInsertingTouchpoints' | 'onResolved' | 'onTouchpointsMoved'>;
   /** Touchpoints per reclassification transaction, and the pause between them (tests tune them). */
   batchSize?: number;
   pauseMs?: number;
@@ -56,6 +56,8 @@ export function createAttributionModule(deps: Deps) {
 
   // Every touchpoint is classified as it is inserted; each lead's touches follow in the same transaction.
   deps.leads.onInsertingTouchpoints((tx, rows) => attribution.classifyRows(tx, rows));
+  // A new lead's own touchpoints decide its first and last touch: written with the lead.
+  deps.leads.onInsertingLeads((tx, leads) => attribution.beforeLeadsInsert(tx, leads));
   deps.leads.onResolved(attribution.onResolved);
   deps.leads.onTouchpointsMoved((tx, leadIds) => attribution.recomputeTouches(tx, leadIds).then(() => {}));
 

@@ -13,9 +13,12 @@
 export const dayMs = 86_400_000;
 
 const upper = /[A-Z]+/g;
+const lower = (m: string) => m.toLowerCase();
 /** Lower-cases ASCII letters only (see above). */
 export function fold(s: string): string {
-  return s.replace(upper, (m) => m.toLowerCase());
+  // Text of ASCII characters only (most of it) folds the same with toLowerCase, much faster.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return s.replace(upper, lower);
+  return s.toLowerCase();
 }
 
 /** A glob as a LIKE pattern (with \ as the escape character), folded. */

@@ -329,3 +329,19 @@ export function encodingNote(encoding: ImportEncoding): string | null {
 export function decoderFor(encoding: ImportEncoding) {
   return new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
 }
+
+const needsQuotes = /[",\r\n]/;
+/**
+ * One CSV record (comma-separated, a value with a comma, a quote or a line break quoted and its
+ * quotes doubled, ended by LF): what csv-stringify writes for text values with its defaults, without
+ * its per-value machinery (an export writes tens of millions of values).
+ */
+export function csvRecord(values: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) line += ',';
+    line += needsQuotes.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  }
+  return `${line}\n`;
+}

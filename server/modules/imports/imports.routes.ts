@@ -227,7 +227,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ imports: ImportsService 
         summary:
           'Export leads as CSV: the list filters of GET /api/v1/leads, or a selection of ids (within your leads)',
         description:
-          'Takes the filters of `GET /api/v1/leads` (`q`, `stage`, `ownerId`, `createdAfter`, any text field, `cf.<key>`…) and `sort`, or `ids=a,b,c` (up to 1,000); `columns=` picks and orders the columns (standard fields, `id`, `lifecycleStage`, `ownerId`, `companyId`, `externalIds`, `source`, `createdAt`, `updatedAt`, `cf.<key>`); `bom=1` starts the file with a UTF-8 byte-order mark for Excel. Streamed, whatever the number of leads.',
+          'Takes the filters of `GET /api/v1/leads` (`q`, `stage`, `ownerId`, `createdAfter`, any text field, `cf.<key>`…) and `sort`, or `ids=a,b,c` (up to 1,000); `columns=` picks and orders the columns (standard fields, `id`, `lifecycleStage`, `ownerId`, `companyId`, `externalIds`, `source`, `createdAt`, `updatedAt`, `cf.<key>`); `bom=1` starts the file with a UTF-8 byte-order mark for Excel. With `sort`, in the order of the list; without, in the order the leads were stored (oldest first, the fastest). Streamed, whatever the number of leads.',
         querystring: Type.Object(
           {
             columns: Type.Optional(Type.String({ maxLength: 4000 })),

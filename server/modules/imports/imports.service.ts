@@ -19,10 +19,10 @@ import type {
   RowProblem,
   StartImport,
 } from '../../../contracts/imports.ts';
-import { type Lead, standardFieldKeys } from '../../../contracts/leads.ts';
+import { standardFieldKeys } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
-import type { ImportErrorsTable } from '../../platform/db/schema.ts';
+import type { ImportErrorsTable, LeadsTable } from '../../platform/db/schema.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
@@ -30,14 +30,15 @@ import { newId } from '../../platform/ids.ts';
 import type { JobContext, JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
-import type { LeadsApi, ResolveItem, ResolveResult, WriteContext } from '../leads/index.ts';
-import { checkCustomValue, isValidEmail, normaliseEmail } from '../leads/index.ts';
+import type { LeadRow, LeadsApi, ResolveItem, ResolveResult, WriteContext } from '../leads/index.ts';
+import { checkCustomValue, columnOf, customFieldsOf, isValidEmail, normaliseEmail } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
 import type { LeadScope } from '../permissions/index.ts';
 import {
   type CsvEvent,
   createCsvParser,
   createEncodingSniffer,
+  csvRecord,
   decoderFor,
   detectDelimiter,
   encodingNote,
@@ -55,6 +56,8 @@ export const maxImportBytes = 1 << 30;
  * for web requests and the job's lease heartbeat; the job yields between batches.
  */
 export const defaultBatchSize = 2000;
+/** Rows per resolver call inside a batch (see flush). */
+const resolveSlice = 250;
 /** Errors kept per import; later ones are counted, not stored. */
 export const maxStoredErrors = 100_000;
 
@@ -65,7 +68,7 @@ type Deps = {
   repo: ImportsRepo;
   leads: Pick<
     LeadsApi,
-    'resolveBatch' | 'listCustomFields' | 'createCustomField' | 'list' | 'filterOf' | 'definitions'
+    'resolveBatch' | 'listCustomFields' | 'createCustomField' | 'rowPages' | 'filterOf' | 'definitions'
   >;
   jobs: Pick<JobQueue, 'enqueue'>;
   job: () => JobDefinition;
@@ -668,8 +671,13 @@ export function createImportsService(deps: Deps) {
           });
           itemRows.push(e);
         }
-        const results: ResolveResult[] =
-          items.length > 0 ? await leads.resolveBatch(tx, items, resolveOptions) : [];
+        // Resolved in slices: what the resolver builds for a slice is garbage before the next one
+        // starts, so memory holds a slice's leads, not the whole batch's (the batch is still one
+        // transaction with its checkpoint). Slices resolve as one call would: the resolver treats
+        // a lead an earlier slice created in this transaction like any existing lead.
+        const results: ResolveResult[] = [];
+        for (let at = 0; at < items.length; at += resolveSlice)
+          results.push(...(await leads.resolveBatch(tx, items.slice(at, at + resolveSlice), resolveOptions)));
         // Imported history moves no stage by itself. Once the batch is scored, the policy qualifies
         // its open leads that meet it (MQL with the explanation, a `lead.mql` event for routing);
         // a row that names the lead's stage keeps that stage. It commits with the batch's checkpoint,
@@ -809,15 +817,69 @@ export function createImportsService(deps: Deps) {
   ] as const;
   const defaultColumns = fixedColumns.filter((c) => c !== 'companyId');
 
-  function cell(lead: Lead, column: string): string {
-    let v: unknown;
-    if (column.startsWith('cf.')) v = lead.customFields[column.slice(3)];
-    else if (column === 'externalIds') v = lead.externalIds.map((e) => `${e.system}:${e.id}`).join(';');
-    else v = (lead as unknown as Record<string, unknown>)[column];
+  /** How a value is written to the CSV file. */
+  function cellText(v: unknown): string {
     if (v === null || v === undefined) return '';
     const s = Array.isArray(v) ? v.join(';') : String(v);
     // A value a spreadsheet would run as a formula is written with a leading apostrophe.
     return /^[=@\t\r]|^[+-][^\d\s.(]/.test(s) ? `'${s}` : s;
+  }
+
+  /** The lead column an export column is read from. */
+  function storedColumnOf(column: string): keyof LeadsTable {
+    if (column.startsWith('cf.')) return 'custom_fields';
+    switch (column) {
+      case 'externalIds':
+      case 'id':
+        return 'id';
+      case 'createdAt':
+        return 'created_at';
+      case 'updatedAt':
+        return 'updated_at';
+      case 'lifecycleStage':
+        return 'lifecycle_stage';
+      case 'ownerId':
+        return 'owner_id';
+      case 'companyId':
+        return 'company_id';
+      case 'source':
+        return 'source';
+      default:
+        return columnOf[column as keyof typeof columnOf];
+    }
+  }
+
+  type Ext = { system: string; id: string }[];
+  /** A column's value for a lead row, as the lead resource shows it (see toLeadView). */
+  function getterOf(
+    column: string,
+  ): (row: LeadRow, ext: Ext, custom: () => Record<string, unknown>) => unknown {
+    if (column.startsWith('cf.')) {
+      const key = column.slice(3);
+      return (_row, _ext, custom) => custom()[key];
+    }
+    switch (column) {
+      case 'externalIds':
+        return (_row, ext) => ext.map((e) => `${e.system}:${e.id}`).join(';');
+      case 'createdAt':
+        return (row) => iso(row.created_at);
+      case 'updatedAt':
+        return (row) => iso(row.updated_at);
+      case 'lifecycleStage':
+        return (row) => row.lifecycle_stage;
+      case 'ownerId':
+        return (row) => row.owner_id;
+      case 'companyId':
+        return (row) => row.company_id;
+      case 'id':
+      case 'source':
+        return (row) => row[column];
+      default: {
+        const stored = columnOf[column as keyof typeof columnOf];
+        if (!stored) throw new Error(`No export column ${column}`);
+        return (row) => row[stored];
+      }
+    }
   }
 
   /**
@@ -857,21 +919,40 @@ export function createImportsService(deps: Deps) {
       base.ids = list.join(',');
     }
     await leads.filterOf(base, scope); // a bad filter answers 400 before anything is streamed
-    async function* rows() {
-      yield columns;
-      let cursor: string | undefined;
-      for (;;) {
-        const page = await leads.list({ ...base, limit: 2000, cursor }, scope);
-        for (const lead of page.data) yield columns.map((c) => cell(lead, c));
-        if (!page.nextCursor) break;
-        cursor = page.nextCursor;
+    const getters = columns.map(getterOf);
+    // Only the stored columns the export writes are read (not the touches, consent, field times…).
+    const storedColumns = [...new Set(columns.map(storedColumnOf))];
+    const wantsExternal = columns.includes('externalIds');
+    const none: Ext = [];
+    // The file as text, a page of leads per chunk: records written by csvRecord (what csv-stringify
+    // writes, without its per-value work), from rows (not lead views) of which only the columns
+    // written are formatted. Without `sort`, leads come in the order they were stored.
+    async function* text() {
+      if (bom === '1' || bom === 'true') yield '\uFEFF';
+      yield csvRecord(columns);
+      const cells: string[] = new Array(getters.length);
+      for await (const page of leads.rowPages(
+        base,
+        { pageSize: 2000, externalIds: wantsExternal, columns: storedColumns },
+        scope,
+      )) {
+        let chunk = '';
+        for (const row of page.rows) {
+          // Custom fields are parsed once per row, and only when a column needs them.
+          let custom: Record<string, unknown> | undefined;
+          const customOf = () => {
+            custom ??= customFieldsOf(row);
+            return custom;
+          };
+          const ext = wantsExternal ? (page.externalIds.get(row.id) ?? none) : none;
+          for (let i = 0; i < getters.length; i++) cells[i] = cellText(getters[i]!(row, ext, customOf));
+          chunk += csvRecord(cells);
+        }
+        yield chunk;
       }
     }
     const day = new Date(clock.now()).toISOString().slice(0, 10);
-    return {
-      stream: csvStream(rows(), { bom: bom === '1' || bom === 'true' }),
-      filename: `leads-${day}.csv`,
-    };
+    return { stream: Readable.from(text(), { objectMode: false }), filename: `leads-${day}.csv` };
   }
 
   return { upload, preview, start, cancel, get, list, run, markFailed, errorsCsv, exportCsv, view };

@@ -113,6 +113,18 @@ export type StageMove = {
   actor: Actor;
 };
 
+/**
+ * Sees the resolver's new leads just before they are inserted, in the same transaction, each with
+ * the touchpoints recorded for it, and may set columns of their rows: what a new lead's own
+ * touchpoints decide (its first and last touch, its scores) is written with the lead instead of by
+ * an update right after. A row whose email another transaction took meanwhile is not inserted (its
+ * items are resolved again, as updates), so a hook keeps nothing about a row past the row itself.
+ */
+export type LeadsInserting = (
+  tx: Tx,
+  leads: { row: LeadRow; touchpoints: Insertable<TouchpointsTable>[] }[],
+) => Promise<void>;
+
 /** Told about every lead the resolver created or changed, inside the same transaction. */
 export type ResolvedListener = (
   tx: Tx,
@@ -184,6 +196,11 @@ export function emailHash(email: string): string {
   return createHash('sha256').update(normaliseEmail(email)).digest('hex');
 }
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 const fail = (code: ErrorCode, field: string, rule: string, message: string): ResolveError => ({
   code,
   message: `${field}: ${message}`,
@@ -196,9 +213,17 @@ type Deps = {
   definitions: (tx: Tx, options?: { fresh?: boolean }) => Promise<Definitions>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   listeners: ResolvedListener[];
+  inserting?: LeadsInserting[];
 };
 
-export function createIdentityResolver({ repo, clock, definitions, activeUserIds, listeners }: Deps) {
+export function createIdentityResolver({
+  repo,
+  clock,
+  definitions,
+  activeUserIds,
+  listeners,
+  inserting = [],
+}: Deps) {
   /** Company id by domain, for companies known to be committed. */
   const companyIds = new Map<string, string>();
 
@@ -224,9 +249,12 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       ...new Set(prepared.map((p) => p.ownerId).filter((o): o is string => typeof o === 'string')),
     ];
     const active = owners.length > 0 ? await activeUserIds(tx, owners) : new Set<string>();
-    // Erased people come back only with fresh consent.
-    const byHash = new Map(prepared.filter((p) => p.email).map((p) => [emailHash(p.email!), p]));
-    const erased = await repo.erasedAmong(tx, [...byHash.keys()]);
+    // Erased people come back only with fresh consent. (Most installations never erased anyone:
+    // then nobody's email needs hashing.)
+    const hashes = (await repo.anyErased(tx))
+      ? new Map(prepared.filter((p) => p.email).map((p) => [p, emailHash(p.email!)]))
+      : new Map<Prepared, string>();
+    const erased = await repo.erasedAmong(tx, [...new Set(hashes.values())]);
     const unblock: string[] = [];
     const live = prepared.filter((p) => {
       if (p.ownerId && !active.has(p.ownerId)) {
@@ -237,9 +265,10 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
         };
         return false;
       }
-      if (p.email && erased.has(emailHash(p.email))) {
+      const hash = hashes.get(p);
+      if (hash !== undefined && erased.has(hash)) {
         if (Object.values(p.consent).some((c) => c?.status === 'granted')) {
-          unblock.push(emailHash(p.email));
+          unblock.push(hash);
           return true;
         }
         results[p.index] = {
@@ -581,7 +610,20 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       source: opts.source,
       actor: opts.actor,
     };
-    return { ...stateOf(row), isNew: true, dirty: true, stageMoves: [entered] };
+    // Built directly (not through stateOf): a new lead has nothing stored to parse.
+    return {
+      row,
+      isNew: true,
+      dirty: true,
+      times: {},
+      custom: {},
+      consent: {},
+      identities: [],
+      touchpoints: [],
+      consentEvents: [],
+      stageMoves: [entered],
+      items: [],
+    };
   }
 
   /** Applies one item to a lead under the merge policy; returns what changed. */
@@ -618,11 +660,11 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
       }
       if (next === null || next === undefined) return; // a blank never overwrites
       if (current === next) return;
+      const hasValue = current !== null && current !== undefined;
       // Two different strings never serialise alike; other values (numbers, arrays) may.
-      if (typeof next !== 'string' || typeof current !== 'string') {
+      if (hasValue && (typeof next !== 'string' || typeof current !== 'string')) {
         if (JSON.stringify(current) === JSON.stringify(next)) return;
       }
-      const hasValue = current !== null && current !== undefined;
       if (hasValue && rule === 'first') return;
       if (hasValue && (state.times[timeKey] ?? 0) > at) return; // what we hold is newer
       write(next);
@@ -854,9 +896,9 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
     if (done) return done;
     return {
       ...s.row,
-      custom_fields: JSON.stringify(
-        Object.fromEntries(Object.entries(s.custom).filter(([, v]) => v !== null)),
-      ),
+      custom_fields: isEmpty(s.custom)
+        ? '{}'
+        : JSON.stringify(Object.fromEntries(Object.entries(s.custom).filter(([, v]) => v !== null))),
       consent: JSON.stringify(s.consent),
       field_times: JSON.stringify(s.times),
       search_text: searchTextOf(s.row),
@@ -882,17 +924,22 @@ export function createIdentityResolver({ repo, clock, definitions, activeUserIds
   async function write(tx: Tx, states: State[], unblock: string[], now: number): Promise<number[]> {
     await repo.unblockErased(tx, unblock);
     const fresh = states.filter((s) => s.isNew);
-    const rowsOf = (s: State): Insertable<LeadsTable> => {
+    const rowsOf = (s: State): LeadRow => {
       const row = finalRow(s);
       written.set(s, row);
-      return row as Insertable<LeadsTable>;
+      return row;
     };
-    const inserted = await repo.insertLeads(tx, fresh.map(rowsOf));
+    const freshRows = fresh.map(rowsOf);
+    if (fresh.length > 0 && inserting.length > 0) {
+      const creating = fresh.map((s, i) => ({ row: freshRows[i]!, touchpoints: s.touchpoints }));
+      for (const hook of inserting) await hook(tx, creating);
+    }
+    const inserted = await repo.insertLeads(tx, freshRows as Insertable<LeadsTable>[]);
     const lost = fresh.filter((s) => !inserted.has(s.row.id));
-    const kept = states.filter((s) => !lost.includes(s));
+    const kept = lost.length > 0 ? states.filter((s) => !lost.includes(s)) : states;
     for (const s of kept) {
       if (s.isNew || !s.dirty) continue;
-      const { id, ...rest } = rowsOf(s);
+      const { id, ...rest } = rowsOf(s) as Insertable<LeadsTable>;
       await repo.updateLead(tx, id!, rest);
     }
     await repo.insertIdentities(

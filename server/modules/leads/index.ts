@@ -12,14 +12,22 @@ import { newId } from '../../platform/ids.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { Actor, AuditService } from '../audit/index.ts';
 import type { PermissionsService } from '../permissions/index.ts';
-import { createIdentityResolver, type ResolvedListener } from './identity.ts';
+import { createIdentityResolver, type LeadsInserting, type ResolvedListener } from './identity.ts';
 import { createLeadsRepo } from './leads.repo.ts';
 import { leadsRoutes } from './leads.routes.ts';
 import { createLeadsService, type LeadDataListener, type ListQueryHook } from './leads.service.ts';
 import { createVisitorApi } from './visitors.ts';
 
 export { checkCustomValue, type FieldDefinition } from './custom-fields.ts';
-export type { ResolvedListener, ResolveItem, ResolveOptions, ResolveResult, StageMove } from './identity.ts';
+export { columnOf, customFieldsOf, type LeadRow } from './fields.ts';
+export type {
+  LeadsInserting,
+  ResolvedListener,
+  ResolveItem,
+  ResolveOptions,
+  ResolveResult,
+  StageMove,
+} from './identity.ts';
 export { emailHash } from './identity.ts';
 export type {
   LeadDataListener,
@@ -50,6 +58,7 @@ type Deps = {
 
 export function createLeadsModule(deps: Deps) {
   const listeners: ResolvedListener[] = [];
+  const creating: LeadsInserting[] = [];
   const inserting: TouchpointsInserting[] = [];
   const moved: TouchpointsMoved[] = [];
   const companyListeners: CompaniesChanged[] = [];
@@ -71,6 +80,7 @@ export function createLeadsModule(deps: Deps) {
     definitions: (tx) => service!.definitions(tx),
     activeUserIds: deps.activeUserIds,
     listeners,
+    inserting: creating,
   });
   service = createLeadsService({
     database: deps.database,
@@ -133,6 +143,13 @@ export function createLeadsModule(deps: Deps) {
     /** Registers list parameters another module owns (`filter=`, `segment=`) for lists, counts, exports. */
     onListQuery(hook: ListQueryHook) {
       listQueryHooks.push(hook);
+    },
+    /**
+     * Registers code that sees the resolver's new leads, with their touchpoints, just before they
+     * are inserted, and may fill columns of their rows (derived values written with the lead).
+     */
+    onInsertingLeads(hook: LeadsInserting) {
+      creating.push(hook);
     },
     /** Registers code that sees (and may fill columns of) touchpoints before they are inserted. */
     onInsertingTouchpoints(hook: TouchpointsInserting) {

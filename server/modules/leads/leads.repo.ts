@@ -1,5 +1,4 @@
 import {
-  CompiledQuery,
   type Expression,
   type ExpressionBuilder,
   type Insertable,
@@ -7,6 +6,7 @@ import {
   sql,
   type Updateable,
 } from 'kysely';
+import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type {
   CompaniesTable,
@@ -20,86 +20,9 @@ import type {
 } from '../../platform/db/schema.ts';
 import type { LeadRow } from './fields.ts';
 
-/**
- * Rows per multi-row statement: under both dialects' parameter limits, and in power-of-two sizes
- * only, so a few distinct SQL texts serve every batch. Prepared statements are cached per text,
- * and a better-sqlite3 statement's native memory goes only when V8 gets round to collecting it:
- * statements of every possible size grew a 1M-row import by megabytes per batch.
- */
-function chunks<T>(rows: T[], columns: number): T[][] {
-  const max = 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(30_000 / columns))));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; ) {
-    let size = max;
-    while (size > rows.length - i) size >>= 1;
-    out.push(rows.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-/**
- * Multi-row INSERT statements written directly rather than through the query builder: building
- * and compiling a 1,000-row × 23-column insert node by node costs more CPU than SQLite spends
- * running it. The SQL text is cached per table, column list and row count (the power-of-two chunks
- * above keep those few), so the driver's prepared-statement cache finds it again. Columns are the
- * union of the rows' keys; a key a row lacks is inserted as null (these tables have no defaults).
- */
-const insertTexts = new Map<string, string>();
-function insertText(
-  postgres: boolean,
-  table: string,
-  columns: string[],
-  rows: number,
-  suffix: string,
-): string {
-  const key = `${postgres ? 'p' : 's'}\u0000${table}\u0000${columns.join(',')}\u0000${rows}\u0000${suffix}`;
-  let text = insertTexts.get(key);
-  if (text === undefined) {
-    // Column names come from our own row objects, never from input; refuse anything else anyway.
-    for (const c of columns) if (!/^[a-z_][a-z0-9_]*$/.test(c)) throw new Error(`Not a column name: ${c}`);
-    const tuples: string[] = [];
-    let n = 0;
-    for (let r = 0; r < rows; r++) {
-      const marks: string[] = [];
-      for (let c = 0; c < columns.length; c++) marks.push(postgres ? `$${++n}` : '?');
-      tuples.push(`(${marks.join(', ')})`);
-    }
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}${suffix}`;
-    if (insertTexts.size >= 512) insertTexts.clear();
-    insertTexts.set(key, text);
-  }
-  return text;
-}
-
-function columnsOf(rows: readonly object[]): string[] {
-  const seen = new Set<string>();
-  for (const row of rows) for (const k of Object.keys(row)) seen.add(k);
-  return [...seen];
-}
-
-async function insertMany<R extends object>(
-  tx: Tx,
-  postgres: boolean,
-  table: string,
-  rows: readonly R[],
-  suffix = '',
-): Promise<{ id?: string }[]> {
-  if (rows.length === 0) return [];
-  const columns = columnsOf(rows);
-  const params: unknown[] = new Array(rows.length * columns.length);
-  let i = 0;
-  for (const row of rows) {
-    const values = row as Record<string, unknown>;
-    for (const c of columns) params[i++] = values[c] ?? null;
-  }
-  const r = await tx.executeQuery<{ id?: string }>(
-    CompiledQuery.raw(insertText(postgres, table, columns, rows.length, suffix), params),
-  );
-  return r.rows;
-}
-
 export type SortField = 'createdAt' | 'updatedAt' | 'lastName' | 'email' | 'companyName' | 'companySize';
+/** The orders of `list`: the sortable fields, and `id` (the order leads were stored in; exports). */
+export type ListOrder = SortField | 'id';
 export const sortColumns: Record<SortField, { column: keyof LeadsTable; text: boolean; nullable: boolean }> =
   {
     createdAt: { column: 'created_at', text: false, nullable: false },
@@ -134,10 +57,12 @@ export type LeadFilter = {
 
 export type ListOptions = {
   filter: LeadFilter;
-  sort: SortField;
+  sort: ListOrder;
   desc: boolean;
   limit: number;
   after?: { value: string | number | null; id: string };
+  /** Only these columns (and the id and sort column), for readers that need few (exports). */
+  columns?: readonly (keyof LeadsTable)[];
 };
 
 type LeadEB = ExpressionBuilder<DB, 'leads'>;
@@ -199,16 +124,33 @@ export function createLeadsRepo(dialect: Dialect) {
   }
 
   async function list(tx: Tx, o: ListOptions): Promise<LeadRow[]> {
+    // The columns read: all, or those asked for with the id and the sort column (the cursor's).
+    const base = () => {
+      const from = tx.selectFrom('leads');
+      if (!o.columns) return from.selectAll();
+      const sortColumn = o.sort === 'id' ? 'id' : sortColumns[o.sort].column;
+      const wanted = [...new Set<keyof LeadsTable>(['id', sortColumn, ...o.columns])];
+      return from.select(wanted.map((c) => `leads.${c}` as const)) as unknown as ReturnType<
+        typeof from.selectAll
+      >;
+    };
+    if (o.sort === 'id') {
+      // Ids grow with time, so this is the order rows were stored in: the pages read the table
+      // (and the id index) front to back.
+      let q = base().where((eb) => whereOf(eb, o.filter));
+      if (o.after) q = q.where('leads.id', o.desc ? '<' : '>', o.after.id);
+      return q
+        .orderBy('leads.id', o.desc ? 'desc' : 'asc')
+        .limit(o.limit)
+        .execute();
+    }
     const { column, text, nullable } = sortColumns[o.sort];
     // A missing value sorts as '' (or -1) so the order, and the cursor, are total. Columns that are
     // never null are compared as they are, so their index serves the sort.
     const ref = sql.ref(`leads.${column}`);
     const key = !nullable ? ref : text ? sql`coalesce(${ref}, '')` : sql`coalesce(${ref}, -1)`;
     const dir = o.desc ? sql`desc` : sql`asc`;
-    let q = tx
-      .selectFrom('leads')
-      .selectAll()
-      .where((eb) => whereOf(eb, o.filter));
+    let q = base().where((eb) => whereOf(eb, o.filter));
     if (o.after) {
       const value = o.after.value ?? (text ? '' : -1);
       const cmp = o.desc ? sql`<` : sql`>`;
@@ -261,16 +203,14 @@ export function createLeadsRepo(dialect: Dialect) {
   /** Inserts new leads; a row whose email another transaction took meanwhile is skipped and reported. */
   async function insertLeads(tx: Tx, rows: Insertable<LeadsTable>[]): Promise<Set<string>> {
     const inserted = new Set<string>();
-    for (const part of chunks(rows, columnsOf(rows).length)) {
-      const r = await insertMany(
-        tx,
-        postgres,
-        'leads',
-        part,
-        ' on conflict ("email") do nothing returning "id"',
-      );
-      for (const x of r) inserted.add(x.id!);
-    }
+    for (const x of await insertRows(
+      tx,
+      postgres,
+      'leads',
+      rows,
+      ' on conflict ("email") do nothing returning "id"',
+    ))
+      inserted.add(x.id as string);
     return inserted;
   }
 
@@ -324,16 +264,34 @@ export function createLeadsRepo(dialect: Dialect) {
       .execute();
   }
 
+  /** The external ids of leads, oldest first (the order the lead resource lists them in). */
+  async function externalIdsOf(
+    tx: Tx,
+    leadIds: string[],
+    /** The leads are the ids from `range[0]` to `range[1]` (a page in id order): read that range. */
+    range?: [string, string],
+  ): Promise<Pick<LeadIdentitiesTable, 'lead_id' | 'system' | 'value'>[]> {
+    if (leadIds.length === 0) return [];
+    // The kind is checked here, not in SQL: with `kind = ?` SQLite's planner may walk the primary
+    // key (kind, system, value) instead of looking the leads up (measured: minutes for an export).
+    let q = tx.selectFrom('lead_identities').select(['lead_id', 'kind', 'system', 'value']);
+    // A range walks the lead index once instead of looking up each id of a long list.
+    q = range
+      ? q.where('lead_id', '>=', range[0]).where('lead_id', '<=', range[1])
+      : q.where('lead_id', 'in', leadIds);
+    const rows = await q.orderBy('created_at').execute();
+    const wanted = range ? new Set(leadIds) : null;
+    return rows.filter((r) => r.kind === 'external' && (!wanted || wanted.has(r.lead_id)));
+  }
+
   async function insertIdentities(tx: Tx, rows: LeadIdentitiesTable[]): Promise<void> {
-    for (const part of chunks(rows, 5)) {
-      await insertMany(
-        tx,
-        postgres,
-        'lead_identities',
-        part,
-        ' on conflict ("kind", "system", "value") do nothing',
-      );
-    }
+    await insertRows(
+      tx,
+      postgres,
+      'lead_identities',
+      rows,
+      ' on conflict ("kind", "system", "value") do nothing',
+    );
   }
 
   async function moveIdentities(
@@ -359,8 +317,7 @@ export function createLeadsRepo(dialect: Dialect) {
   // Touchpoints
   async function insertTouchpoints(tx: Tx, rows: Insertable<TouchpointsTable>[]): Promise<void> {
     // 16 columns with the attribution ones (channel, campaign, UTM values, rule version).
-    for (const part of chunks(rows, columnsOf(rows).length))
-      await insertMany(tx, postgres, 'touchpoints', part);
+    await insertRows(tx, postgres, 'touchpoints', rows);
   }
 
   async function touchpointsOf(
@@ -393,7 +350,7 @@ export function createLeadsRepo(dialect: Dialect) {
 
   // Consent
   async function insertConsentEvents(tx: Tx, rows: ConsentEventsTable[]): Promise<void> {
-    for (const part of chunks(rows, 7)) await insertMany(tx, postgres, 'consent_events', part);
+    await insertRows(tx, postgres, 'consent_events', rows);
   }
 
   async function consentEventsOf(tx: Tx, leadId: string) {
@@ -404,6 +361,11 @@ export function createLeadsRepo(dialect: Dialect) {
       .orderBy('at')
       .orderBy('id')
       .execute();
+  }
+
+  /** Whether anyone was ever erased (and not unblocked since). */
+  async function anyErased(tx: Tx): Promise<boolean> {
+    return (await tx.selectFrom('erased_emails').select('hash').limit(1).executeTakeFirst()) !== undefined;
   }
 
   async function erasedAmong(tx: Tx, hashes: string[]): Promise<Set<string>> {
@@ -590,6 +552,7 @@ export function createLeadsRepo(dialect: Dialect) {
     deleteLeads,
     identitiesFor,
     identitiesOf,
+    externalIdsOf,
     insertIdentities,
     moveIdentities,
     insertTouchpoints,
@@ -598,6 +561,7 @@ export function createLeadsRepo(dialect: Dialect) {
     moveTouchpoints,
     insertConsentEvents,
     consentEventsOf,
+    anyErased,
     erasedAmong,
     unblockErased,
     blockErased,

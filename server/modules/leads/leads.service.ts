@@ -21,7 +21,13 @@ import { salesStages } from '../../../contracts/permissions.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { createCoalescer } from '../../platform/db/coalesce.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
-import { type CompaniesTable, type DB, fromJson, type LeadMergesTable } from '../../platform/db/schema.ts';
+import {
+  type CompaniesTable,
+  type DB,
+  fromJson,
+  type LeadMergesTable,
+  type LeadsTable,
+} from '../../platform/db/schema.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
@@ -180,19 +186,28 @@ export function createLeadsService({
 }: Deps) {
   const db = database.db;
 
-  async function views(tx: Kysely<DB>, rows: LeadRow[]): Promise<Lead[]> {
-    const identities = await repo.identitiesOf(
-      tx,
-      rows.map((r) => r.id),
-    );
+  /** The external ids of leads, in the order they were given. */
+  async function externalIdsOf(
+    tx: Kysely<DB>,
+    leadIds: string[],
+    range?: [string, string],
+  ): Promise<Map<string, { system: string; id: string }[]>> {
+    const identities = await repo.externalIdsOf(tx, leadIds, range);
     // Grouped once: a page of thousands of leads (exports) must not scan every identity per lead.
     const external = new Map<string, { system: string; id: string }[]>();
     for (const i of identities) {
-      if (i.kind !== 'external') continue;
       const list = external.get(i.lead_id);
       if (list) list.push({ system: i.system, id: i.value });
       else external.set(i.lead_id, [{ system: i.system, id: i.value }]);
     }
+    return external;
+  }
+
+  async function views(tx: Kysely<DB>, rows: LeadRow[]): Promise<Lead[]> {
+    const external = await externalIdsOf(
+      tx,
+      rows.map((r) => r.id),
+    );
     // The predictive model's probability of open leads (predict module), one batched lookup.
     const predictions = new Map(
       rows.length === 0
@@ -703,6 +718,57 @@ export function createLeadsService({
             ])
           : null,
     };
+  }
+
+  /**
+   * The leads a list query matches, as rows (not views: an export formats only the columns it
+   * writes), a page at a time. With `sort`, in the list's order; without, in the order they were
+   * stored (by id), which reads the table front to back instead of jumping around it by date. The
+   * filter is checked and compiled once. External ids come with each page when asked for.
+   */
+  async function* rowPages(
+    query: ListQuery,
+    o: { pageSize: number; externalIds: boolean; columns?: readonly (keyof LeadsTable)[] },
+    scope: LeadScope,
+  ): AsyncGenerator<{ rows: LeadRow[]; externalIds: Map<string, { system: string; id: string }[]> }> {
+    const order =
+      query.sort === undefined ? { field: 'id' as const, desc: false } : sortOf(String(query.sort));
+    const column = order.field === 'id' ? 'id' : sortColumns[order.field].column;
+    const filter = await filterOf(query, scope);
+    const everything = Object.values(filter).every((v) => v === undefined);
+    let after: { value: string | number | null; id: string } | undefined;
+    for (;;) {
+      const rows = await repo.list(db, {
+        filter,
+        sort: order.field,
+        desc: order.desc,
+        limit: o.pageSize,
+        after,
+        columns: o.columns,
+      });
+      const first = rows[0];
+      const last = rows.at(-1);
+      const externalIds =
+        o.externalIds && first && last
+          ? await externalIdsOf(
+              db,
+              rows.map((r) => r.id),
+              // A page of every lead in id order is (nearly) all leads of its id range: read the
+              // range (with a filter, the range may hold far more leads than the page).
+              everything && order.field === 'id'
+                ? order.desc
+                  ? [last.id, first.id]
+                  : [first.id, last.id]
+                : undefined,
+            )
+          : new Map();
+      if (rows.length > 0) yield { rows, externalIds };
+      if (rows.length < o.pageSize || !last) return;
+      after = {
+        value: (last as unknown as Record<string, string | number | null>)[column] ?? null,
+        id: last.id,
+      };
+    }
   }
 
   async function count(query: ListQuery, scope: LeadScope): Promise<number> {
@@ -1390,6 +1456,7 @@ export function createLeadsService({
     remove,
     removeMany,
     list,
+    rowPages,
     count,
     stats,
     filterOf,

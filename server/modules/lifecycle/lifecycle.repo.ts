@@ -1,5 +1,6 @@
 /** Lifecycle tables: stage history, policy versions and approvals, domain events; a lead's stage. */
 import { type Insertable, type Selectable, sql } from 'kysely';
+import { insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import { prepared, preparedInsert } from '../../platform/db/prepared.ts';
 import type {
@@ -66,11 +67,8 @@ export function createLifecycleRepo(dialect: Dialect) {
 
   async function insertHistory(tx: Tx, rows: Insertable<LeadStageHistoryTable>[]): Promise<void> {
     if (rows.length === 1) return void (await insertOneHistory(tx, rows[0]!));
-    for (let i = 0; i < rows.length; i += chunk)
-      await tx
-        .insertInto('lead_stage_history')
-        .values(rows.slice(i, i + chunk))
-        .execute();
+    // Imports write a row per new lead: multi-row statements without the query builder.
+    await insertRows(tx, dialect === 'postgres', 'lead_stage_history', rows);
   }
 
   async function historyOf(tx: Tx, leadId: string): Promise<HistoryRow[]> {

@@ -23,7 +23,7 @@ type Deps = {
   database: Database;
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
-  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved' | 'onCompaniesChanged'>;
+  leads: Pick<LeadsApi, 'onInsertingLeads' | 'onResolved' | 'onTouchpointsMoved' | 'onCompaniesChanged'>;
   filters: Pick<FiltersApi, 'catalog'>;
   lifecycle: Pick<LifecycleApi, 'evaluate' | 'activePolicy'>;
 };
@@ -62,8 +62,13 @@ export function createScoringModule(deps: Deps) {
 
   // New leads, field changes and touchpoints: scored in the same transaction. Imported and demo
   // history is scored too, but (as lifecycle does for hand-raises) moves no stage: those leads
-  // carry their historical stages.
-  deps.leads.onResolved(async (tx, resolved) => {
+  // carry their historical stages. New leads of such history are scored before their insert
+  // (scoreBeforeInsert); the listener then writes their state and history.
+  deps.leads.onInsertingLeads((tx, leads) => service.scoreBeforeInsert(tx, leads));
+  deps.leads.onResolved(async (tx, all) => {
+    const cause = all.some((r) => r.created) ? 'created' : 'activity';
+    const resolved = await service.finishScoredEarly(tx, all, cause);
+    if (resolved.length === 0) return;
     const newTouchpoints = new Map(resolved.map((r) => [r.leadId, r.touchpoints]));
     const historical = new Set(
       resolved
@@ -76,7 +81,7 @@ export function createScoringModule(deps: Deps) {
     await service.scoreLeads(
       tx,
       resolved.map((r) => r.leadId),
-      { newTouchpoints, historical, cause: resolved.some((r) => r.created) ? 'created' : 'activity' },
+      { newTouchpoints, historical, cause },
     );
   });
   // A company's fields changed: fit rules on company fields may score its leads differently.

@@ -4,7 +4,7 @@
  * rescore after a publish (batches that each commit and yield).
  */
 import { type Insertable, sql } from 'kysely';
-import { gradeAtLeast } from '../../../contracts/lifecycle.ts';
+import { gradeAtLeast, unvalidatedSources } from '../../../contracts/lifecycle.ts';
 import type {
   BacktestResult,
   DraftInput,
@@ -15,6 +15,7 @@ import type {
   ScoringModelSummary,
 } from '../../../contracts/scoring.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { insertRows } from '../../platform/db/bulk.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { fromJson, type LeadScoreHistoryTable, type ScoringModelsTable } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -63,6 +64,22 @@ export const batchSize = 1000;
  * company's leads are rescored by a background job, in batches.
  */
 export const companyInlineLeads = 500;
+
+/** Every column of a lead row that a new row may leave unset, as the database fills it in. */
+const leadColumns: Record<string, unknown> = {
+  first_touch: null,
+  first_touch_channel: null,
+  first_touch_campaign_id: null,
+  first_touch_at: null,
+  last_touch: null,
+  last_touch_channel: null,
+  last_touch_campaign_id: null,
+  last_touch_at: null,
+  score_fit: 0,
+  score_engagement: 0,
+  score_total: 0,
+  fit_grade: null,
+};
 const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
 
 export function createScoringService(deps: Deps) {
@@ -171,6 +188,148 @@ export function createScoringService(deps: Deps) {
     return Map.groupBy(rows, (r) => r.lead_id);
   }
 
+  /** Scores computed for new leads before their insert (scoreBeforeInsert), by their touchpoint list. */
+  const scoredEarly = new WeakMap<
+    object,
+    { version: number; state: string; score: Breakdown | null; at: number }
+  >();
+
+  /**
+   * New leads about to be inserted (the leads module calls this). Those whose touchpoints are all
+   * replayed history (imports, demo data) are scored now, from the row and the touchpoints about to
+   * be inserted: nothing else in their transaction can change them before the listener would score
+   * them (history moves no stage and raises no hand), so the score goes into the row and the lead
+   * is written once. Their state and history rows follow the insert (finishScoredEarly). Other new
+   * leads (forms, API) are scored by the listener as before, after lifecycle has seen them.
+   */
+  async function scoreBeforeInsert(
+    tx: Tx,
+    leads: { row: Record<string, unknown>; touchpoints: (TouchpointLike & { source: string })[] }[],
+  ): Promise<void> {
+    const early = leads.filter(
+      (l) => l.touchpoints.length > 0 && l.touchpoints.every((tp) => unvalidatedSources.includes(tp.source)),
+    );
+    if (early.length === 0) return;
+    const pub = await publishedModel(tx);
+    if (!pub) return;
+    const { model, catalog } = pub;
+    const now = clock.now();
+    const companyIds = model.readsCompany
+      ? [...new Set(early.map((l) => l.row.company_id).filter((c): c is string => typeof c === 'string'))]
+      : [];
+    const companies = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < companyIds.length; i += 500)
+      for (const c of await tx
+        .selectFrom('companies')
+        .selectAll()
+        .where('id', 'in', companyIds.slice(i, i + 500))
+        .execute())
+        companies.set(c.id, c as unknown as Record<string, unknown>);
+    // Every new row names every column, as the database fills them in (the score columns too,
+    // their defaults unless scored below): one insert statement serves the batch, and a row is the
+    // lead as the listener would have read it back.
+    for (const l of leads) for (const k in leadColumns) if (l.row[k] === undefined) l.row[k] = leadColumns[k];
+    for (const l of early) {
+      const state = stateFrom(model, l.touchpoints);
+      const lead = l.row as LeadRow;
+      const company = lead.company_id ? (companies.get(lead.company_id) ?? null) : null;
+      const score = computeScore(model, catalog, { lead, company, touchpoints: [] }, state, now);
+      const changed = score.fit !== 0 || score.engagement !== 0 || score.total !== 0 || score.grade !== null;
+      if (changed)
+        Object.assign(l.row, {
+          score_fit: score.fit,
+          score_engagement: score.engagement,
+          score_total: score.total,
+          fit_grade: score.grade,
+        });
+      scoredEarly.set(l.touchpoints, {
+        version: model.version,
+        state: JSON.stringify(state),
+        score: changed ? score : null,
+        at: now,
+      });
+    }
+  }
+
+  /**
+   * The listener's part for leads scored before their insert: their state and, when the score is
+   * not the default, a history row. Returns the other resolved leads, to be scored as usual.
+   */
+  async function finishScoredEarly<R extends { leadId: string; created: boolean; touchpoints: object }>(
+    tx: Tx,
+    resolved: R[],
+    cause: string,
+  ): Promise<R[]> {
+    const rest: R[] = [];
+    const stateWrites: { lead_id: string; version: number; state: string; updated_at: number }[] = [];
+    const history: Insertable<LeadScoreHistoryTable>[] = [];
+    for (const r of resolved) {
+      const early = r.created ? scoredEarly.get(r.touchpoints) : undefined;
+      if (!early) {
+        rest.push(r);
+        continue;
+      }
+      stateWrites.push({
+        lead_id: r.leadId,
+        version: early.version,
+        state: early.state,
+        updated_at: early.at,
+      });
+      if (early.score)
+        history.push({
+          id: newId('sch', early.at),
+          lead_id: r.leadId,
+          at: early.at,
+          version: early.version,
+          fit: early.score.fit,
+          engagement: early.score.engagement,
+          total: early.score.total,
+          grade: early.score.grade,
+          cause,
+        });
+    }
+    await writeStates(tx, stateWrites);
+    await writeHistory(tx, history);
+    return rest;
+  }
+
+  async function writeStates(
+    tx: Tx,
+    stateWrites: { lead_id: string; version: number; state: string; updated_at: number }[],
+  ): Promise<void> {
+    if (stateWrites.length === 1) {
+      const w = stateWrites[0]!;
+      return void (await hot.saveState(tx, w.lead_id, w.version, w.state, w.updated_at));
+    }
+    // Batches write a state per lead: multi-row statements without the query builder.
+    await insertRows(
+      tx,
+      database.dialect === 'postgres',
+      'lead_scores',
+      stateWrites,
+      ' on conflict ("lead_id") do update set "version" = excluded."version", "state" = excluded."state", "updated_at" = excluded."updated_at"',
+    );
+  }
+
+  async function writeHistory(tx: Tx, history: Insertable<LeadScoreHistoryTable>[]): Promise<void> {
+    if (history.length === 1) {
+      const h = history[0]!;
+      return void (await hot.addHistory(
+        tx,
+        h.id,
+        h.lead_id,
+        h.at,
+        h.version,
+        h.fit,
+        h.engagement,
+        h.total,
+        h.grade!,
+        h.cause,
+      ));
+    }
+    await insertRows(tx, database.dialect === 'postgres', 'lead_score_history', history);
+  }
+
   /**
    * Scores leads in the caller's transaction: leads whose state covers this model's rule
    * signatures take the new touchpoints; the others (new to scoring, a model with rules matching
@@ -244,22 +403,7 @@ export function createScoringService(deps: Deps) {
             updated_at: now,
           });
       }
-    if (stateWrites.length === 1) {
-      const w = stateWrites[0]!;
-      await hot.saveState(tx, w.lead_id, w.version, w.state, w.updated_at);
-    } else if (stateWrites.length > 1)
-      for (let i = 0; i < stateWrites.length; i += 500)
-        await tx
-          .insertInto('lead_scores')
-          .values(stateWrites.slice(i, i + 500))
-          .onConflict((oc) =>
-            oc.column('lead_id').doUpdateSet((eb) => ({
-              version: eb.ref('excluded.version'),
-              state: eb.ref('excluded.state'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
+    await writeStates(tx, stateWrites);
     const changed: { id: string; s: Breakdown }[] = [];
     for (const l of leads) {
       const ctx: LeadContext = { lead: l, company: companyOf(l), touchpoints: [] };
@@ -300,26 +444,7 @@ export function createScoringService(deps: Deps) {
       grade: c.s.grade,
       cause: o.cause,
     }));
-    if (history.length === 1) {
-      const h = history[0]!;
-      await hot.addHistory(
-        tx,
-        h.id,
-        h.lead_id,
-        now,
-        model.version,
-        h.fit,
-        h.engagement,
-        h.total,
-        h.grade!,
-        o.cause,
-      );
-    } else
-      for (let i = 0; i < history.length; i += 500)
-        await tx
-          .insertInto('lead_score_history')
-          .values(history.slice(i, i + 500))
-          .execute();
+    await writeHistory(tx, history);
     const changedIds = changed.map((c) => c.id);
     const live = o.historical ? changed.filter((c) => !o.historical!.has(c.id)) : changed;
     if (live.length > 0) {
@@ -876,6 +1001,8 @@ export function createScoringService(deps: Deps) {
 
   return {
     scoreLeads,
+    scoreBeforeInsert,
+    finishScoredEarly,
     companiesChanged,
     rescoreCompany,
     list,

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase } from './db.ts';
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('background WAL checkpoints (SQLite file)', () => {
+  it('copy committed pages into the database file while the connection only appends to the WAL', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
+    const file = path.join(dir, 'db.sqlite');
+    const database = await openDatabase({ dialect: 'sqlite', file });
+    try {
+      const raw = database.sqlite!;
+      // Far below the connection's own autocheckpoint (16,000 pages): only the thread copies these.
+      assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), 16_000);
+      await sql`create table blobs (id integer primary key, data blob not null)`.execute(database.db);
+      await database.db.transaction().execute(async (tx) => {
+        for (let i = 0; i < 64; i++)
+          await sql`insert into blobs (data) values (${Buffer.alloc(64 * 1024, i)})`.execute(tx);
+      });
+      const committed = statSync(file).size;
+      let size = committed;
+      for (let waited = 0; size < 4 * 1048576 && waited < 10_000; waited += 50) {
+        await settle(50);
+        size = statSync(file).size;
+      }
+      assert.ok(size >= 4 * 1048576, `the database file grew to ${size} bytes (was ${committed} at commit)`);
+      // The thread does not hold the data back from this connection either.
+      const r = await sql<{ n: number }>`select count(*) as n from blobs`.execute(database.db);
+      assert.equal(Number(r.rows[0]!.n), 64);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves an in-memory database alone (nothing to checkpoint)', async () => {
+    const database = await openDatabase({ dialect: 'sqlite', file: ':memory:' });
+    assert.equal(database.sqlite!.pragma('wal_autocheckpoint', { simple: true }), 4000);
+    await database.close();
+  });
+});
