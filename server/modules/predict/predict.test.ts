@@ -11,9 +11,11 @@ for (const dialect of testDialects) {
     let t: TestApp;
     let marketing: Awaited<ReturnType<TestApp['signIn']>>;
     let rep: Awaited<ReturnType<TestApp['signIn']>>;
+    let admin: Awaited<ReturnType<TestApp['signIn']>>;
     before(async () => {
       t = await createTestApp(dialect);
       marketing = await t.signIn('marketing');
+      admin = await t.signIn('admin');
       rep = await t.signIn('sales_rep');
     });
     after(async () => {
@@ -286,7 +288,8 @@ for (const dialect of testDialects) {
       const moved = await t.request({
         method: 'POST',
         url: `/api/v1/leads/${scored.lead_id}/stage`,
-        headers: marketing.headers,
+        // Disqualifying a lead past MQL is for sales and admins, not marketing.
+        headers: admin.headers,
         payload: { to: 'disqualified', reason: 'Not a fit: a student project' },
       });
       assert.equal(moved.statusCode, 200, moved.body);
