@@ -92,6 +92,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       activeUserIds: auth.api.activeUserIds,
       permissions: permissions.api,
     });
+    // Mails about a lead lose the person's data when the lead is erased.
+    leads.api.onLeadData(mail.api.leadData);
     // In-app notifications, each also sent by email through the outbox (unless the person opted out),
     // only about leads their recipient sees; they follow their lead (merges, erasures, deletions).
     const notifications = createNotificationsModule({

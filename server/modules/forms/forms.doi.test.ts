@@ -147,6 +147,75 @@ for (const dialect of testDialects) {
       );
     });
 
+    it('forgets an erased person: their submissions and mails lose what names them, a mail not yet sent never goes, the link stops working', async () => {
+      assert.equal((await subscribe('sent@erase.example')).statusCode, 201);
+      await t.runtime.createJobWorker().drain();
+      const link = linkIn(smtp.received.find((m) => m.to.includes('sent@erase.example'))!.raw);
+      assert.equal((await subscribe('queued@erase.example')).statusCode, 201);
+      const leads = [
+        await leadByEmail(t, admin, 'sent@erase.example'),
+        await leadByEmail(t, admin, 'queued@erase.example'),
+      ];
+      for (const lead of leads) {
+        const res = await t.request({
+          method: 'POST',
+          url: `/api/v1/leads/${lead.id}/erase`,
+          headers: admin,
+        });
+        assert.equal(res.statusCode, 204, res.body);
+      }
+      const db = t.runtime.database.db;
+      const subs = await db
+        .selectFrom('form_submissions')
+        .select(['id', 'email', 'data', 'consents', 'page_url', 'ip_hash', 'status', 'form_id'])
+        .where(
+          'lead_id',
+          'in',
+          leads.map((l) => l.id),
+        )
+        .execute();
+      assert.equal(subs.length, 2);
+      for (const s of subs) {
+        assert.deepEqual(
+          { email: s.email, data: s.data, consents: s.consents, page: s.page_url, ip: s.ip_hash },
+          { email: null, data: '{}', consents: '{}', page: null, ip: null },
+        );
+        assert.equal(s.form_id, form.id, 'the form keeps the count of what it received');
+      }
+      const mails = await db
+        .selectFrom('mail_outbox')
+        .selectAll()
+        .where('related_type', '=', 'form_submission')
+        .where(
+          'related_id',
+          'in',
+          subs.map((s) => s.id),
+        )
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        mails.map((m) => [m.to_address, m.subject, m.status]),
+        [
+          ['(erased)', '(erased)', 'sent'],
+          ['(erased)', '(erased)', 'failed'],
+        ],
+      );
+      assert.ok(
+        mails.every((m) => !m.text_body.includes('erase.example') && !m.text_body.includes('/f/confirm/')),
+      );
+      assert.match(mails[1]!.error ?? '', /erased/);
+      // The queued one never goes out; the link that did go out confirms nothing any more.
+      const before = smtp.received.length;
+      await t.runtime.createJobWorker().drain();
+      assert.equal(smtp.received.length, before);
+      const page = await t.request({ method: 'GET', url: link });
+      assert.equal(page.statusCode, 404);
+      const outbox = (
+        await t.request({ method: 'GET', url: '/api/v1/mail/outbox?limit=200', headers: admin })
+      ).json();
+      assert.ok(!JSON.stringify(outbox).includes('erase.example'));
+    });
+
     it('sends nothing when the submission is refused', async () => {
       const before = await rowCounts(t);
       const { token } = await draw(t, form.slug);

@@ -121,6 +121,39 @@ export function createFormsRepo() {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  /**
+   * Removes what names the people behind these leads from their submissions (an erasure): email,
+   * values, consents given, page, browser and address hash. Form, status, channel values and time
+   * stay for the form's counts. Returns the submissions' ids.
+   */
+  async function eraseOfLeads(tx: Tx, leadIds: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < leadIds.length; i += 500) {
+      const part = leadIds.slice(i, i + 500);
+      const rows = await tx
+        .selectFrom('form_submissions')
+        .select('id')
+        .where('lead_id', 'in', part)
+        .execute();
+      if (rows.length === 0) continue;
+      ids.push(...rows.map((r) => r.id));
+      await tx
+        .updateTable('form_submissions')
+        .set({
+          email: null,
+          data: '{}',
+          consents: '{}',
+          page_url: null,
+          visitor_id: null,
+          ip_hash: null,
+          user_agent: null,
+        })
+        .where('lead_id', 'in', part)
+        .execute();
+    }
+    return ids;
+  }
+
   async function counts(tx: Tx): Promise<{ submissions: number; forms: number }> {
     const s = await tx
       .selectFrom('form_submissions')
@@ -134,6 +167,7 @@ export function createFormsRepo() {
   }
 
   return {
+    eraseOfLeads,
     insertForm,
     updateForm,
     byId,

@@ -25,8 +25,8 @@ type Deps = {
   clock: Clock;
   secrets: Secrets;
   audit: Pick<AuditService, 'record'>;
-  leads: Pick<LeadsApi, 'resolveBatch' | 'definitions'>;
-  mail: Pick<MailService, 'send'>;
+  leads: Pick<LeadsApi, 'resolveBatch' | 'definitions' | 'onLeadData'>;
+  mail: Pick<MailService, 'send' | 'redact'>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   /** Everyone who may be notified (the auth module's users). */
   users: () => Promise<{ id: string; email: string; active: boolean }[]>;
@@ -64,6 +64,19 @@ export function createFormsModule(deps: Deps) {
     stitch: deps.stitch,
     stitchMany: deps.stitchMany,
     publicUrl: deps.publicUrl,
+  });
+  // An erased person's submissions lose what names them, and so do the mails about them (the
+  // double opt-in went to the person: its address goes too). Merges and deletions leave
+  // submissions as they were: they are the record of what the form received.
+  deps.leads.onLeadData({
+    name: 'forms',
+    merged: async () => null,
+    unmerged: async () => {},
+    async erased(tx, leadIds) {
+      const ids = await repo.eraseOfLeads(tx, leadIds);
+      await deps.mail.redact(tx, { type: 'form_submission', ids }, { toPerson: true });
+    },
+    deleted: async () => {},
   });
   const routes = bindRoutes(formsRoutes, { forms: service });
   const publicRoutes = bindRoutes(formsPublicRoutes, {

@@ -182,6 +182,23 @@ for (const dialect of testDialects) {
         .where('id', '=', untouched.taskId)
         .executeTakeFirst();
       assert.equal(kept?.notes, `${secret} prefers mornings`);
+      // The reminders also went out by mail (the outbox): those about the erased leads keep their
+      // recipient (the rep) and lose the text; the other lead's mail is as it was sent.
+      const mails = await db()
+        .selectFrom('mail_outbox')
+        .select(['related_id', 'to_address', 'subject', 'text_body', 'status'])
+        .where('related_type', '=', 'lead')
+        .where('related_id', 'in', [survivor.leadId, merged.leadId, untouched.leadId])
+        .execute();
+      assert.equal(mails.length, 3);
+      const repMail = mails.find((m) => m.related_id === untouched.leadId)!;
+      assert.ok(repMail.text_body.includes(secret));
+      for (const m of mails.filter((x) => x.related_id !== untouched.leadId)) {
+        assert.equal(m.subject, '(erased)');
+        assert.ok(!m.text_body.includes(secret) && !m.text_body.includes('quinby'), m.text_body);
+        assert.equal(m.to_address, repMail.to_address);
+        assert.equal(m.status, repMail.status);
+      }
     });
 
     it('deletes the work of a deleted lead, its pending reminders with it', async () => {

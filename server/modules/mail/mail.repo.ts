@@ -26,5 +26,20 @@ export function createMailRepo() {
     return q.execute();
   }
 
-  return { insert, get, mark, list };
+  /** Mails about any of these (type, ids), with what a redaction needs. */
+  async function relatedTo(tx: Tx, type: string, ids: string[]) {
+    const rows: Pick<MailOutboxTable, 'id' | 'status'>[] = [];
+    for (let i = 0; i < ids.length; i += 500)
+      rows.push(
+        ...(await tx
+          .selectFrom('mail_outbox')
+          .select(['id', 'status'])
+          .where('related_type', '=', type)
+          .where('related_id', 'in', ids.slice(i, i + 500))
+          .execute()),
+      );
+    return rows;
+  }
+
+  return { insert, get, mark, list, relatedTo };
 }

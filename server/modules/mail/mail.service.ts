@@ -10,6 +10,7 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
+import type { LeadDataListener } from '../leads/index.ts';
 import type { createMailRepo } from './mail.repo.ts';
 
 export type MailMessage = {
@@ -51,6 +52,10 @@ function view(r: MailOutboxTable): OutboxEntry {
     sentAt: iso(r.sent_at),
   };
 }
+
+/** What an erased person's mails say instead of what they said. */
+export const redactedSubject = '(erased)';
+const redactedText = 'This mail named a person who was later erased at their request; its text was removed.';
 
 type Deps = {
   database: Database;
@@ -141,7 +146,44 @@ export function createMailService({ database, repo, clock, jobs, config }: Deps)
     return view(row);
   }
 
-  return { send, list, get, deliver, smtpConfigured: Boolean(config.smtpUrl) };
+  /**
+   * Removes what names a person from the mails about them (an erasure): subject and text go; the
+   * recipient too when the mail went to the person themselves (`toPerson`). The rows stay, so the
+   * outbox still shows that a mail of that kind went out and when. A mail not sent yet never goes:
+   * it is marked failed, saying why. Returns how many mails were redacted.
+   */
+  async function redact(
+    tx: Tx,
+    about: { type: string; ids: string[] },
+    o: { toPerson: boolean },
+  ): Promise<number> {
+    if (about.ids.length === 0) return 0;
+    const rows = await repo.relatedTo(tx, about.type, about.ids);
+    for (const r of rows)
+      await repo.mark(tx, r.id, {
+        subject: redactedSubject,
+        text_body: redactedText,
+        html_body: null,
+        ...(o.toPerson ? { to_address: redactedSubject } : {}),
+        ...(r.status === 'queued'
+          ? { status: 'failed', error: 'Not sent: the person it was about was erased first.' }
+          : {}),
+      });
+    return rows.length;
+  }
+
+  /** Mails about a lead follow its erasure (nothing else: they are a record of what was sent). */
+  const leadData: LeadDataListener = {
+    name: 'mail',
+    merged: async () => null,
+    unmerged: async () => {},
+    async erased(tx, leadIds) {
+      await redact(tx, { type: 'lead', ids: leadIds }, { toPerson: false });
+    },
+    deleted: async () => {},
+  };
+
+  return { send, list, get, redact, leadData, deliver, smtpConfigured: Boolean(config.smtpUrl) };
 }
 
 export type MailService = ReturnType<typeof createMailService>;
