@@ -248,6 +248,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       permissions: permissions.api,
       activeUserIds: auth.api.activeUserIds,
       publish: (tx, events) => webhooks.api.publish(tx, events),
+      leads: leads.api,
     });
 
     const modules: ModuleParts[] = [

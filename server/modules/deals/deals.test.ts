@@ -707,5 +707,54 @@ for (const dialect of testDialects) {
       assert.equal(mine.columns[0].deals[0].ownerId, rep.userId);
       assert.match(mine.columns[0].deals[0].ownerName, /^sales_rep \d+$/);
     });
+    it('keeps deals on the person through merges, their undo and deletions', async () => {
+      const links = async (dealId: string) =>
+        (await ok('GET', `/api/v1/deals/${dealId}`, null)).leads.map(
+          (l: { id: string; primary: boolean }) => [l.id, l.primary],
+        );
+      const survivor = await lead('opportunity');
+      const merged = await lead('opportunity');
+      const other = await lead('opportunity');
+      const onlyMerged = await ok('POST', '/api/v1/deals', admin, { name: 'Merged one', leadIds: [merged] });
+      const both = await ok('POST', '/api/v1/deals', admin, {
+        name: 'Both',
+        leadIds: [merged, survivor, other],
+      });
+      const res = await ok('POST', `/api/v1/leads/${survivor}/merge`, admin, { mergedId: merged });
+      // The merged lead's place goes to the survivor; where the deal had both, once, as primary.
+      assert.deepEqual(await links(onlyMerged.id), [[survivor, true]]);
+      assert.deepEqual(await links(both.id), [
+        [survivor, true],
+        [other, false],
+      ]);
+      // Winning the deal now makes the person a customer (not a merged stub).
+      await ok('POST', `/api/v1/deals/${onlyMerged.id}/won`, admin);
+      assert.equal(await stageOf(survivor), 'customer');
+      // Undo: exactly the links the merge changed come back.
+      await ok('POST', `/api/v1/lead-merges/${res.merge.id}/undo`, admin);
+      assert.deepEqual(await links(onlyMerged.id), [[merged, true]]);
+      assert.deepEqual(await links(both.id), [
+        [merged, true],
+        [survivor, false],
+        [other, false],
+      ]);
+      // A deleted lead leaves its deals; the next linked lead becomes the primary one.
+      assert.equal(
+        (await t.request({ method: 'DELETE', url: `/api/v1/leads/${merged}`, headers: admin.headers }))
+          .statusCode,
+        204,
+      );
+      assert.deepEqual(await links(both.id), [
+        [survivor, true],
+        [other, false],
+      ]);
+      assert.deepEqual(await links(onlyMerged.id), []);
+      const rows = await t.runtime.database.db
+        .selectFrom('deal_leads')
+        .select('lead_id')
+        .where('lead_id', '=', merged)
+        .execute();
+      assert.equal(rows.length, 0);
+    });
   });
 }

@@ -7,8 +7,10 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { LeadsApi } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
 import type { PermissionsService } from '../permissions/index.ts';
+import { dealLinksFollowLeads } from './deals.lead-data.ts';
 import { createDealsRepo } from './deals.repo.ts';
 import { dealsRoutes } from './deals.routes.ts';
 import { createDealsService, type DealEvent } from './deals.service.ts';
@@ -27,10 +29,13 @@ type Deps = {
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   /** Webhook events, published in the deal's transaction. */
   publish?: (tx: Tx, events: DealEvent[]) => Promise<unknown>;
+  /** Deals' linked leads follow merges and deletions. */
+  leads: Pick<LeadsApi, 'onLeadData'>;
 };
 
 export function createDealsModule(deps: Deps) {
   const repo = createDealsRepo(deps.database.dialect);
+  deps.leads.onLeadData(dealLinksFollowLeads);
   const pipelines = createPipelinesService({
     database: deps.database,
     repo,
