@@ -21,6 +21,7 @@ export const webhookEventTypes = [
   'deal.stage_changed',
   'deal.won',
   'deal.lost',
+  'deal.deleted',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 export const isWebhookEventType = (t: string): t is WebhookEventType =>

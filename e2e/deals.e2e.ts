@@ -260,8 +260,20 @@ describe('deals journey', () => {
     await hooli.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Deal saved').waitFor();
     await hooli.getByText('€41,000.00').first().waitFor();
-    await page.keyboard.press('Escape');
+    // On second thoughts it was a duplicate: deleted, after asking; its lead keeps its stage.
+    await hooli.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Delete “Hooli expansion”?').waitFor();
+    const confirmDelete = page.getByRole('button', { name: 'Delete deal' });
+    await confirmDelete.click({ trial: true }); // waits until the popover stands still
+    await screenshot(page, journey, '03d-deal-delete');
+    await confirmDelete.click();
+    await page.getByText('Deal “Hooli expansion” deleted').waitFor();
     await hooli.waitFor({ state: 'detached' });
+    await page.getByRole('article', { name: 'Hooli expansion' }).waitFor({ state: 'detached' });
+    const hooliLead = (await (await page.request.get('/api/v1/leads?q=hooli')).json()).data[0] as {
+      id: string;
+    };
+    assert.equal((await leadOf(page, hooliLead.id)).lifecycleStage, 'opportunity');
 
     // The deal drawer: details, leads and its history.
     await card.getByRole('button', { name: 'Open Globex pipeline platform' }).click();
@@ -287,7 +299,7 @@ describe('deals journey', () => {
     await locked.getByRole('link', { name: 'Sarah Connor' }).waitFor();
     await locked.getByText('1 more linked lead, outside your leads').waitFor();
     assert.equal(await locked.getByText('Miles Dyson').count(), 0);
-    for (const name of ['Edit', 'Won', 'Lost'])
+    for (const name of ['Edit', 'Won', 'Lost', 'Delete'])
       assert.ok(await locked.getByRole('button', { name }).isDisabled(), `${name} is disabled`);
     await screenshot(page, journey, '04b-not-her-deal');
     await page.keyboard.press('Escape');

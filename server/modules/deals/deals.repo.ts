@@ -269,6 +269,13 @@ export function createDealsRepo(dialect: Dialect) {
       .execute();
   }
 
+  /** Deletes a deal with its links and stage history. */
+  async function deleteDeal(tx: Tx, id: string): Promise<void> {
+    await tx.deleteFrom('deal_stage_history').where('deal_id', '=', id).execute();
+    await tx.deleteFrom('deal_leads').where('deal_id', '=', id).execute();
+    await tx.deleteFrom('deals').where('id', '=', id).execute();
+  }
+
   async function insertHistory(tx: Tx, row: Insertable<DealStageHistoryTable>): Promise<void> {
     await tx.insertInto('deal_stage_history').values(row).execute();
   }
@@ -475,6 +482,7 @@ export function createDealsRepo(dialect: Dialect) {
   }
 
   return {
+    deleteDeal,
     pipelines,
     pipeline,
     defaultPipeline,

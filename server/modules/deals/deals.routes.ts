@@ -219,6 +219,25 @@ export const dealsRoutes: FastifyPluginAsyncTypebox<{
       deals.patch(request.params.id, request.body, who(request.principal), await request.viewer()),
   );
 
+  app.delete(
+    '/api/v1/deals/:id',
+    {
+      config: { access: writeDeals },
+      schema: {
+        tags,
+        summary: 'Delete a deal (made by mistake): its leads keep their stage',
+        description:
+          'For its owner, their managers and admins. To record an outcome, mark the deal lost instead. Sent to webhooks as deal.deleted.',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deals.remove(request.params.id, who(request.principal), await request.viewer());
+      return reply.status(204).send(null);
+    },
+  );
+
   app.post(
     '/api/v1/deals/:id/move',
     {

@@ -45,7 +45,7 @@ import type { Principal } from '../../platform/http/access.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
-import { actorOf } from '../audit/index.ts';
+import { type AuditService, actorOf } from '../audit/index.ts';
 import type { WriteContext } from '../leads/index.ts';
 import { type PermissionsService, systemViewer, type Viewer } from '../permissions/index.ts';
 import {
@@ -78,6 +78,7 @@ type Deps = {
   permissions: Pick<PermissionsService, 'visibleIds' | 'requireLead'>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   publish?: (tx: Tx, events: DealEvent[]) => Promise<unknown>;
+  audit: Pick<AuditService, 'record'>;
 };
 
 const currencies = new Set(Intl.supportedValuesOf('currency'));
@@ -1063,7 +1064,32 @@ export function createDealsService(deps: Deps) {
     });
   }
 
+  /**
+   * Deletes a deal (made by mistake, a duplicate): its links and stage history go with it. Its
+   * leads keep their stage (a deletion is not an outcome: close the deal as lost for that); each
+   * gets a timeline entry, and the deletion is in the audit log and sent as `deal.deleted`.
+   */
+  async function remove(id: string, principal: Principal, viewer: Viewer): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      const deal = await dealRow(tx, id, viewer);
+      assertMayChange(viewer, deal);
+      const now = clock.now();
+      const view = await detail(tx, id);
+      const leads = linkedAsLeads(await repo.linkedLeads(tx, [id]));
+      await repo.deleteDeal(tx, id);
+      await timeline(tx, leads, 'deal_deleted', { dealId: id, dealName: deal.name }, principal, now);
+      await deps.audit.record(tx, {
+        actor: actorOf(principal),
+        action: 'deal.deleted',
+        target: { type: 'deal', id },
+        details: { name: deal.name, status: deal.status, stage: view.stageName, leads: leads.length },
+      });
+      await publish(tx, [{ type: 'deal.deleted', occurredAt: now, data: { deal: webhookView(view) } }]);
+    });
+  }
+
   return {
+    remove,
     board,
     list,
     get,

@@ -293,7 +293,14 @@ for (const dialect of testDialects) {
     it('opens a deal: leads become opportunities, the company comes from the primary lead, history, timeline and deal.created', async () => {
       await ok('POST', '/api/v1/webhooks', admin, {
         url: 'http://127.0.0.1:9/hook',
-        events: ['deal.created', 'deal.stage_changed', 'deal.won', 'deal.lost', 'lead.stage_changed'],
+        events: [
+          'deal.created',
+          'deal.stage_changed',
+          'deal.won',
+          'deal.lost',
+          'deal.deleted',
+          'lead.stage_changed',
+        ],
       });
       const primary = await lead('sql');
       const second = await lead('sal');
@@ -755,6 +762,40 @@ for (const dialect of testDialects) {
         .where('lead_id', '=', merged)
         .execute();
       assert.equal(rows.length, 0);
+    });
+    it('deletes a deal made by mistake: only its owner, their manager or an admin; its leads keep their stage', async () => {
+      const rep = await t.signIn('sales_rep');
+      const other = await t.signIn('sales_rep');
+      const marketing = await t.signIn('marketing');
+      const id = await lead('sql', { ownerId: rep.userId });
+      const deal = await ok('POST', `/api/v1/leads/${id}/deals`, rep, { name: 'Typo deal' });
+      assert.equal(await stageOf(id), 'opportunity');
+      // Someone else's deal: another rep does not see it; marketing may not change deals at all.
+      await fails('DELETE', `/api/v1/deals/${deal.id}`, other, undefined, 404, 'DEAL_NOT_FOUND');
+      await fails('DELETE', `/api/v1/deals/${deal.id}`, marketing, undefined, 403, 'FORBIDDEN');
+      assert.equal((await req('DELETE', `/api/v1/deals/${deal.id}`, rep)).statusCode, 204);
+      await fails('GET', `/api/v1/deals/${deal.id}`, admin, undefined, 404, 'DEAL_NOT_FOUND');
+      await fails('DELETE', `/api/v1/deals/${deal.id}`, rep, undefined, 404, 'DEAL_NOT_FOUND');
+      assert.equal(await stageOf(id), 'opportunity', 'a deletion is not an outcome');
+      assert.deepEqual((await touchTypes(id)).filter((x: string) => x.startsWith('deal_')).sort(), [
+        'deal_deleted',
+        'deal_opened',
+      ]);
+      const db = t.runtime.database.db;
+      for (const table of ['deal_leads', 'deal_stage_history'] as const)
+        assert.equal(
+          (await db.selectFrom(table).select('deal_id').where('deal_id', '=', deal.id).execute()).length,
+          0,
+          table,
+        );
+      const sent = (await deliveries('deal.deleted')).find((d) => d.deal.id === deal.id);
+      assert.equal(sent?.deal.name, 'Typo deal');
+      const audit = await db
+        .selectFrom('audit_log')
+        .select(['action', 'actor_id'])
+        .where('target_id', '=', deal.id)
+        .execute();
+      assert.deepEqual(audit, [{ action: 'deal.deleted', actor_id: rep.userId }]);
     });
   });
 }

@@ -51,6 +51,7 @@ export function createDealsModule(deps: Deps) {
     permissions: deps.permissions,
     activeUserIds: deps.activeUserIds,
     publish: deps.publish,
+    audit: deps.audit,
   });
   const parts: ModuleParts = { name: 'deals', routes: bindRoutes(dealsRoutes, { deals, pipelines }) };
   return { api: { ...deals, pipelines }, parts };

@@ -7,6 +7,7 @@ import {
   Group,
   NumberInput,
   Paper,
+  Popover,
   Select,
   SimpleGrid,
   Skeleton,
@@ -25,6 +26,7 @@ import {
   IconPencil,
   IconRotate,
   IconThumbDown,
+  IconTrash,
   IconTrophy,
 } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -38,7 +40,7 @@ import { ApiError } from '../../lib/api.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { useSession } from '../auth/api.ts';
 import { commonCurrencies, toMajor, toMinor } from '../campaigns/money.ts';
-import { canSell, useDeal, usePatchDeal } from './api.ts';
+import { canSell, useDeal, useDeleteDeal, usePatchDeal } from './api.ts';
 import { type LeadOption, LeadPicker } from './DealDialogs.tsx';
 import { daysInStage, formatDay, formatMoney, minorDigits } from './format.ts';
 
@@ -136,6 +138,7 @@ export function DealDrawer({ dealId, pipeline, onClose, onWon, onLost, onReopen 
                       Reopen
                     </Button>
                   )}
+                  <DeleteDeal deal={d} onDeleted={onClose} />
                 </Group>
               </Tooltip>
             ) : (
@@ -406,5 +409,68 @@ function EditDeal({ deal, onDone }: { deal: DealDetail; onDone: () => void }) {
         </Stack>
       </form>
     </Paper>
+  );
+}
+
+/** Deletes a deal made by mistake, after asking; its leads keep their stage. */
+function DeleteDeal({ deal, onDeleted }: { deal: DealDetail; onDeleted: () => void }) {
+  const [opened, setOpened] = useState(false);
+  const remove = useDeleteDeal();
+  return (
+    <Popover
+      opened={opened}
+      onChange={setOpened}
+      position="bottom-end"
+      withArrow
+      shadow="md"
+      width={280}
+      transitionProps={{ transition: 'pop', duration: 80 }}
+    >
+      <Popover.Target>
+        <Button
+          size="xs"
+          variant="subtle"
+          color="red"
+          leftSection={<IconTrash size={14} />}
+          onClick={() => setOpened((o) => !o)}
+          disabled={!deal.canChange}
+        >
+          Delete
+        </Button>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <Stack gap="xs">
+          <Text size="sm" fw={600}>
+            Delete “{deal.name}”?
+          </Text>
+          <Text size="xs" c="dimmed">
+            For a deal made by mistake. Its history goes with it; its leads keep their stage. To record an
+            outcome, mark it lost instead.
+          </Text>
+          <ErrorAlert error={remove.error} title="The deal was not deleted" />
+          <Group justify="flex-end" gap="xs">
+            <Button size="xs" variant="default" onClick={() => setOpened(false)}>
+              Keep it
+            </Button>
+            <Button
+              size="xs"
+              color="red"
+              loading={remove.isPending}
+              onClick={() =>
+                remove.mutate(deal.id, {
+                  onSuccess: () => {
+                    setOpened(false);
+                    notifications.show({ color: 'gray', message: `Deal “${deal.name}” deleted` });
+                    onDeleted();
+                  },
+                })
+              }
+            >
+              Delete deal
+            </Button>
+          </Group>
+        </Stack>
+      </Popover.Dropdown>
+    </Popover>
   );
 }

@@ -128,6 +128,14 @@ export function useReopenDeal() {
   });
 }
 
+export function useDeleteDeal() {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (id: string) => api<void>('DELETE', `/api/v1/deals/${enc(id)}`),
+    onSuccess: invalidate,
+  });
+}
+
 export function useSavePipeline() {
   const invalidate = useInvalidate();
   return useMutation({

@@ -71,6 +71,7 @@ const eventHelp: Record<WebhookEventType, string> = {
   'deal.stage_changed': 'A deal moved to another stage (won and lost too)',
   'deal.won': 'A deal was won',
   'deal.lost': 'A deal was lost, with the reason',
+  'deal.deleted': 'A deal was deleted (made by mistake; not an outcome)',
 };
 
 const deliveryColor: Record<WebhookDeliveryStatus, string> = {

@@ -423,6 +423,7 @@ function describe(tp: Touchpoint, ctx: FieldContext): Described {
     case 'deal_won':
     case 'deal_lost':
     case 'deal_reopened':
+    case 'deal_deleted':
       return describeDeal(tp);
     case 'email_opened':
       return {
@@ -556,6 +557,17 @@ function describeDeal(tp: Touchpoint): Described {
       };
     case 'deal_won':
       return { icon: <IconTrophy size={16} />, color: 'green', title: `${deal} won`, body: line(null) };
+    case 'deal_deleted':
+      return {
+        icon: <IconTrash size={16} />,
+        color: 'gray',
+        title: `${deal} deleted`,
+        body: (
+          <Text size="xs" mt={4}>
+            The lead kept its stage.
+          </Text>
+        ),
+      };
     case 'deal_lost':
       return {
         icon: <IconThumbDown size={16} />,
