@@ -21,6 +21,21 @@ type Moved = {
   survivorWasPrimary?: boolean;
 };
 
+/** Changes one deal's link to one lead. */
+async function setLink(
+  tx: Tx,
+  dealId: string,
+  leadId: string,
+  patch: { lead_id?: string; is_primary?: number },
+) {
+  await tx
+    .updateTable('deal_leads')
+    .set(patch)
+    .where('deal_id', '=', dealId)
+    .where('lead_id', '=', leadId)
+    .execute();
+}
+
 export const dealLinksFollowLeads: LeadDataListener = {
   name: 'deals',
 
@@ -51,12 +66,7 @@ export const dealLinksFollowLeads: LeadDataListener = {
       };
       const survivorPrimary = survivorLinks.get(l.deal_id);
       if (survivorPrimary === undefined) {
-        await tx
-          .updateTable('deal_leads')
-          .set({ lead_id: m.survivorId })
-          .where('deal_id', '=', l.deal_id)
-          .where('lead_id', '=', m.mergedId)
-          .execute();
+        await setLink(tx, l.deal_id, m.mergedId, { lead_id: m.survivorId });
         moved.push({ ...base, dropped: false });
         continue;
       }
@@ -65,13 +75,7 @@ export const dealLinksFollowLeads: LeadDataListener = {
         .where('deal_id', '=', l.deal_id)
         .where('lead_id', '=', m.mergedId)
         .execute();
-      if (base.primary && !survivorPrimary)
-        await tx
-          .updateTable('deal_leads')
-          .set({ is_primary: 1 })
-          .where('deal_id', '=', l.deal_id)
-          .where('lead_id', '=', m.survivorId)
-          .execute();
+      if (base.primary && !survivorPrimary) await setLink(tx, l.deal_id, m.survivorId, { is_primary: 1 });
       moved.push({ ...base, dropped: true, survivorWasPrimary: survivorPrimary });
     }
     return moved;
@@ -81,12 +85,7 @@ export const dealLinksFollowLeads: LeadDataListener = {
     if (!Array.isArray(moved)) return;
     for (const x of moved as Moved[]) {
       if (!x.dropped) {
-        await tx
-          .updateTable('deal_leads')
-          .set({ lead_id: m.mergedId })
-          .where('deal_id', '=', x.dealId)
-          .where('lead_id', '=', m.survivorId)
-          .execute();
+        await setLink(tx, x.dealId, m.survivorId, { lead_id: m.mergedId });
         continue;
       }
       const deal = await tx.selectFrom('deals').select('id').where('id', '=', x.dealId).executeTakeFirst();
@@ -108,12 +107,7 @@ export const dealLinksFollowLeads: LeadDataListener = {
         })
         .execute();
       if (x.primary && x.survivorWasPrimary === false)
-        await tx
-          .updateTable('deal_leads')
-          .set({ is_primary: 0 })
-          .where('deal_id', '=', x.dealId)
-          .where('lead_id', '=', m.survivorId)
-          .execute();
+        await setLink(tx, x.dealId, m.survivorId, { is_primary: 0 });
     }
   },
 
@@ -138,13 +132,7 @@ export const dealLinksFollowLeads: LeadDataListener = {
           .orderBy('position')
           .limit(1)
           .executeTakeFirst();
-        if (next)
-          await tx
-            .updateTable('deal_leads')
-            .set({ is_primary: 1 })
-            .where('deal_id', '=', g.deal_id)
-            .where('lead_id', '=', next.lead_id)
-            .execute();
+        if (next) await setLink(tx, g.deal_id, next.lead_id, { is_primary: 1 });
       }
     }
   },
