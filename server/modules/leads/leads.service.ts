@@ -1094,9 +1094,15 @@ export function createLeadsService({
     await db.transaction().execute(async (tx) => {
       const row = await liveRow(tx, id);
       const now = clock.now();
-      const absorbed = (await repo.mergesOf(tx, id))
-        .filter((m) => m.survivor_id === id)
-        .map((m) => m.merged_id);
+      // The leads merged into this one (and still merged: an undone merge gave the other person
+      // back their own record, which this erasure does not touch).
+      const absorbed = [
+        ...new Set(
+          (await repo.mergesOf(tx, id))
+            .filter((m) => m.survivor_id === id && m.undone_at === null)
+            .map((m) => m.merged_id),
+        ),
+      ];
       const all = await repo.byIds(tx, [id, ...absorbed]);
       for (const r of all) {
         if (r.email) await repo.blockErased(tx, emailHash(r.email), now);

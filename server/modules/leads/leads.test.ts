@@ -473,6 +473,31 @@ for (const dialect of testDialects) {
       assert.ok(audit.includes('lead.erased') && audit.includes('lead.exported'));
     });
 
+    it('erasing a lead erases those merged into it, not someone whose merge was undone', async () => {
+      const keep = (await post('/api/v1/leads', { email: 'twin-a@erase.example', firstName: 'Ann' })).json()
+        .id;
+      const was = (await post('/api/v1/leads', { email: 'twin-b@erase.example', firstName: 'Bea' })).json()
+        .id;
+      const still = (await post('/api/v1/leads', { email: 'twin-c@erase.example', firstName: 'Cid' })).json()
+        .id;
+      const m = (await post(`/api/v1/leads/${keep}/merge`, { mergedId: was })).json();
+      assert.equal((await post(`/api/v1/lead-merges/${m.merge.id}/undo`, {})).statusCode, 200);
+      assert.ok((await post(`/api/v1/leads/${keep}/merge`, { mergedId: still })).statusCode < 300);
+      const erased = await t.request({ method: 'POST', url: `/api/v1/leads/${keep}/erase`, headers: admin });
+      assert.equal(erased.statusCode, 204);
+      const rows = await t.tdb.db
+        .selectFrom('leads')
+        .select(['id', 'email', 'erased_at'])
+        .where('id', 'in', [keep, was, still])
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      assert.equal(byId.get(keep)!.email, null);
+      assert.equal(byId.get(still)!.email, null, 'merged into the erased lead: erased with it');
+      assert.equal(byId.get(was)!.email, 'twin-b@erase.example', 'its own record again: untouched');
+      assert.equal(byId.get(was)!.erased_at, null);
+      assert.equal((await get(`/api/v1/leads/${was}`)).json().firstName, 'Bea');
+    });
+
     it('validates every custom field type on every write', async () => {
       for (const [key, type, options] of [
         ['signed_up', 'date', undefined],

@@ -3,7 +3,7 @@
  * retries, a delivery log with replay, and automatic disabling after repeated failures.
  */
 import Type from 'typebox';
-import { webhookLimits } from '../../../contracts/webhooks.ts';
+import { type WebhookEventType, webhookLimits } from '../../../contracts/webhooks.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
@@ -27,7 +27,7 @@ type Deps = {
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
   audit: Pick<AuditService, 'record'>;
-  leads: Pick<LeadsApi, 'onResolved'>;
+  leads: Pick<LeadsApi, 'onResolved' | 'onLeadData'>;
   allowHttp: boolean;
   sender?: Sender;
   onDisabled?: WebhooksDeps['onDisabled'];
@@ -87,6 +87,45 @@ export function createWebhooksModule(deps: Deps) {
         events.push({ type: 'lead.updated', occurredAt: lead.updatedAtMs, data: { lead: lead.view } });
     }
     await service.publish(tx, events);
+  });
+
+  // Merges, their undo, erasures and deletions: ids only (an erased or deleted person's data is
+  // not sent anywhere), in the transaction of the change.
+  const leadEvent = async (tx: Tx, type: WebhookEventType, data: Record<string, unknown>[]) => {
+    if (data.length === 0 || !(await service.wants(tx, [type]))) return;
+    const occurredAt = deps.clock.now();
+    await service.publish(
+      tx,
+      data.map((d) => ({ type, occurredAt, data: d })),
+    );
+  };
+  deps.leads.onLeadData({
+    name: 'webhooks',
+    async merged(tx, m) {
+      await leadEvent(tx, 'lead.merged', [
+        { mergeId: m.mergeId, survivorId: m.survivorId, mergedId: m.mergedId },
+      ]);
+      return null;
+    },
+    async unmerged(tx, m) {
+      await leadEvent(tx, 'lead.unmerged', [
+        { mergeId: m.mergeId, survivorId: m.survivorId, mergedId: m.mergedId },
+      ]);
+    },
+    async erased(tx, leadIds) {
+      await leadEvent(
+        tx,
+        'lead.erased',
+        leadIds.map((leadId) => ({ leadId })),
+      );
+    },
+    async deleted(tx, leadIds) {
+      await leadEvent(
+        tx,
+        'lead.deleted',
+        leadIds.map((leadId) => ({ leadId })),
+      );
+    },
   });
 
   const parts: ModuleParts = {

@@ -206,6 +206,42 @@ for (const dialect of testDialects) {
       await removeAll();
     });
 
+    it('merges, their undo, erasures and deletions go out with ids only', async () => {
+      await subscribe(['lead.merged', 'lead.unmerged', 'lead.erased', 'lead.deleted']);
+      const survivor = await createLead('keep@merge.example');
+      const merged = await createLead('gone@merge.example');
+      const call = async (method: 'POST' | 'DELETE', url: string, payload?: object) => {
+        const res = await t.request({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+        assert.ok(res.statusCode < 300, `${url}: ${res.body}`);
+        return res.statusCode === 204 ? null : res.json();
+      };
+      const { merge } = await call('POST', `/api/v1/leads/${survivor}/merge`, { mergedId: merged });
+      await call('POST', `/api/v1/lead-merges/${merge.id}/undo`);
+      await call('POST', `/api/v1/leads/${survivor}/merge`, { mergedId: merged });
+      // Erasing the survivor erases the lead merged into it too: one event each.
+      await call('POST', `/api/v1/leads/${survivor}/erase`);
+      const other = await createLead('other@merge.example');
+      await call('DELETE', `/api/v1/leads/${other}`);
+      await drain();
+      assert.ok(receiver.received.every((r) => r.verified));
+      const got = receiver.received.map((r) => [r.event, r.body.data]);
+      const ids = { survivorId: survivor, mergedId: merged };
+      assert.deepEqual(
+        got.map(([type, data]) => [type, { ...(data as object), mergeId: undefined }]),
+        [
+          ['lead.merged', { ...ids, mergeId: undefined }],
+          ['lead.unmerged', { ...ids, mergeId: undefined }],
+          ['lead.merged', { ...ids, mergeId: undefined }],
+          ['lead.erased', { leadId: survivor, mergeId: undefined }],
+          ['lead.erased', { leadId: merged, mergeId: undefined }],
+          ['lead.deleted', { leadId: other, mergeId: undefined }],
+        ],
+      );
+      assert.equal((got[0]![1] as { mergeId: string }).mergeId, merge.id);
+      assert.ok(!JSON.stringify(receiver.received.map((r) => r.body)).includes('@merge.example'));
+      await removeAll();
+    });
+
     it('stage changes and MQLs go out as lead.stage_changed and lead.mql, with the history they made', async () => {
       const sub = await subscribe(['lead.stage_changed', 'lead.mql']);
       const leadId = await createLead('stages@example.test');
