@@ -219,6 +219,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       notify: (tx, n) => notifications.api.notify(tx, n),
       permissions: permissions.api,
       slaWarningPercent: config.slaWarningPercent,
+      leads: leads.api,
     });
     // Sales work: tasks with reminders, and activities that record the first touch on assignments.
     // Both follow the lead rule and their leads through merges, erasures and deletions.

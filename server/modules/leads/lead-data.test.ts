@@ -201,6 +201,78 @@ for (const dialect of testDialects) {
       }
     });
 
+    it('erases what people wrote about a lead elsewhere: stage reasons, assignment notes, events, webhook bodies', async () => {
+      await ok('POST', '/api/v1/webhooks', admin, {
+        url: 'http://127.0.0.1:9/hook',
+        events: ['lead.created', 'lead.stage_changed'],
+      });
+      const lead = await ok('POST', '/api/v1/leads', admin, {
+        email: 'quinby-erase@follow.example',
+        firstName: 'Jane',
+        lastName: 'Quinby',
+      });
+      await ok('POST', `/api/v1/leads/${lead.id}/stage`, admin, {
+        to: 'disqualified',
+        reason: `${secret} is a student`,
+      });
+      await db()
+        .insertInto('lead_assignments')
+        .values({
+          id: `asg_erase_${n}`,
+          lead_id: lead.id,
+          owner_id: rep.userId,
+          team_id: null,
+          strategy: 'round_robin',
+          reason: 'Default rule',
+          status: 'rejected',
+          assigned_at: t.clock.now(),
+          reason_code: 'not_a_fit',
+          note: `${secret} asked not to be called`,
+        })
+        .execute();
+      const naming = async () => {
+        const texts = [
+          ...(
+            await db()
+              .selectFrom('lead_stage_history')
+              .select('reason')
+              .where('lead_id', '=', lead.id)
+              .execute()
+          ).map((r) => r.reason),
+          ...(
+            await db().selectFrom('lead_assignments').select('note').where('lead_id', '=', lead.id).execute()
+          ).map((r) => r.note),
+          ...(
+            await db().selectFrom('domain_events').select('payload').where('lead_id', '=', lead.id).execute()
+          ).map((r) => r.payload),
+          ...(await db().selectFrom('webhook_deliveries').select('payload').execute()).map((r) => r.payload),
+        ];
+        return texts.filter((x) => x?.includes(secret) || x?.includes('quinby-erase')).length;
+      };
+      assert.ok((await naming()) >= 4, 'the reason, the note, an event and the deliveries name her');
+      await ok('POST', `/api/v1/leads/${lead.id}/erase`, admin);
+      assert.equal(await naming(), 0);
+      // What stays for the funnel: the move, its code and the webhook deliveries themselves.
+      const moves = await db()
+        .selectFrom('lead_stage_history')
+        .select(['to_stage', 'reason', 'actor_type'])
+        .where('lead_id', '=', lead.id)
+        .orderBy('at')
+        .execute();
+      assert.deepEqual(moves.at(-1), { to_stage: 'disqualified', reason: null, actor_type: 'user' });
+      const bodies = await db()
+        .selectFrom('webhook_deliveries')
+        .select(['event_type', 'payload'])
+        .where('payload', 'like', `%${lead.id}%`)
+        .execute();
+      assert.deepEqual(bodies.map((b) => [b.event_type, JSON.parse(b.payload).data]).sort(), [
+        ['lead.created', { erased: true, leadIds: [lead.id] }],
+        ['lead.stage_changed', { erased: true, leadIds: [lead.id] }],
+      ]);
+      for (const s of (await ok('GET', '/api/v1/webhooks', admin)).data)
+        await call('DELETE', `/api/v1/webhooks/${s.id}`, admin);
+    });
+
     it('deletes the work of a deleted lead, its pending reminders with it', async () => {
       const gone = await leadWithWork();
       const stays = await leadWithWork();

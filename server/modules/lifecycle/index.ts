@@ -22,7 +22,7 @@ type Deps = {
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
   jobs: Pick<JobQueue, 'enqueue'>;
-  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved'>;
+  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved' | 'onLeadData'>;
 };
 
 export function createLifecycleModule(deps: Deps) {
@@ -44,6 +44,15 @@ export function createLifecycleModule(deps: Deps) {
   deps.leads.onResolved(lifecycle.onResolved);
   deps.leads.onTouchpointsMoved(async (tx, leadIds) => {
     await lifecycle.reconcile(tx, leadIds);
+  });
+  // Stage history stays with its lead row (merges keep the merged lead's own history with it);
+  // an erasure removes what people wrote in it.
+  deps.leads.onLeadData({
+    name: 'lifecycle',
+    merged: async () => null,
+    unmerged: async () => {},
+    erased: (tx, leadIds) => repo.eraseTexts(tx, leadIds),
+    deleted: async () => {},
   });
 
   const api = {

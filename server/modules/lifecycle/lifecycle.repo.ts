@@ -279,7 +279,30 @@ export function createLifecycleRepo(dialect: Dialect) {
       .execute();
   }
 
+  /**
+   * An erasure: the free-text reasons people gave for these leads' stage moves (a rejection's note,
+   * a lost deal's) and the payloads of their domain events go; reason codes, stages and times stay
+   * for the funnel. The system's own explanations (score and policy) name no one and stay.
+   */
+  async function eraseTexts(tx: Tx, leadIds: string[]): Promise<void> {
+    for (let i = 0; i < leadIds.length; i += 500) {
+      const part = leadIds.slice(i, i + 500);
+      await tx
+        .updateTable('lead_stage_history')
+        .set({ reason: null })
+        .where('lead_id', 'in', part)
+        .where('actor_type', '!=', 'system')
+        .execute();
+      await tx
+        .updateTable('domain_events')
+        .set({ payload: JSON.stringify({ erased: true }) })
+        .where('lead_id', 'in', part)
+        .execute();
+    }
+  }
+
   return {
+    eraseTexts,
     insertHistory,
     historyOf,
     historyOfLeads,

@@ -12,6 +12,7 @@ import { defineJob } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { LeadsApi } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
 import type { PermissionsService } from '../permissions/index.ts';
 import { routingRoutes } from './routing.routes.ts';
@@ -34,9 +35,25 @@ type Deps = {
   /** When the SLA warning goes out, in percent of the SLA window (0: none). */
   slaWarningPercent?: number;
   permissions: Pick<PermissionsService, 'viewerOf' | 'requireLead'>;
+  /** An erased lead's assignments lose the notes people wrote on them. */
+  leads: Pick<LeadsApi, 'onLeadData'>;
 };
 
 export function createRoutingModule(deps: Deps) {
+  deps.leads.onLeadData({
+    name: 'routing',
+    merged: async () => null,
+    unmerged: async () => {},
+    async erased(tx, leadIds) {
+      for (let i = 0; i < leadIds.length; i += 500)
+        await tx
+          .updateTable('lead_assignments')
+          .set({ note: null })
+          .where('lead_id', 'in', leadIds.slice(i, i + 500))
+          .execute();
+    },
+    deleted: async () => {},
+  });
   const slaJob = defineJob({
     name: 'routing.sla',
     schema: Type.Object({ assignmentId: Type.String() }),

@@ -113,6 +113,7 @@ export function createWebhooksModule(deps: Deps) {
       ]);
     },
     async erased(tx, leadIds) {
+      await service.redactDeliveries(tx, leadIds);
       await leadEvent(
         tx,
         'lead.erased',

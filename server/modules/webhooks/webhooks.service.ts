@@ -441,6 +441,44 @@ export function createWebhooksService(deps: WebhooksDeps) {
     return insertDeliveries(tx, rows, now);
   }
 
+  /**
+   * An erasure: the stored bodies of deliveries about these leads (sent or still pending) become
+   * `{ id, type, occurredAt, data: { erased: true, leadIds } }` — what went out before has gone,
+   * what goes out later names no one. Found by the lead id in the body (a scan of the delivery log,
+   * which keeps 30 days).
+   */
+  async function redactDeliveries(tx: Tx, leadIds: string[]): Promise<number> {
+    // Events that carry ids and nothing else keep their bodies.
+    const idOnlyEvents = ['lead.merged', 'lead.unmerged', 'lead.erased', 'lead.deleted'];
+    let n = 0;
+    for (const leadId of leadIds) {
+      if (!/^[A-Za-z0-9_-]+$/.test(leadId)) continue;
+      const rows = await tx
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'payload'])
+        .where('payload', 'like', `%"${leadId}"%`)
+        .where('event_type', 'not in', idOnlyEvents)
+        .execute();
+      for (const r of rows) {
+        const body = JSON.parse(r.payload) as { id: string; type: string; occurredAt: string };
+        await tx
+          .updateTable('webhook_deliveries')
+          .set({
+            payload: JSON.stringify({
+              id: body.id,
+              type: body.type,
+              occurredAt: body.occurredAt,
+              data: { erased: true, leadIds: [leadId] },
+            }),
+          })
+          .where('id', '=', r.id)
+          .execute();
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Sends a delivery once and records the attempt; updates the delivery and its subscription. */
   async function attempt(
     delivery: DeliveryRow,
@@ -744,6 +782,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
     rotateSecret,
     publish,
     wants,
+    redactDeliveries,
     runDelivery,
     deliveries,
     detail,

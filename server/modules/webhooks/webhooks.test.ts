@@ -224,7 +224,10 @@ for (const dialect of testDialects) {
       await call('DELETE', `/api/v1/leads/${other}`);
       await drain();
       assert.ok(receiver.received.every((r) => r.verified));
-      const got = receiver.received.map((r) => [r.event, r.body.data]);
+      // Deliveries run concurrently: in the order the events were published (ids sort by time).
+      const got = [...receiver.received]
+        .sort((a, b) => String(a.body.id).localeCompare(String(b.body.id)))
+        .map((r) => [r.event, r.body.data]);
       const ids = { survivorId: survivor, mergedId: merged };
       assert.deepEqual(
         got.map(([type, data]) => [type, { ...(data as object), mergeId: undefined }]),
