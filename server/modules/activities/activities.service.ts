@@ -325,6 +325,24 @@ export function createActivitiesService({ database, repo, clock, routing, tasks,
     async deleted(tx, leadIds) {
       await repo.removeOfLeads(tx, leadIds);
     },
+    async exported(tx, leadIds) {
+      const rows = await tx
+        .selectFrom('activities')
+        .selectAll()
+        .where('lead_id', 'in', leadIds)
+        .orderBy('occurred_at')
+        .execute();
+      return {
+        activities: rows.map((a) => ({
+          type: a.type,
+          outcome: a.outcome,
+          at: iso(a.occurred_at),
+          durationMinutes: a.duration_minutes,
+          text: a.body,
+          by: a.author_label,
+        })),
+      };
+    },
   };
 
   return { list, create, update, remove, myLeads, leadData };

@@ -113,6 +113,32 @@ export const dealLinksFollowLeads: LeadDataListener = {
 
   async erased() {},
 
+  async exported(tx, leadIds) {
+    const rows = await tx
+      .selectFrom('deal_leads')
+      .innerJoin('deals', 'deals.id', 'deal_leads.deal_id')
+      .select([
+        'deals.name',
+        'deals.status',
+        'deals.amount',
+        'deals.currency',
+        'deals.created_at',
+        'deals.closed_at',
+      ])
+      .where('deal_leads.lead_id', 'in', leadIds)
+      .orderBy('deals.created_at')
+      .execute();
+    return {
+      deals: rows.map((d) => ({
+        name: d.name,
+        status: d.status,
+        amount: d.amount === null ? null : { amount: Number(d.amount), currency: d.currency },
+        openedAt: new Date(Number(d.created_at)).toISOString(),
+        closedAt: d.closed_at === null ? null : new Date(Number(d.closed_at)).toISOString(),
+      })),
+    };
+  },
+
   async deleted(tx: Tx, leadIds: string[]) {
     for (let i = 0; i < leadIds.length; i += 500) {
       const part = leadIds.slice(i, i + 500);

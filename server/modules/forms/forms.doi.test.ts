@@ -156,6 +156,22 @@ for (const dialect of testDialects) {
         await leadByEmail(t, admin, 'sent@erase.example'),
         await leadByEmail(t, admin, 'queued@erase.example'),
       ];
+      // Before: the person's export shows what they submitted and the mail sent to them.
+      const sar = (
+        await t.request({ method: 'GET', url: `/api/v1/leads/${leads[0]!.id}/export`, headers: admin })
+      ).json();
+      assert.deepEqual(
+        sar.formSubmissions.map((s: { form: string; email: string; status: string }) => [
+          s.form,
+          s.email,
+          s.status,
+        ]),
+        [['Weekly digest', 'sent@erase.example', 'pending']],
+      );
+      assert.deepEqual(
+        sar.formMails.map((m: { to: string; subject: string }) => [m.to, m.subject]),
+        [['sent@erase.example', 'Please confirm: Weekly digest']],
+      );
       for (const lead of leads) {
         const res = await t.request({
           method: 'POST',

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import { fromJson } from '../../platform/db/schema.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { Secrets } from '../../platform/secrets.ts';
 import type { AuditService } from '../audit/index.ts';
@@ -26,7 +27,7 @@ type Deps = {
   secrets: Secrets;
   audit: Pick<AuditService, 'record'>;
   leads: Pick<LeadsApi, 'resolveBatch' | 'definitions' | 'onLeadData'>;
-  mail: Pick<MailService, 'send' | 'redact'>;
+  mail: Pick<MailService, 'send' | 'redact' | 'about'>;
   activeUserIds: (tx: Tx, ids: string[]) => Promise<Set<string>>;
   /** Everyone who may be notified (the auth module's users). */
   users: () => Promise<{ id: string; email: string; active: boolean }[]>;
@@ -77,6 +78,43 @@ export function createFormsModule(deps: Deps) {
       await deps.mail.redact(tx, { type: 'form_submission', ids }, { toPerson: true });
     },
     deleted: async () => {},
+    async exported(tx, leadIds) {
+      const rows = await tx
+        .selectFrom('form_submissions')
+        .innerJoin('forms', 'forms.id', 'form_submissions.form_id')
+        .select([
+          'form_submissions.id',
+          'forms.name',
+          'form_submissions.status',
+          'form_submissions.email',
+          'form_submissions.data',
+          'form_submissions.consents',
+          'form_submissions.page_url',
+          'form_submissions.utm',
+          'form_submissions.created_at',
+        ])
+        .where('form_submissions.lead_id', 'in', leadIds)
+        .orderBy('form_submissions.created_at')
+        .execute();
+      return {
+        formSubmissions: rows.map((r) => ({
+          form: r.name,
+          status: r.status,
+          at: new Date(Number(r.created_at)).toISOString(),
+          email: r.email,
+          values: fromJson(r.data, {}),
+          consents: fromJson(r.consents, {}),
+          page: r.page_url,
+          utm: fromJson(r.utm, {}),
+        })),
+        // What was mailed to the person about their submissions (double opt-in).
+        formMails: await deps.mail.about(
+          tx,
+          'form_submission',
+          rows.map((r) => r.id),
+        ),
+      };
+    },
   });
   const routes = bindRoutes(formsRoutes, { forms: service });
   const publicRoutes = bindRoutes(formsPublicRoutes, {

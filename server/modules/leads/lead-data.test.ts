@@ -273,6 +273,45 @@ for (const dialect of testDialects) {
         await call('DELETE', `/api/v1/webhooks/${s.id}`, admin);
     });
 
+    it('a subject-access export holds what other modules keep about the person', async () => {
+      const w = await leadWithWork();
+      await ok('POST', `/api/v1/leads/${w.leadId}/stage`, admin, {
+        to: 'disqualified',
+        reason: 'Student project',
+      });
+      await ok('POST', `/api/v1/leads/${w.leadId}/stage`, admin, { to: 'lead', reason: 'Now at a company' });
+      await ok('POST', '/api/v1/deals', admin, {
+        name: 'Quinby seats',
+        leadIds: [w.leadId],
+        ownerId: rep.userId,
+      });
+      const sar = await ok('GET', `/api/v1/leads/${w.leadId}/export`, admin);
+      assert.deepEqual(
+        sar.activities.map((a: { type: string; text: string }) => [a.type, a.text]),
+        [['call', `${secret} says the budget is 40k`]],
+      );
+      assert.deepEqual(
+        sar.tasks.map((x: { title: string; notes: string }) => [x.title, x.notes]),
+        [[`Send ${secret} the proposal`, `${secret} prefers mornings`]],
+      );
+      assert.deepEqual(
+        sar.stageHistory.map((h: { to: string; reason: string | null }) => [h.to, h.reason]).slice(-3),
+        [
+          ['disqualified', 'Student project'],
+          ['lead', 'Now at a company'],
+          ['opportunity', 'Deal "Quinby seats" opened'],
+        ],
+      );
+      assert.deepEqual(
+        sar.deals.map((d: { name: string; status: string }) => [d.name, d.status]),
+        [['Quinby seats', 'open']],
+      );
+      assert.equal(sar.mails.length, 1, 'the reminder mailed to the rep names her');
+      assert.ok(sar.mails[0].text.includes(secret));
+      assert.deepEqual(sar.formSubmissions, []);
+      assert.deepEqual(sar.assignments, []);
+    });
+
     it('deletes the work of a deleted lead, its pending reminders with it', async () => {
       const gone = await leadWithWork();
       const stays = await leadWithWork();

@@ -102,6 +102,11 @@ export type LeadDataListener = {
   erased(tx: Tx, leadIds: string[]): Promise<void>;
   /** Deletes the rows of these leads, which are being deleted. */
   deleted(tx: Tx, leadIds: string[]): Promise<void>;
+  /**
+   * Its rows about these leads (the person's own and those merged into it) for a subject-access
+   * export, under its own keys: what a person may ask to see. Optional.
+   */
+  exported?(tx: Tx, leadIds: string[]): Promise<Record<string, unknown>>;
 };
 
 type Deps = {
@@ -1050,6 +1055,10 @@ export function createLeadsService({
       const last = rows.at(-1)!;
       before = { at: last.occurred_at, id: last.id };
     }
+    const related: Record<string, unknown> = {};
+    const ids = [id, ...new Set(absorbed.map((m) => m.merged_id))];
+    for (const listener of leadData)
+      if (listener.exported) Object.assign(related, await listener.exported(db, ids));
     const consentEvents = await repo.consentEventsOf(db, id);
     const identities = await repo.identitiesOf(db, [id]);
     const company = row.company_id ? await repo.companyById(db, row.company_id) : undefined;
@@ -1082,6 +1091,7 @@ export function createLeadsService({
         const snap = JSON.parse(m.snapshot) as Snapshot;
         return { mergedAt: iso(m.at), record: toLeadView(snap.mergedBefore) };
       }),
+      ...related,
     };
   }
 

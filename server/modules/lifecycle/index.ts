@@ -53,6 +53,24 @@ export function createLifecycleModule(deps: Deps) {
     unmerged: async () => {},
     erased: (tx, leadIds) => repo.eraseTexts(tx, leadIds),
     deleted: async () => {},
+    async exported(tx, leadIds) {
+      const rows = await tx
+        .selectFrom('lead_stage_history')
+        .selectAll()
+        .where('lead_id', 'in', leadIds)
+        .orderBy('at')
+        .execute();
+      return {
+        stageHistory: rows.map((h) => ({
+          from: h.from_stage,
+          to: h.to_stage,
+          at: new Date(Number(h.at)).toISOString(),
+          by: h.actor_label,
+          reason: h.reason,
+          reasonCode: h.reason_code,
+        })),
+      };
+    },
   });
 
   const api = {

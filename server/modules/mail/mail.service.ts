@@ -154,11 +154,11 @@ export function createMailService({ database, repo, clock, jobs, config }: Deps)
    */
   async function redact(
     tx: Tx,
-    about: { type: string; ids: string[] },
+    of: { type: string; ids: string[] },
     o: { toPerson: boolean },
   ): Promise<number> {
-    if (about.ids.length === 0) return 0;
-    const rows = await repo.relatedTo(tx, about.type, about.ids);
+    if (of.ids.length === 0) return 0;
+    const rows = await repo.relatedTo(tx, of.type, of.ids);
     for (const r of rows)
       await repo.mark(tx, r.id, {
         subject: redactedSubject,
@@ -172,6 +172,26 @@ export function createMailService({ database, repo, clock, jobs, config }: Deps)
     return rows.length;
   }
 
+  /** The mails about any of these (type, ids), oldest first, for a subject-access export. */
+  async function about(tx: Tx, type: string, ids: string[]) {
+    if (ids.length === 0) return [];
+    const rows = await tx
+      .selectFrom('mail_outbox')
+      .select(['to_address', 'subject', 'text_body', 'category', 'status', 'created_at'])
+      .where('related_type', '=', type)
+      .where('related_id', 'in', ids)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((m) => ({
+      to: m.to_address,
+      subject: m.subject,
+      text: m.text_body,
+      category: m.category,
+      status: m.status,
+      at: iso(m.created_at),
+    }));
+  }
+
   /** Mails about a lead follow its erasure (nothing else: they are a record of what was sent). */
   const leadData: LeadDataListener = {
     name: 'mail',
@@ -181,9 +201,12 @@ export function createMailService({ database, repo, clock, jobs, config }: Deps)
       await redact(tx, { type: 'lead', ids: leadIds }, { toPerson: false });
     },
     deleted: async () => {},
+    async exported(tx, leadIds) {
+      return { mails: await about(tx, 'lead', leadIds) };
+    },
   };
 
-  return { send, list, get, redact, leadData, deliver, smtpConfigured: Boolean(config.smtpUrl) };
+  return { send, list, get, redact, about, leadData, deliver, smtpConfigured: Boolean(config.smtpUrl) };
 }
 
 export type MailService = ReturnType<typeof createMailService>;

@@ -53,6 +53,23 @@ export function createRoutingModule(deps: Deps) {
           .execute();
     },
     deleted: async () => {},
+    async exported(tx, leadIds) {
+      const rows = await tx
+        .selectFrom('lead_assignments')
+        .selectAll()
+        .where('lead_id', 'in', leadIds)
+        .orderBy('assigned_at')
+        .execute();
+      return {
+        assignments: rows.map((a) => ({
+          assignedAt: new Date(Number(a.assigned_at)).toISOString(),
+          why: a.reason,
+          status: a.status,
+          reasonCode: a.reason_code,
+          note: a.note,
+        })),
+      };
+    },
   });
   const slaJob = defineJob({
     name: 'routing.sla',

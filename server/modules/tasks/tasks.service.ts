@@ -338,6 +338,17 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
         if (t.reminder_job_id) await jobs.cancel(tx, { id: t.reminder_job_id });
       await repo.removeOfLeads(tx, leadIds);
     },
+    async exported(tx, leadIds) {
+      const rows = await tx
+        .selectFrom('tasks')
+        .selectAll()
+        .where('lead_id', 'in', leadIds)
+        .orderBy('due_at')
+        .execute();
+      return {
+        tasks: rows.map((x) => ({ title: x.title, notes: x.notes, due: iso(x.due_at), status: x.status })),
+      };
+    },
   };
 
   return { create, update, remove, get, list, remind, nextOpenTasks, leadData };
