@@ -15,7 +15,7 @@ import { createDemoModule } from './modules/demo/index.ts';
 import { createFiltersModule } from './modules/filters/index.ts';
 import { createFormsModule } from './modules/forms/index.ts';
 import { createImportsModule } from './modules/imports/index.ts';
-import { createLeadsModule } from './modules/leads/index.ts';
+import { createLeadsModule, deletedWithLead } from './modules/leads/index.ts';
 import { createLifecycleModule } from './modules/lifecycle/index.ts';
 import { createMailModule } from './modules/mail/index.ts';
 import { createNotificationsModule } from './modules/notifications/index.ts';
@@ -150,6 +150,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const demo = createDemoModule({ database, clock, jobs, leads: leads.api, lifecycle: lifecycle.api });
     const predict = createPredictModule({ database, clock, jobs, audit: audit.api });
+    // A deleted lead's prediction goes with it.
+    leads.api.onLeadData(deletedWithLead('predict', ['lead_predictions']));
     // The filter language (lead lists, segments, scoring…), and segments built on it.
     const filters = createFiltersModule({ database, clock, leads: leads.api });
     const segments = createSegmentsModule({

@@ -67,8 +67,8 @@ export function createFormsModule(deps: Deps) {
     publicUrl: deps.publicUrl,
   });
   // An erased person's submissions lose what names them, and so do the mails about them (the
-  // double opt-in went to the person: its address goes too). Merges and deletions leave
-  // submissions as they were: they are the record of what the form received.
+  // double opt-in went to the person: its address goes too). Merges leave submissions as they
+  // were; a deletion keeps them, without the lead: they are the record of what the form received.
   deps.leads.onLeadData({
     name: 'forms',
     merged: async () => null,
@@ -77,7 +77,13 @@ export function createFormsModule(deps: Deps) {
       const ids = await repo.eraseOfLeads(tx, leadIds);
       await deps.mail.redact(tx, { type: 'form_submission', ids }, { toPerson: true });
     },
-    deleted: async () => {},
+    async deleted(tx, leadIds) {
+      await tx
+        .updateTable('form_submissions')
+        .set({ lead_id: null })
+        .where('lead_id', 'in', leadIds)
+        .execute();
+    },
     async exported(tx, leadIds) {
       const rows = await tx
         .selectFrom('form_submissions')

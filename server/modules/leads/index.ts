@@ -29,6 +29,7 @@ export type {
   StageMove,
 } from './identity.ts';
 export { emailHash } from './identity.ts';
+export { deletedWithLead, type LeadKeyedTable } from './lead-data.ts';
 export type {
   LeadDataListener,
   LeadMergeRef,

@@ -312,6 +312,124 @@ for (const dialect of testDialects) {
       assert.deepEqual(sar.assignments, []);
     });
 
+    it('a deleted lead leaves no row that names it, in any table', async () => {
+      const w = await leadWithWork();
+      const twin = await ok('POST', '/api/v1/leads', admin, {
+        email: `twin${n}@follow.example`,
+        externalIds: [{ system: 'crm', id: `TWIN-${n}` }],
+        consent: { emailMarketing: { status: 'granted', textVersion: 'v1' } },
+      });
+      await ok('POST', `/api/v1/leads/${w.leadId}/merge`, admin, { mergedId: twin.id });
+      const other = await ok('POST', '/api/v1/leads', admin, { email: `other${n}@follow.example` });
+      await ok('POST', `/api/v1/leads/${w.leadId}/stage`, admin, { to: 'disqualified', reason: 'Test' });
+      await ok('POST', '/api/v1/deals', admin, {
+        name: 'Gone deal',
+        leadIds: [w.leadId],
+        ownerId: rep.userId,
+      });
+      const list = await ok('POST', '/api/v1/segments', admin, {
+        name: `List ${n}`,
+        kind: 'static',
+        filter: null,
+      });
+      await ok('POST', `/api/v1/segments/${list.id}/members`, admin, { leadIds: [w.leadId] });
+      const now = t.clock.now();
+      await db()
+        .insertInto('lead_predictions')
+        .values({
+          lead_id: w.leadId,
+          probability: 0.2,
+          factors: '[]',
+          model_id: 'm',
+          model_version: 1,
+          scored_at: now,
+        })
+        .execute();
+      await db()
+        .insertInto('lead_scores')
+        .values({ lead_id: w.leadId, version: 1, state: '{}', updated_at: now })
+        .onConflict((oc) => oc.column('lead_id').doNothing())
+        .execute();
+      await db()
+        .insertInto('lead_assignments')
+        .values({
+          id: `asg_gone_${n}`,
+          lead_id: w.leadId,
+          owner_id: rep.userId,
+          team_id: null,
+          strategy: 'round_robin',
+          reason: 'Default rule',
+          status: 'open',
+          assigned_at: now,
+        })
+        .execute();
+      const stitch = (id: string, leadId: string, previous: string | null) => ({
+        id,
+        visitor_id: `v_${id}`,
+        lead_id: leadId,
+        reason: 'identify',
+        outcome: 'linked',
+        previous_lead_id: previous,
+        event_count: 0,
+        note: '',
+        at: now,
+      });
+      await db()
+        .insertInto('visitor_stitches')
+        .values([stitch(`st_a${n}`, w.leadId, null), stitch(`st_b${n}`, other.id, w.leadId)])
+        .execute();
+
+      // Every table with a column naming a lead, as the database describes itself.
+      const leadColumns = ['lead_id', 'survivor_id', 'merged_id', 'previous_lead_id'];
+      const tables = (await db().introspection.getTables()).flatMap((table) =>
+        table.columns.filter((c) => leadColumns.includes(c.name)).map((c) => [table.name, c.name] as const),
+      );
+      const naming = async (ids: string[]) => {
+        const found: string[] = [];
+        for (const [table, column] of tables) {
+          const rows = await db()
+            .selectFrom(table as 'touchpoints')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where(column as 'lead_id', 'in', ids)
+            .executeTakeFirstOrThrow();
+          if (Number(rows.n) > 0) found.push(`${table}.${column}`);
+        }
+        return found.sort();
+      };
+      const ids = [w.leadId, twin.id];
+      const before = await naming(ids);
+      for (const expected of [
+        'activities.lead_id',
+        'consent_events.lead_id',
+        'deal_leads.lead_id',
+        'domain_events.lead_id',
+        'lead_assignments.lead_id',
+        'lead_identities.lead_id',
+        'lead_merges.merged_id',
+        'lead_merges.survivor_id',
+        'lead_predictions.lead_id',
+        'lead_scores.lead_id',
+        'lead_stage_history.lead_id',
+        'notifications.lead_id',
+        'segment_history.lead_id',
+        'segment_members.lead_id',
+        'tasks.lead_id',
+        'touchpoints.lead_id',
+        'visitor_stitches.lead_id',
+        'visitor_stitches.previous_lead_id',
+      ])
+        assert.ok(before.includes(expected), `${expected} names the lead before (${before.join(', ')})`);
+      assert.equal((await call('DELETE', `/api/v1/leads/${w.leadId}`, admin)).statusCode, 204);
+      assert.deepEqual(await naming(ids), []);
+      // The other lead's stitch stays, without the deleted lead.
+      const kept = await db()
+        .selectFrom('visitor_stitches')
+        .select(['lead_id', 'previous_lead_id'])
+        .where('id', '=', `st_b${n}`)
+        .executeTakeFirst();
+      assert.deepEqual(kept, { lead_id: other.id, previous_lead_id: null });
+    });
+
     it('deletes the work of a deleted lead, its pending reminders with it', async () => {
       const gone = await leadWithWork();
       const stays = await leadWithWork();

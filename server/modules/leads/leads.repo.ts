@@ -223,6 +223,10 @@ export function createLeadsRepo(dialect: Dialect) {
     await tx.deleteFrom('touchpoints').where('lead_id', 'in', ids).execute();
     await tx.deleteFrom('lead_identities').where('lead_id', 'in', ids).execute();
     await tx.deleteFrom('consent_events').where('lead_id', 'in', ids).execute();
+    await tx
+      .deleteFrom('lead_merges')
+      .where((eb) => eb.or([eb('survivor_id', 'in', ids), eb('merged_id', 'in', ids)]))
+      .execute();
     const r = await tx.deleteFrom('leads').where('id', 'in', ids).executeTakeFirst();
     return Number(r.numDeletedRows);
   }

@@ -7,7 +7,7 @@ import type { Database } from '../../platform/db/db.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { LeadsApi } from '../leads/index.ts';
+import { deletedWithLead, type LeadsApi } from '../leads/index.ts';
 import { reevaluateJob } from './lifecycle.jobs.ts';
 import { createLifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
@@ -46,13 +46,14 @@ export function createLifecycleModule(deps: Deps) {
     await lifecycle.reconcile(tx, leadIds);
   });
   // Stage history stays with its lead row (merges keep the merged lead's own history with it);
-  // an erasure removes what people wrote in it.
+  // an erasure removes what people wrote in it, a deletion the rows.
   deps.leads.onLeadData({
     name: 'lifecycle',
     merged: async () => null,
     unmerged: async () => {},
     erased: (tx, leadIds) => repo.eraseTexts(tx, leadIds),
-    deleted: async () => {},
+    deleted: (tx, leadIds) =>
+      deletedWithLead('lifecycle', ['lead_stage_history', 'domain_events']).deleted(tx, leadIds),
     async exported(tx, leadIds) {
       const rows = await tx
         .selectFrom('lead_stage_history')

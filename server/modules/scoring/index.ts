@@ -12,7 +12,7 @@ import { defineJob } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { FiltersApi } from '../filters/index.ts';
-import type { LeadsApi } from '../leads/index.ts';
+import { deletedWithLead, type LeadsApi } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
 import { scoringRoutes } from './scoring.routes.ts';
 import { createScoringService } from './scoring.service.ts';
@@ -23,7 +23,10 @@ type Deps = {
   database: Database;
   clock: Clock;
   jobs: Pick<JobQueue, 'enqueue'>;
-  leads: Pick<LeadsApi, 'onInsertingLeads' | 'onResolved' | 'onTouchpointsMoved' | 'onCompaniesChanged'>;
+  leads: Pick<
+    LeadsApi,
+    'onInsertingLeads' | 'onResolved' | 'onTouchpointsMoved' | 'onCompaniesChanged' | 'onLeadData'
+  >;
   filters: Pick<FiltersApi, 'catalog'>;
   lifecycle: Pick<LifecycleApi, 'evaluate' | 'activePolicy'>;
 };
@@ -65,6 +68,8 @@ export function createScoringModule(deps: Deps) {
   // carry their historical stages. New leads of such history are scored before their insert
   // (scoreBeforeInsert); the listener then writes their state and history.
   deps.leads.onInsertingLeads((tx, leads) => service.scoreBeforeInsert(tx, leads));
+  // A deleted lead's score and its history go with it.
+  deps.leads.onLeadData(deletedWithLead('scoring', ['lead_scores', 'lead_score_history']));
   deps.leads.onResolved(async (tx, all) => {
     const cause = all.some((r) => r.created) ? 'created' : 'activity';
     const resolved = await service.finishScoredEarly(tx, all, cause);

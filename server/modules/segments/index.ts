@@ -10,7 +10,7 @@ import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { FiltersApi } from '../filters/index.ts';
-import type { LeadsApi } from '../leads/index.ts';
+import { deletedWithLead, type LeadsApi } from '../leads/index.ts';
 import type { LeadScope, PermissionsService } from '../permissions/index.ts';
 import { recheckJob, refreshJob } from './segments.jobs.ts';
 import { createSegmentsRepo } from './segments.repo.ts';
@@ -25,7 +25,7 @@ type Deps = {
   jobs: Pick<JobQueue, 'enqueue'>;
   audit: Pick<AuditService, 'record'>;
   filters: FiltersApi;
-  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved' | 'onListQuery'>;
+  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved' | 'onListQuery' | 'onLeadData'>;
   exportCsv?: (
     query: Record<string, string | undefined>,
     scope: LeadScope,
@@ -53,6 +53,8 @@ export function createSegmentsModule(deps: Deps) {
   const segments = service;
 
   // Membership follows events, in the transaction that carries them.
+  // A deleted lead leaves its lists and their history.
+  deps.leads.onLeadData(deletedWithLead('segments', ['segment_members', 'segment_history']));
   deps.leads.onResolved((tx, resolved) =>
     segments.onLeadsChanged(
       tx,

@@ -9,7 +9,7 @@ import type { Database, Tx } from '../../platform/db/db.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { LeadsApi } from '../leads/index.ts';
+import { deletedWithLead, type LeadsApi } from '../leads/index.ts';
 import type { PermissionsService } from '../permissions/index.ts';
 import { createSnippetCache } from './snippet.ts';
 import { createTrackingRepo } from './tracking.repo.ts';
@@ -30,6 +30,19 @@ type Deps = {
 };
 
 export function createTrackingModule(deps: Deps) {
+  // A deleted lead's stitches go; a stitch that took a browser from it forgets it was its.
+  const stitches = deletedWithLead('tracking', ['visitor_stitches']);
+  deps.leads.onLeadData({
+    ...stitches,
+    async deleted(tx, leadIds) {
+      await stitches.deleted(tx, leadIds);
+      await tx
+        .updateTable('visitor_stitches')
+        .set({ previous_lead_id: null })
+        .where('previous_lead_id', 'in', leadIds)
+        .execute();
+    },
+  });
   const service = createTrackingService({
     database: deps.database,
     clock: deps.clock,

@@ -1,0 +1,32 @@
+/**
+ * Helpers for other modules' rows about a lead (see LeadDataListener in leads.service.ts).
+ */
+import type { Tx } from '../../platform/db/db.ts';
+import type { DB } from '../../platform/db/schema.ts';
+import type { LeadDataListener } from './leads.service.ts';
+
+/** The tables with a `lead_id` column. */
+export type LeadKeyedTable = { [T in keyof DB]: 'lead_id' extends keyof DB[T] ? T : never }[keyof DB];
+
+/**
+ * A listener for rows that are facts about the lead itself (scores, memberships, predictions…):
+ * they stay where they are through merges (the merged lead keeps its own), and go when the lead is
+ * deleted. Erasure leaves them: they name no one.
+ */
+export function deletedWithLead(name: string, tables: readonly LeadKeyedTable[]): LeadDataListener {
+  return {
+    name,
+    merged: async () => null,
+    unmerged: async () => {},
+    erased: async () => {},
+    async deleted(tx: Tx, leadIds: string[]) {
+      for (let i = 0; i < leadIds.length; i += 500)
+        // Every table named has a lead_id column (LeadKeyedTable); Kysely cannot follow a union here.
+        for (const table of tables)
+          await tx
+            .deleteFrom(table as 'touchpoints')
+            .where('lead_id', 'in', leadIds.slice(i, i + 500))
+            .execute();
+    },
+  };
+}
