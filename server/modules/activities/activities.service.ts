@@ -26,7 +26,7 @@ import type { Principal } from '../../platform/http/access.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
-import type { LeadDataListener } from '../leads/index.ts';
+import { type LeadDataListener, rowsOfLeads } from '../leads/index.ts';
 import type { PermissionsService, Viewer } from '../permissions/index.ts';
 import type { ActivitiesRepo } from './activities.repo.ts';
 
@@ -326,12 +326,7 @@ export function createActivitiesService({ database, repo, clock, routing, tasks,
       await repo.removeOfLeads(tx, leadIds);
     },
     async exported(tx, leadIds) {
-      const rows = await tx
-        .selectFrom('activities')
-        .selectAll()
-        .where('lead_id', 'in', leadIds)
-        .orderBy('occurred_at')
-        .execute();
+      const rows = await rowsOfLeads(tx, 'activities', leadIds, 'occurred_at');
       return {
         activities: rows.map((a) => ({
           type: a.type,

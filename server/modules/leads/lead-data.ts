@@ -1,6 +1,8 @@
 /**
  * Helpers for other modules' rows about a lead (see LeadDataListener in leads.service.ts).
  */
+
+import type { Selectable } from 'kysely';
 import type { Tx } from '../../platform/db/db.ts';
 import type { DB } from '../../platform/db/schema.ts';
 import type { LeadDataListener } from './leads.service.ts';
@@ -29,4 +31,24 @@ export function deletedWithLead(name: string, tables: readonly LeadKeyedTable[])
             .execute();
     },
   };
+}
+
+/**
+ * A lead-keyed table's rows about these leads, in the order of one of its columns: what a
+ * subject-access export (LeadDataListener.exported) lists.
+ */
+export async function rowsOfLeads<T extends LeadKeyedTable>(
+  tx: Tx,
+  table: T,
+  leadIds: string[],
+  orderBy: keyof DB[T] & string,
+): Promise<Selectable<DB[T]>[]> {
+  // As in deletedWithLead: the table has a lead_id column and `orderBy`; Kysely cannot follow T.
+  const rows = await tx
+    .selectFrom(table as 'touchpoints')
+    .selectAll()
+    .where('lead_id', 'in', leadIds)
+    .orderBy(orderBy as 'occurred_at')
+    .execute();
+  return rows as unknown as Selectable<DB[T]>[];
 }

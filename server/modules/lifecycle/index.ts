@@ -7,7 +7,7 @@ import type { Database } from '../../platform/db/db.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
-import { deletedWithLead, type LeadsApi } from '../leads/index.ts';
+import { deletedWithLead, type LeadsApi, rowsOfLeads } from '../leads/index.ts';
 import { reevaluateJob } from './lifecycle.jobs.ts';
 import { createLifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
@@ -55,12 +55,7 @@ export function createLifecycleModule(deps: Deps) {
     deleted: (tx, leadIds) =>
       deletedWithLead('lifecycle', ['lead_stage_history', 'domain_events']).deleted(tx, leadIds),
     async exported(tx, leadIds) {
-      const rows = await tx
-        .selectFrom('lead_stage_history')
-        .selectAll()
-        .where('lead_id', 'in', leadIds)
-        .orderBy('at')
-        .execute();
+      const rows = await rowsOfLeads(tx, 'lead_stage_history', leadIds, 'at');
       return {
         stageHistory: rows.map((h) => ({
           from: h.from_stage,

@@ -12,7 +12,7 @@ import { defineJob } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
-import { deletedWithLead, type LeadsApi } from '../leads/index.ts';
+import { deletedWithLead, type LeadsApi, rowsOfLeads } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
 import type { PermissionsService } from '../permissions/index.ts';
 import { routingRoutes } from './routing.routes.ts';
@@ -55,12 +55,7 @@ export function createRoutingModule(deps: Deps) {
     // A pending SLA timer of a deleted assignment finds nothing and does nothing.
     deleted: (tx, leadIds) => deletedWithLead('routing', ['lead_assignments']).deleted(tx, leadIds),
     async exported(tx, leadIds) {
-      const rows = await tx
-        .selectFrom('lead_assignments')
-        .selectAll()
-        .where('lead_id', 'in', leadIds)
-        .orderBy('assigned_at')
-        .execute();
+      const rows = await rowsOfLeads(tx, 'lead_assignments', leadIds, 'assigned_at');
       return {
         assignments: rows.map((a) => ({
           assignedAt: new Date(Number(a.assigned_at)).toISOString(),

@@ -19,7 +19,7 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
-import type { LeadDataListener } from '../leads/index.ts';
+import { type LeadDataListener, rowsOfLeads } from '../leads/index.ts';
 import { humanTime, type NewNotification } from '../notifications/index.ts';
 import type { PermissionsService, Viewer } from '../permissions/index.ts';
 import type { TasksRepo } from './tasks.repo.ts';
@@ -339,12 +339,7 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
       await repo.removeOfLeads(tx, leadIds);
     },
     async exported(tx, leadIds) {
-      const rows = await tx
-        .selectFrom('tasks')
-        .selectAll()
-        .where('lead_id', 'in', leadIds)
-        .orderBy('due_at')
-        .execute();
+      const rows = await rowsOfLeads(tx, 'tasks', leadIds, 'due_at');
       return {
         tasks: rows.map((x) => ({ title: x.title, notes: x.notes, due: iso(x.due_at), status: x.status })),
       };
