@@ -550,8 +550,9 @@ function DeleteLeadModal({ lead, opened, onClose }: LeadModalProps) {
     <Modal opened={opened} onClose={onClose} title="Delete this lead?" centered>
       <Stack>
         <Text size="sm">
-          {leadName(lead)} is removed for good with the whole history, and with the leads merged into it.
-          Reports lose them too. To forget the person but keep the numbers, erase the personal data instead.
+          {leadName(lead)} is removed for good with the whole history, and with the leads merged into it:
+          activities, tasks, scores, list memberships and stage history go too; deals stay without it. Reports
+          lose them. To forget the person but keep the numbers, erase the personal data instead.
         </Text>
         <ErrorAlert error={remove.error} />
         <Group justify="flex-end">
@@ -606,8 +607,10 @@ function EraseLeadModal({ lead, opened, onClose }: LeadModalProps) {
         <Stack>
           <Text size="sm">
             Name, email, phone and everything else that identifies this person are removed from the lead, the
-            leads merged into it and its history. Anonymous facts (stage, dates, country) stay for reports.
-            Leadloop will not accept this email again without fresh consent. <b>This cannot be undone.</b>
+            leads merged into it and its history, and so is what was written about them elsewhere: activity
+            and task notes, form submissions, mails, reasons given for stage changes, stored webhook bodies.
+            Anonymous facts (stage, dates, country, reason codes) stay for reports. Leadloop will not accept
+            this email again without fresh consent. <b>This cannot be undone.</b>
           </Text>
           <Text size="sm">Download the personal data first if the person asked for a copy.</Text>
           <TextInput
