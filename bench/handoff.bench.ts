@@ -14,51 +14,15 @@ import { testConfig } from '../server/test-support/app.ts';
 import { createTestDatabase } from '../server/test-support/db.ts';
 import { testLogger } from '../server/test-support/logger.ts';
 import { percentile, report } from './lib.ts';
+import { salesTeam } from './sales-lib.ts';
 
 const total = Number(process.env.BENCH_HANDOFF_LEADS ?? 2000);
 const actor = { type: 'system', label: 'bench' } as const;
-const info = { ip: null, userAgent: null };
 
 const db = await createTestDatabase('sqlite', { file: true });
 try {
   const runtime = await createRuntime(testConfig(), { database: db, logger: testLogger, migrate: false });
-  await runtime.api.webhooks.create(
-    { url: 'https://hooks.example.com/in', events: ['lead.mql', 'lead.assigned'] },
-    { actor, admin: true },
-  );
-  const reps: string[] = [];
-  for (let i = 0; i < 7; i++)
-    reps.push(
-      (
-        await runtime.api.auth.createUser(
-          actor,
-          {
-            email: `rep${i}@bench.example`,
-            name: `Rep ${i}`,
-            role: 'sales_rep',
-            password: 'bench password here',
-          },
-          info,
-        )
-      ).id,
-    );
-  const team = await runtime.api.routing.settings.createTeam(
-    { name: 'Inbound', members: reps.map((userId) => ({ userId })) },
-    actor,
-  );
-  await runtime.api.routing.settings.replaceRules(
-    [
-      {
-        name: 'All',
-        isDefault: true,
-        teamId: team.id,
-        strategy: 'round_robin',
-        slaMinutes: 30,
-        slaAction: 'escalate_reassign',
-      },
-    ],
-    actor,
-  );
+  await salesTeam(runtime, { route: true });
   // Two groups of the same leads: one gets a page view (baseline), the other a demo request.
   const ids: string[] = [];
   for (let b = 0; b < 2 * total; b += 1000) {

@@ -11,54 +11,16 @@ import { testConfig } from '../server/test-support/app.ts';
 import { createTestDatabase } from '../server/test-support/db.ts';
 import { testLogger } from '../server/test-support/logger.ts';
 import { percentile, report } from './lib.ts';
+import { salesTeam } from './sales-lib.ts';
 
 const total = Number(process.env.BENCH_ROUTING_MQLS ?? 10_000);
 const actor = { type: 'system', label: 'bench' } as const;
-const info = { ip: null, userAgent: null };
 
 async function run(label: string, route: boolean) {
   const db = await createTestDatabase('sqlite');
   try {
     const runtime = await createRuntime(testConfig(), { database: db, logger: testLogger, migrate: false });
-    await runtime.api.webhooks.create(
-      { url: 'https://hooks.example.com/in', events: ['lead.mql', 'lead.assigned'] },
-      { actor, admin: true },
-    );
-    const reps: string[] = [];
-    for (let i = 0; i < 7; i++)
-      reps.push(
-        (
-          await runtime.api.auth.createUser(
-            actor,
-            {
-              email: `rep${i}@bench.example`,
-              name: `Rep ${i}`,
-              role: 'sales_rep',
-              password: 'bench password here',
-            },
-            info,
-          )
-        ).id,
-      );
-    if (route) {
-      const team = await runtime.api.routing.settings.createTeam(
-        { name: 'Inbound', members: reps.map((userId) => ({ userId })) },
-        actor,
-      );
-      await runtime.api.routing.settings.replaceRules(
-        [
-          {
-            name: 'All',
-            isDefault: true,
-            teamId: team.id,
-            strategy: 'round_robin',
-            slaMinutes: 30,
-            slaAction: 'escalate_reassign',
-          },
-        ],
-        actor,
-      );
-    }
+    await salesTeam(runtime, { route });
     const ids: string[] = [];
     for (let b = 0; b < total; b += 1000) {
       const items = Array.from({ length: Math.min(1000, total - b) }, (_, i) => ({

@@ -8,41 +8,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  browserAvailable,
-  cleanArtifacts,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  screenshot,
-  startServer,
-} from './support.ts';
+import type { Page } from 'playwright-core';
+import { newPage, pageProblems, screenshot, startServer, walkJourney } from './support.ts';
 
 const journey = 'deals';
 
 describe('deals journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
   before(async () => {
     server = await startServer();
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
   });
 
   it('a SAL lead is qualified, a deal is opened and dragged to Won; the lead is a customer', async (t) => {
-    if (!browserAvailable(t)) return;
-    cleanArtifacts(journey);
-    browser = await launchBrowser();
-    const { page } = await newPage(browser, server.url);
-    try {
-      await walk(page);
-    } catch (error) {
-      await screenshot(page, journey, 'failure');
-      throw error;
-    }
+    await walkJourney(t, journey, server.url, walk);
   });
 
   async function walk(page: Page): Promise<void> {
@@ -328,7 +309,7 @@ describe('deals journey', () => {
     await screenshot(page, journey, '05-lead-timeline');
 
     // Max, the manager, adds a stage before the won and lost ones.
-    const m = (await newPage(browser, server.url)).page;
+    const m = (await newPage(page.context().browser()!, server.url)).page;
     await m.goto('/login');
     await m.getByLabel('Email').fill('max@example.test');
     await m.getByRole('textbox', { name: 'Password', exact: true }).fill('max has a password');
@@ -353,7 +334,7 @@ describe('deals journey', () => {
     );
 
     // Mia, from marketing, reads every deal and its outcome, and has no way to change one.
-    const mk = (await newPage(browser, server.url)).page;
+    const mk = (await newPage(page.context().browser()!, server.url)).page;
     await mk.setViewportSize({ width: 1680, height: 960 });
     await mk.goto('/login');
     await mk.getByLabel('Email').fill('mia@example.test');

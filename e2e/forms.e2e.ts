@@ -6,16 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  browserAvailable,
-  cleanArtifacts,
-  screenshot as fullScreenshot,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  startServer,
-} from './support.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { screenshot as fullScreenshot, pageProblems, startServer, walkJourney } from './support.ts';
 
 async function screenshot(page: Page, name: string, step: string): Promise<void> {
   await page.evaluate('window.scrollTo(0, 0)');
@@ -27,27 +19,16 @@ const markupName = '<b>Eve</b>';
 
 describe('forms journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
 
   before(async () => {
     server = await startServer();
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
   });
 
   it('builds, publishes, embeds and receives a form', async (t) => {
-    if (!browserAvailable(t)) return;
-    cleanArtifacts(journey);
-    browser = await launchBrowser();
-    const { context, page } = await newPage(browser, server.url);
-    try {
-      await walk(context, page);
-    } catch (error) {
-      await screenshot(page, journey, 'failure');
-      throw error;
-    }
+    await walkJourney(t, journey, server.url, (page, context) => walk(context, page));
   });
 
   async function walk(context: BrowserContext, page: Page): Promise<void> {

@@ -8,17 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type Receiver, startReceiver } from '../server/modules/webhooks/webhooks.receiver.ts';
-import {
-  browserAvailable,
-  cleanArtifacts,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  screenshot,
-  startServer,
-} from './support.ts';
+import { newPage, pageProblems, screenshot, startServer, walkJourney } from './support.ts';
 
 const journey = 'handoff';
 const allDay = { start: '00:00', end: '24:00' };
@@ -36,7 +28,6 @@ type Lead = {
 
 describe('handoff journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
   let receiver: Receiver;
   let secret: string | undefined;
   before(async () => {
@@ -44,22 +35,12 @@ describe('handoff journey', () => {
     receiver = await startReceiver({ secret: () => secret });
   });
   after(async () => {
-    await browser?.close();
     await receiver?.close();
     await server?.close();
   });
 
   it('a demo MQL is rejected as not ready and recycled; another is accepted, qualified and won', async (t) => {
-    if (!browserAvailable(t)) return;
-    cleanArtifacts(journey);
-    browser = await launchBrowser();
-    const { page } = await newPage(browser, server.url);
-    try {
-      await walk(page);
-    } catch (error) {
-      await screenshot(page, journey, 'failure');
-      throw error;
-    }
+    await walkJourney(t, journey, server.url, walk);
   });
 
   async function walk(page: Page): Promise<void> {
@@ -269,7 +250,7 @@ describe('handoff journey', () => {
 
     // Isabella's timeline (Rosa rejected her and no longer sees her; her manager and marketing do):
     // routed to Rosa, then recycled with the reason.
-    const m = (await newPage(browser, server.url)).page;
+    const m = (await newPage(page.context().browser()!, server.url)).page;
     await m.goto('/login');
     await m.getByLabel('Email').fill('ann@example.test');
     await m.getByRole('textbox', { name: 'Password', exact: true }).fill('a strong first password');

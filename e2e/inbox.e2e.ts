@@ -6,42 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  browserAvailable,
-  cleanArtifacts,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  screenshot,
-  startServer,
-} from './support.ts';
+import type { Page } from 'playwright-core';
+import { newPage, pageProblems, screenshot, startServer, walkJourney } from './support.ts';
 
 const journey = 'inbox';
 const allWeek = { start: '00:00', end: '24:00' };
 
 describe('inbox journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
   before(async () => {
     server = await startServer();
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
   });
 
   it('a rep sees assigned MQLs with their reason and countdown, accepts one and rejects another', async (t) => {
-    if (!browserAvailable(t)) return;
-    cleanArtifacts(journey);
-    browser = await launchBrowser();
-    const { page } = await newPage(browser, server.url);
-    try {
-      await walk(page);
-    } catch (error) {
-      await screenshot(page, journey, 'failure');
-      throw error;
-    }
+    await walkJourney(t, journey, server.url, walk);
   });
 
   async function walk(page: Page): Promise<void> {
@@ -207,7 +188,7 @@ describe('inbox journey', () => {
     await screenshot(page, journey, '04-lead-timeline');
 
     // The manager looks at the routing settings.
-    const ctx2 = await newPage(browser, server.url);
+    const ctx2 = await newPage(page.context().browser()!, server.url);
     const m = ctx2.page;
     await m.goto('/login');
     await m.getByLabel('Email').fill('max@example.test');

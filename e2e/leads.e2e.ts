@@ -4,16 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   apiCaller,
-  browserAvailable,
-  cleanArtifacts,
   screenshot as fullScreenshot,
-  launchBrowser,
-  newPage,
   pageProblems,
   startServer,
+  walkJourney,
 } from './support.ts';
 
 /** A full-page screenshot from the top (the app header is fixed, so a scrolled page would show it mid-way). */
@@ -29,7 +26,6 @@ type Seeded = { id: string; email: string };
 
 describe('leads journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
   let key = '';
   const leads = new Map<string, Seeded>();
 
@@ -42,21 +38,11 @@ describe('leads journey', () => {
     server = await startServer();
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
   });
 
   it('finds, shows, edits, merges and un-merges leads', async (t) => {
-    if (!browserAvailable(t)) return;
-    cleanArtifacts(journey);
-    browser = await launchBrowser();
-    const { page } = await newPage(browser, server.url);
-    try {
-      await walk(page);
-    } catch (error) {
-      await screenshot(page, journey, 'failure');
-      throw error;
-    }
+    await walkJourney(t, journey, server.url, walk);
   });
 
   async function walk(page: Page): Promise<void> {

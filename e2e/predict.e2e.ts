@@ -5,16 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  browserAvailable,
-  cleanArtifacts,
-  screenshot as fullScreenshot,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  startServer,
-} from './support.ts';
+import type { Page } from 'playwright-core';
+import { screenshot as fullScreenshot, pageProblems, startServer, walkJourney } from './support.ts';
 
 async function screenshot(page: Page, name: string, step: string): Promise<void> {
   await page.evaluate('window.scrollTo(0, 0)');
@@ -25,26 +17,15 @@ const journey = 'predict';
 
 describe('predictive model journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
   before(async () => {
     server = await startServer();
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
   });
 
   it('refuses without outcomes, trains from the page on demo data, and shows a lead its probability', async (t) => {
-    if (!browserAvailable(t)) return;
-    cleanArtifacts(journey);
-    browser = await launchBrowser();
-    const { page } = await newPage(browser, server.url);
-    try {
-      await walk(page);
-    } catch (error) {
-      await screenshot(page, journey, 'failure');
-      throw error;
-    }
+    await walkJourney(t, journey, server.url, walk);
   });
 
   async function walk(page: Page): Promise<void> {

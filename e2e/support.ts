@@ -101,6 +101,32 @@ export function cleanArtifacts(journey: string): void {
 }
 
 /**
+ * Walks a journey in a new page of a browser launched for it (skipped without a browser), its
+ * artifacts cleaned first; a failure leaves a 'failure' screenshot. The browser is closed after.
+ */
+export async function walkJourney(
+  t: TestContext,
+  journey: string,
+  baseUrl: string,
+  walk: (page: Page, context: BrowserContext) => Promise<void>,
+): Promise<void> {
+  if (!browserAvailable(t)) return;
+  cleanArtifacts(journey);
+  const browser = await launchBrowser();
+  try {
+    const { context, page } = await newPage(browser, baseUrl);
+    try {
+      await walk(page, context);
+    } catch (error) {
+      await screenshot(page, journey, 'failure');
+      throw error;
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
  * A JSON caller for the REST API with an API key, for seeding and checking what the UI did.
  * Both arguments are read at each call, so a journey may create its key after making the caller.
  */

@@ -6,23 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type Receiver, startReceiver } from '../server/modules/webhooks/webhooks.receiver.ts';
-import {
-  browserAvailable,
-  cleanArtifacts,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  screenshot,
-  startServer,
-} from './support.ts';
+import { newPage, pageProblems, screenshot, startServer, walkJourney } from './support.ts';
 
 const journey = 'webhooks';
 
 describe('webhooks journey', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
   let receiver: Receiver;
   let secret: string | undefined;
   before(async () => {
@@ -30,22 +21,12 @@ describe('webhooks journey', () => {
     receiver = await startReceiver({ secret: () => secret });
   });
   after(async () => {
-    await browser?.close();
     await receiver?.close();
     await server?.close();
   });
 
   it('adds a webhook, sees a lead delivered signed, and replays it', async (t) => {
-    if (!browserAvailable(t)) return;
-    cleanArtifacts(journey);
-    browser = await launchBrowser();
-    const { page } = await newPage(browser, server.url);
-    try {
-      await walk(page);
-    } catch (error) {
-      await screenshot(page, journey, 'failure');
-      throw error;
-    }
+    await walkJourney(t, journey, server.url, walk);
   });
 
   async function walk(page: Page): Promise<void> {
@@ -145,7 +126,7 @@ describe('webhooks journey', () => {
       headers: { 'x-csrf-token': csrfToken },
     });
     assert.equal(user.status(), 201, await user.text());
-    const marketer = (await newPage(browser, server.url)).page;
+    const marketer = (await newPage(page.context().browser()!, server.url)).page;
     await marketer.goto('/login');
     await marketer.getByLabel('Email').fill('mia@example.test');
     await marketer.getByRole('textbox', { name: 'Password', exact: true }).fill(password);

@@ -26,7 +26,7 @@ import type { Principal } from '../../platform/http/access.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
-import { type LeadDataListener, rowsOfLeads } from '../leads/index.ts';
+import { type LeadDataListener, movedIds, rowsOfLeads } from '../leads/index.ts';
 import type { PermissionsService, Viewer } from '../permissions/index.ts';
 import type { ActivitiesRepo } from './activities.repo.ts';
 
@@ -313,7 +313,7 @@ export function createActivitiesService({ database, repo, clock, routing, tasks,
       return moved;
     },
     async unmerged(tx, m, moved) {
-      const ids = Array.isArray(moved) ? moved.filter((x): x is string => typeof x === 'string') : [];
+      const ids = movedIds(moved);
       if (ids.length === 0) return;
       await repo.moveBack(tx, ids, m.survivorId, m.mergedId);
       await refreshFirstTouch(tx, m.survivorId);

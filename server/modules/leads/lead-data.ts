@@ -52,3 +52,8 @@ export async function rowsOfLeads<T extends LeadKeyedTable>(
     .execute();
   return rows as unknown as Selectable<DB[T]>[];
 }
+
+/** The ids a listener's `merged` returned, as its `unmerged` gets them back (none for older merges). */
+export function movedIds(moved: unknown): string[] {
+  return Array.isArray(moved) ? moved.filter((x): x is string => typeof x === 'string') : [];
+}

@@ -26,7 +26,7 @@ import { AppError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
-import type { LeadDataListener } from '../leads/index.ts';
+import { type LeadDataListener, movedIds } from '../leads/index.ts';
 import type { MailMessage } from '../mail/index.ts';
 import type { LeadScope, PermissionsService } from '../permissions/index.ts';
 import type { NotificationsRepo } from './notifications.repo.ts';
@@ -220,7 +220,7 @@ export function createNotificationsService({ database, repo, clock, mail, public
       return ids;
     },
     async unmerged(tx, m, moved) {
-      const ids = Array.isArray(moved) ? moved.filter((x): x is string => typeof x === 'string') : [];
+      const ids = movedIds(moved);
       await repo.moveTo(tx, ids, m.survivorId, m.mergedId);
     },
     async erased(tx, leadIds) {

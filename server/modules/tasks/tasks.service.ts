@@ -19,7 +19,7 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobDefinition } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
-import { type LeadDataListener, rowsOfLeads } from '../leads/index.ts';
+import { type LeadDataListener, movedIds, rowsOfLeads } from '../leads/index.ts';
 import { humanTime, type NewNotification } from '../notifications/index.ts';
 import type { PermissionsService, Viewer } from '../permissions/index.ts';
 import type { TasksRepo } from './tasks.repo.ts';
@@ -327,7 +327,7 @@ export function createTasksService({ database, repo, clock, jobs, remindJob, not
       return ids;
     },
     async unmerged(tx, m, moved) {
-      const ids = Array.isArray(moved) ? moved.filter((x): x is string => typeof x === 'string') : [];
+      const ids = movedIds(moved);
       await repo.moveTo(tx, ids, m.survivorId, m.mergedId);
     },
     async erased(tx, leadIds) {

@@ -1,26 +1,11 @@
 import type { Insertable } from 'kysely';
+import { chunks } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type {
   TrackingSettingsTable,
   VisitorEventsTable,
   VisitorStitchesTable,
 } from '../../platform/db/schema.ts';
-
-/**
- * Rows per multi-row statement: under both dialects' parameter limits, in power-of-two sizes only,
- * so a few distinct SQL texts (and cached prepared statements) serve every batch size.
- */
-function chunks<T>(rows: T[], columns: number): T[][] {
-  const max = 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(30_000 / columns))));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; ) {
-    let size = max;
-    while (size > rows.length - i) size >>= 1;
-    out.push(rows.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
 
 export function createTrackingRepo(_dialect: Dialect) {
   // Anonymous events
