@@ -17,7 +17,7 @@ import type { Database, Tx } from '../../platform/db/db.ts';
 import { access } from '../../platform/http/access.ts';
 import { errorResponses } from '../../platform/http/schemas.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
-import type { FieldDefinition, LeadsApi } from '../leads/index.ts';
+import { type FieldDefinition, type LeadsApi, touchpointsOfTypes } from '../leads/index.ts';
 import { buildCatalog, type Catalog, catalogView } from './catalog.ts';
 import { evaluate, type LeadContext } from './memory.ts';
 import { createCompiler } from './sql.ts';
@@ -104,15 +104,7 @@ export function createFiltersModule(deps: Deps) {
           ? await tx.selectFrom('companies').selectAll().where('id', 'in', companyIds).execute()
           : [];
       const byCompany = new Map(companies.map((c) => [c.id, c]));
-      const tps =
-        types.size > 0
-          ? await tx
-              .selectFrom('touchpoints')
-              .select(['lead_id', 'type', 'occurred_at', 'properties'])
-              .where('lead_id', 'in', ids)
-              .where('type', 'in', [...types])
-              .execute()
-          : [];
+      const tps = await touchpointsOfTypes(tx, ids, types);
       const byLead = Map.groupBy(tps, (t) => t.lead_id);
       for (const l of leads) {
         out.set(l.id, {

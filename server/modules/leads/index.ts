@@ -29,7 +29,13 @@ export type {
   StageMove,
 } from './identity.ts';
 export { emailHash } from './identity.ts';
-export { deletedWithLead, type LeadKeyedTable, movedIds, rowsOfLeads } from './lead-data.ts';
+export {
+  deletedWithLead,
+  type LeadKeyedTable,
+  movedIds,
+  rowsOfLeads,
+  touchpointsOfTypes,
+} from './lead-data.ts';
 export type {
   LeadDataListener,
   LeadMergeRef,

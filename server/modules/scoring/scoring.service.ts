@@ -23,6 +23,7 @@ import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Actor } from '../audit/index.ts';
 import type { Catalog, FiltersApi, LeadContext } from '../filters/index.ts';
+import { touchpointsOfTypes } from '../leads/index.ts';
 import type { LifecycleApi } from '../lifecycle/index.ts';
 import {
   applyTouchpoints,
@@ -178,14 +179,7 @@ export function createScoringService(deps: Deps) {
   }
 
   async function touchpointsOf(tx: Tx, ids: string[], types: Set<string>) {
-    if (ids.length === 0 || types.size === 0) return new Map<string, TouchpointLike[]>();
-    const rows = await tx
-      .selectFrom('touchpoints')
-      .select(['lead_id', 'type', 'occurred_at', 'properties'])
-      .where('lead_id', 'in', ids)
-      .where('type', 'in', [...types])
-      .execute();
-    return Map.groupBy(rows, (r) => r.lead_id);
+    return Map.groupBy(await touchpointsOfTypes(tx, ids, types), (r) => r.lead_id);
   }
 
   /** Scores computed for new leads before their insert (scoreBeforeInsert), by their touchpoint list. */
