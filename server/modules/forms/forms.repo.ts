@@ -1,10 +1,11 @@
-import type { Tx } from '../../platform/db/db.ts';
+import { insertRows } from '../../platform/db/bulk.ts';
+import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type { FormConsentVersionsTable, FormSubmissionsTable, FormsTable } from '../../platform/db/schema.ts';
 
 export type FormRow = FormsTable;
 export type SubmissionRow = FormSubmissionsTable;
 
-export function createFormsRepo() {
+export function createFormsRepo(dialect: Dialect) {
   async function insertForm(tx: Tx, row: FormRow): Promise<void> {
     await tx.insertInto('forms').values(row).execute();
   }
@@ -64,13 +65,7 @@ export function createFormsRepo() {
   }
 
   async function insertSubmissions(tx: Tx, rows: SubmissionRow[]): Promise<void> {
-    // Chunks of a fixed size keep SQLite's prepared-statement cache to a few shapes.
-    for (let i = 0; i < rows.length; i += 16) {
-      await tx
-        .insertInto('form_submissions')
-        .values(rows.slice(i, i + 16))
-        .execute();
-    }
+    await insertRows(tx, dialect === 'postgres', 'form_submissions', rows);
   }
 
   async function bumpCounters(

@@ -42,7 +42,7 @@ type Deps = {
 };
 
 export function createFormsModule(deps: Deps) {
-  const repo = createFormsRepo();
+  const repo = createFormsRepo(deps.database.dialect);
   const tokens = createFormTokens(deps.secrets);
   const service = createFormsService({
     database: deps.database,

@@ -112,11 +112,7 @@ export function createLifecycleRepo(dialect: Dialect) {
       for (const r of rows) await insertOneEvent(tx, r);
       return;
     }
-    for (let i = 0; i < rows.length; i += chunk)
-      await tx
-        .insertInto('domain_events')
-        .values(rows.slice(i, i + chunk))
-        .execute();
+    await insertRows(tx, dialect === 'postgres', 'domain_events', rows);
   }
 
   async function eventsAfter(

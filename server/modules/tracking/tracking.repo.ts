@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { chunks } from '../../platform/db/bulk.ts';
+import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import type {
   TrackingSettingsTable,
@@ -7,7 +7,7 @@ import type {
   VisitorStitchesTable,
 } from '../../platform/db/schema.ts';
 
-export function createTrackingRepo(_dialect: Dialect) {
+export function createTrackingRepo(dialect: Dialect) {
   // Anonymous events
   async function insertEvents(tx: Tx, rows: VisitorEventsTable[]): Promise<void> {
     for (const part of chunks(rows, 6)) await tx.insertInto('visitor_events').values(part).execute();
@@ -69,7 +69,7 @@ export function createTrackingRepo(_dialect: Dialect) {
   }
 
   async function insertStitches(tx: Tx, rows: VisitorStitchesTable[]): Promise<void> {
-    for (const part of chunks(rows, 15)) await tx.insertInto('visitor_stitches').values(part).execute();
+    await insertRows(tx, dialect === 'postgres', 'visitor_stitches', rows);
   }
 
   async function stitchById(tx: Tx, id: string): Promise<VisitorStitchesTable | undefined> {
