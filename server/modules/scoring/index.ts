@@ -72,7 +72,7 @@ export function createScoringModule(deps: Deps) {
   deps.leads.onLeadData(deletedWithLead('scoring', ['lead_scores', 'lead_score_history']));
   deps.leads.onResolved(async (tx, all) => {
     const cause = all.some((r) => r.created) ? 'created' : 'activity';
-    const resolved = await service.finishScoredEarly(tx, all, cause);
+    const resolved = await service.scorable(tx, await service.finishScoredEarly(tx, all, cause));
     if (resolved.length === 0) return;
     const newTouchpoints = new Map(resolved.map((r) => [r.leadId, r.touchpoints]));
     const historical = new Set(

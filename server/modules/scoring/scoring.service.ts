@@ -15,7 +15,7 @@ import type {
   ScoringModelSummary,
 } from '../../../contracts/scoring.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { insertRows } from '../../platform/db/bulk.ts';
+import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { fromJson, type LeadScoreHistoryTable, type ScoringModelsTable } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -243,6 +243,39 @@ export function createScoringService(deps: Deps) {
         at: now,
       });
     }
+  }
+
+  /**
+   * The resolved leads whose score can change: new, with their own fields changed, with a
+   * touchpoint some rule of the published model looks at, or last scored under another model
+   * version. Others (a `visitor_linked` record on a form's browser, a touchpoint type no rule
+   * names) keep their score, and cost one read of their score versions instead of a rescore.
+   */
+  async function scorable<
+    R extends { leadId: string; created: boolean; updated?: boolean; touchpoints: { type: string }[] },
+  >(tx: Tx, resolved: R[]): Promise<R[]> {
+    if (resolved.length === 0) return [];
+    const pub = await publishedModel(tx);
+    if (!pub) return [];
+    const { types, version } = pub.model;
+    const quiet = resolved.filter(
+      (r) => !r.created && !r.updated && !r.touchpoints.some((tp) => types.has(tp.type)),
+    );
+    if (quiet.length === 0) return resolved;
+    const current = new Set<string>();
+    for (const part of chunks(quiet, 1))
+      for (const r of await tx
+        .selectFrom('lead_scores')
+        .select(['lead_id', 'version'])
+        .where(
+          'lead_id',
+          'in',
+          part.map((q) => q.leadId),
+        )
+        .execute())
+        if (Number(r.version) === version) current.add(r.lead_id);
+    const skipped = new Set(quiet.filter((r) => current.has(r.leadId)));
+    return resolved.filter((r) => !skipped.has(r));
   }
 
   /**
@@ -995,6 +1028,7 @@ export function createScoringService(deps: Deps) {
 
   return {
     scoreLeads,
+    scorable,
     scoreBeforeInsert,
     finishScoredEarly,
     companiesChanged,
