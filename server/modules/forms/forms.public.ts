@@ -90,18 +90,20 @@ export const formsPublicRoutes: FastifyPluginAsyncTypebox<Options> = async (app,
   const rateLimit = { max: opts.rateLimit, timeWindow: '1 minute' };
   app.decorateRequest('publicForm', null);
 
-  /** Our own origins: the public URL, and the host the request came to. */
-  function ownOrigins(request: FastifyRequest): string[] {
-    return [originOfUrl(opts.publicUrl()), `${request.protocol}://${request.host}`].filter(
-      (o): o is string => !!o,
-    );
+  /** The public URL's origin, parsed again only when the URL changes. */
+  let ownPublic: { url: string; origin: string | null } | undefined;
+  /** Whether an origin is our own: the public URL's, or the host the request came to. */
+  function isOwnOrigin(request: FastifyRequest, origin: string): boolean {
+    const url = opts.publicUrl();
+    if (ownPublic?.url !== url) ownPublic = { url, origin: originOfUrl(url) };
+    return origin === ownPublic.origin || origin === `${request.protocol}://${request.host}`;
   }
 
   /** Throws FORM_ORIGIN_FORBIDDEN for a browser request from a site the form does not allow. */
   function checkOrigin(request: FastifyRequest, form: LoadedForm): string | null {
     const origin = request.headers.origin;
     if (origin === undefined) return null; // not a browser's cross-site request (curl, servers)
-    if (ownOrigins(request).includes(origin) || form.def.allowedOrigins.includes(origin)) return origin;
+    if (form.def.allowedOrigins.includes(origin) || isOwnOrigin(request, origin)) return origin;
     throw new AppError(
       'FORM_ORIGIN_FORBIDDEN',
       `The site ${origin.slice(0, 300)} may not use the form "${form.slug}": add it to the form's allowed origins.`,

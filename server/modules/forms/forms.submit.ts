@@ -105,6 +105,18 @@ export function createSubmissions(deps: Deps) {
   const { database, repo, clock, tokens, secrets, leads, mail } = deps;
   const db = database.db;
 
+  /** Keyed hashes of recent addresses: one sender's submissions reuse theirs. */
+  const ipHashes = new Map<string, string>();
+  function ipHashOf(ip: string): string {
+    let hash = ipHashes.get(ip);
+    if (hash === undefined) {
+      hash = keyedHash(secrets, `ip:${ip}`).slice(0, 32);
+      if (ipHashes.size >= 4096) ipHashes.clear();
+      ipHashes.set(ip, hash);
+    }
+    return hash;
+  }
+
   /** Checks everything that needs no database; throws the answer a bad submission gets. */
   function prepare(req: SubmitRequest): Item {
     const now = clock.now();
@@ -138,7 +150,7 @@ export function createSubmissions(deps: Deps) {
       via: req.via,
       tokenId,
       visitorId,
-      ipHash: req.ip ? keyedHash(secrets, `ip:${req.ip}`).slice(0, 32) : null,
+      ipHash: req.ip ? ipHashOf(req.ip) : null,
       userAgent: req.userAgent ? req.userAgent.slice(0, 300) : null,
       at: now,
       rawValues: req.raw.values,

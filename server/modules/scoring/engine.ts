@@ -160,10 +160,12 @@ function checkDecay(d: Decay, at: string) {
 export function ruleMatches(
   rule: CompiledModel['engagement'][number],
   tp: { type: string; properties: unknown },
+  /** The touchpoint's properties parsed once for every rule (parsed here when not given). */
+  parsed?: () => unknown,
 ): boolean {
   if (tp.type !== rule.behavior.type) return false;
   if (rule.where.length === 0) return true;
-  const props = fromJson<unknown>(tp.properties, {});
+  const props = parsed ? parsed() : fromJson<unknown>(tp.properties, {});
   return rule.where.every((w) => propertyHolds(w, props));
 }
 
@@ -188,8 +190,10 @@ export function applyTouchpoints(
   for (const tp of touchpoints) {
     if (!model.types.has(tp.type)) continue;
     const t = Number(tp.occurred_at);
+    let props: unknown;
+    const parsed = () => (props ??= fromJson<unknown>(tp.properties, {}));
     for (const rule of model.signatures) {
-      if (!ruleMatches(rule, tp)) continue;
+      if (!ruleMatches(rule, tp, parsed)) continue;
       state[rule.key] = addTime(state[rule.key] ?? [], t, rule.repeatable);
       changed = true;
     }
