@@ -119,6 +119,8 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     const now = clock.now();
     const history: Insertable<LeadStageHistoryTable>[] = [];
     const events: Insertable<DomainEventsTable>[] = [];
+    // Each event's payload as an object, for the listeners (the row holds it serialised).
+    const payloads: Record<string, unknown>[] = [];
     const made: TransitionMade[] = [];
     for (const m of moves) {
       const id = newId('stg', now);
@@ -156,24 +158,29 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
         historyId: id,
         ...(m.details?.explanation ? { explanation: m.details.explanation } : {}),
       };
+      const text = withEvents && m.from !== null ? JSON.stringify(payload) : '';
       // A lead's first stage is its creation, not a change of stage.
-      if (m.from !== null && withEvents)
+      if (m.from !== null && withEvents) {
         events.push({
           id: newId('evt', now),
           type: 'lead.stage_changed',
           lead_id: m.leadId,
-          payload: JSON.stringify(payload),
+          payload: text,
           occurred_at: m.at,
         });
+        payloads.push(payload);
+      }
       // Historical stages (imports, demo data) are not fresh MQLs to hand off.
-      if (m.to === 'mql' && m.from !== 'mql' && !historical && withEvents)
+      if (m.to === 'mql' && m.from !== 'mql' && !historical && withEvents) {
         events.push({
           id: newId('evt', now),
           type: 'lead.mql',
           lead_id: m.leadId,
-          payload: JSON.stringify(payload),
+          payload: text || JSON.stringify(payload),
           occurred_at: m.at,
         });
+        payloads.push(payload);
+      }
       made.push({ leadId: m.leadId, from: m.from, to: m.to, historyId: id, policyVersion: m.policyVersion });
     }
     await repo.insertHistory(tx, history);
@@ -182,12 +189,13 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
       for (const listener of eventListeners)
         await listener(
           tx,
-          events.map((e) => ({
+          events.map((e, i) => ({
             id: e.id,
             type: e.type,
             leadId: e.lead_id ?? null,
             occurredAt: Number(e.occurred_at),
-            payload: JSON.parse(e.payload) as Record<string, unknown>,
+            // A copy each: one move's two events share their payload.
+            payload: { ...payloads[i]! },
           })),
         );
     return made;
