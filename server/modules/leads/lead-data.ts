@@ -66,12 +66,16 @@ export async function touchpointsOfTypes(
   types: ReadonlySet<string>,
 ): Promise<Pick<Selectable<DB['touchpoints']>, 'lead_id' | 'type' | 'occurred_at' | 'properties'>[]> {
   if (leadIds.length === 0 || types.size === 0) return [];
+  return touchpointsOfTypesQuery(tx, leadIds, types).execute();
+}
+
+/** The query of touchpointsOfTypes (its plan is tested). */
+export function touchpointsOfTypesQuery(tx: Tx, leadIds: string[], types: ReadonlySet<string>) {
   return tx
     .selectFrom('touchpoints')
     .select(['lead_id', 'type', 'occurred_at', 'properties'])
     .where('lead_id', 'in', leadIds)
-    .where(sql<string>`${sql.ref('type')} || ''`, 'in', [...types])
-    .execute();
+    .where(sql<string>`${sql.ref('type')} || ''`, 'in', [...types]);
 }
 
 /** The ids a listener's `merged` returned, as its `unmerged` gets them back (none for older merges). */
