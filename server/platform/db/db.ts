@@ -77,16 +77,50 @@ function openSqlite(file: string): Database {
   // Statistics for the planner on tables that have grown or were never analyzed (sampled, and a
   // no-op when nothing changed much).
   raw.pragma('optimize = 0x10002');
+  // A young database has no statistics until it is closed, and SQLite's planner then guesses: it
+  // once walked every touchpoint of a type instead of a few leads' touchpoints (see
+  // touchpointsOfTypes). Refresh them every few minutes while the process runs.
+  const statistics = setInterval(() => refreshStatistics(raw), statisticsIntervalMs);
+  statistics.unref();
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   return {
     db,
     dialect: 'sqlite',
     sqlite: raw,
     async close() {
+      clearInterval(statistics);
       await checkpointer?.stop();
       await db.destroy();
+      // Kysely closes the connection only if a query ever used it.
+      if (raw.open) raw.close();
     },
   };
+}
+
+/** How often an open SQLite database refreshes its planner statistics. */
+export const statisticsIntervalMs = 10 * 60_000;
+
+/**
+ * Runs `pragma optimize`: ANALYZE on the tables that were never analyzed or have grown or shrunk
+ * a lot since, each sampled (analysis_limit) so that it costs milliseconds, not a scan of a
+ * million rows; a no-op otherwise. Skipped (false) while this connection is inside a transaction
+ * or a statement (a streamed export): the statistics would ride on someone else's transaction.
+ */
+export function refreshStatistics(raw: SqliteDatabase.Database): boolean {
+  if (!raw.open || raw.readonly || raw.inTransaction) return false;
+  try {
+    raw.pragma('analysis_limit = 1000');
+  } catch {
+    return false; // busy reading a streamed statement: next time
+  }
+  try {
+    raw.pragma('optimize');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    raw.pragma('analysis_limit = 0');
+  }
 }
 
 async function openPostgres(options: Extract<OpenOptions, { dialect: 'postgres' }>): Promise<Database> {
