@@ -7,6 +7,7 @@
  * names no one, and the deal keeps its (now anonymous) lead.
  */
 import type { Tx } from '../../platform/db/db.ts';
+import { iso } from '../../platform/http/schemas.ts';
 import type { LeadDataListener } from '../leads/index.ts';
 
 /** What a merge did to one link: moved to the survivor, or dropped (the deal linked both). */
@@ -133,8 +134,8 @@ export const dealLinksFollowLeads: LeadDataListener = {
         name: d.name,
         status: d.status,
         amount: d.amount === null ? null : { amount: Number(d.amount), currency: d.currency },
-        openedAt: new Date(Number(d.created_at)).toISOString(),
-        closedAt: d.closed_at === null ? null : new Date(Number(d.closed_at)).toISOString(),
+        openedAt: iso(Number(d.created_at)),
+        closedAt: iso(d.closed_at === null ? null : Number(d.closed_at)),
       })),
     };
   },

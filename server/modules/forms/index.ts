@@ -6,6 +6,7 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { fromJson } from '../../platform/db/schema.ts';
+import { iso } from '../../platform/http/schemas.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { Secrets } from '../../platform/secrets.ts';
 import type { AuditService } from '../audit/index.ts';
@@ -106,7 +107,7 @@ export function createFormsModule(deps: Deps) {
         formSubmissions: rows.map((r) => ({
           form: r.name,
           status: r.status,
-          at: new Date(Number(r.created_at)).toISOString(),
+          at: iso(Number(r.created_at)),
           email: r.email,
           values: fromJson(r.data, {}),
           consents: fromJson(r.consents, {}),

@@ -34,6 +34,25 @@ for (const dialect of testDialects) {
     };
     const db = () => t.runtime.database.db;
     const drain = () => t.runtime.createJobWorker({ concurrency: 1 }).drain();
+    /** A routing assignment of the lead to the rep, as routing writes it. */
+    const assignTo = (
+      leadId: string,
+      id: string,
+      o: { status: string; assigned_at?: number; reason_code?: string; note?: string },
+    ) =>
+      db()
+        .insertInto('lead_assignments')
+        .values({
+          id,
+          lead_id: leadId,
+          owner_id: rep.userId,
+          team_id: null,
+          strategy: 'round_robin',
+          reason: 'Default rule',
+          assigned_at: t.clock.now(),
+          ...o,
+        })
+        .execute();
 
     /** A lead of the rep with a call, a task and (its reminder fired) a notification, all naming the person. */
     async function leadWithWork() {
@@ -215,21 +234,11 @@ for (const dialect of testDialects) {
         to: 'disqualified',
         reason: `${secret} is a student`,
       });
-      await db()
-        .insertInto('lead_assignments')
-        .values({
-          id: `asg_erase_${n}`,
-          lead_id: lead.id,
-          owner_id: rep.userId,
-          team_id: null,
-          strategy: 'round_robin',
-          reason: 'Default rule',
-          status: 'rejected',
-          assigned_at: t.clock.now(),
-          reason_code: 'not_a_fit',
-          note: `${secret} asked not to be called`,
-        })
-        .execute();
+      await assignTo(lead.id, `asg_erase_${n}`, {
+        status: 'rejected',
+        reason_code: 'not_a_fit',
+        note: `${secret} asked not to be called`,
+      });
       const naming = async () => {
         const texts = [
           ...(
@@ -350,19 +359,7 @@ for (const dialect of testDialects) {
         .values({ lead_id: w.leadId, version: 1, state: '{}', updated_at: now })
         .onConflict((oc) => oc.column('lead_id').doNothing())
         .execute();
-      await db()
-        .insertInto('lead_assignments')
-        .values({
-          id: `asg_gone_${n}`,
-          lead_id: w.leadId,
-          owner_id: rep.userId,
-          team_id: null,
-          strategy: 'round_robin',
-          reason: 'Default rule',
-          status: 'open',
-          assigned_at: now,
-        })
-        .execute();
+      await assignTo(w.leadId, `asg_gone_${n}`, { status: 'open', assigned_at: now });
       const stitch = (id: string, leadId: string, previous: string | null) => ({
         id,
         visitor_id: `v_${id}`,

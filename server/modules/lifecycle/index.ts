@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/db.ts';
+import { iso } from '../../platform/http/schemas.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
 import type { AuditService } from '../audit/index.ts';
@@ -52,15 +53,14 @@ export function createLifecycleModule(deps: Deps) {
     merged: async () => null,
     unmerged: async () => {},
     erased: (tx, leadIds) => repo.eraseTexts(tx, leadIds),
-    deleted: (tx, leadIds) =>
-      deletedWithLead('lifecycle', ['lead_stage_history', 'domain_events']).deleted(tx, leadIds),
+    deleted: deletedWithLead('lifecycle', ['lead_stage_history', 'domain_events']).deleted,
     async exported(tx, leadIds) {
       const rows = await rowsOfLeads(tx, 'lead_stage_history', leadIds, 'at');
       return {
         stageHistory: rows.map((h) => ({
           from: h.from_stage,
           to: h.to_stage,
-          at: new Date(Number(h.at)).toISOString(),
+          at: iso(Number(h.at)),
           by: h.actor_label,
           reason: h.reason,
           reasonCode: h.reason_code,

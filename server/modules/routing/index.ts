@@ -8,6 +8,7 @@ import Type from 'typebox';
 import type { Filter } from '../../../contracts/filters.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import { iso } from '../../platform/http/schemas.ts';
 import { defineJob } from '../../platform/jobs/jobs.ts';
 import type { JobQueue } from '../../platform/jobs/queue.ts';
 import { bindRoutes, type ModuleParts } from '../../platform/module.ts';
@@ -58,7 +59,7 @@ export function createRoutingModule(deps: Deps) {
       const rows = await rowsOfLeads(tx, 'lead_assignments', leadIds, 'assigned_at');
       return {
         assignments: rows.map((a) => ({
-          assignedAt: new Date(Number(a.assigned_at)).toISOString(),
+          assignedAt: iso(Number(a.assigned_at)),
           why: a.reason,
           status: a.status,
           reasonCode: a.reason_code,
