@@ -38,6 +38,38 @@ describe('background WAL checkpoints (SQLite file)', () => {
     }
   });
 
+  it('rewinds the WAL under steady writes, so it stays small without the connection checkpointing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
+    const file = path.join(dir, 'db.sqlite');
+    // Rewind past 256 frames (1 MB); the connection's own checkpoint waits for 16,000 (64 MB).
+    const database = await openDatabase({ dialect: 'sqlite', file, walRestartFrames: 256 });
+    try {
+      await sql`create table blobs (id integer primary key, data blob not null)`.execute(database.db);
+      // 1,000 rows of 64 KB (62 MB), two per commit, a commit every few milliseconds: a PASSIVE
+      // checkpoint (its copy and two syncs) never finds a moment without a new commit, so without
+      // the rewind the WAL would hold all 62 MB.
+      let rows = 0;
+      while (rows < 1000) {
+        await database.db.transaction().execute(async (tx) => {
+          for (let j = 0; j < 2; j++)
+            await sql`insert into blobs (data) values (${Buffer.alloc(64 * 1024, rows)})`.execute(tx);
+        });
+        rows += 2;
+        await settle(2);
+      }
+      const wal = statSync(`${file}-wal`).size;
+      assert.ok(
+        wal < 31 * 1048576,
+        `the WAL file grew to ${(wal / 1048576).toFixed(1)} MB for 62 MB written`,
+      );
+      const r = await sql<{ n: number }>`select count(*) as n from blobs`.execute(database.db);
+      assert.equal(Number(r.rows[0]!.n), rows);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves an in-memory database alone (nothing to checkpoint)', async () => {
     const database = await openDatabase({ dialect: 'sqlite', file: ':memory:' });
     assert.equal(database.sqlite!.pragma('wal_autocheckpoint', { simple: true }), 4000);

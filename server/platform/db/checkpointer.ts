@@ -9,6 +9,15 @@
  * taking any lock a writer or reader needs, so the main connection only appends to the WAL. The
  * main connection keeps a (much higher) autocheckpoint as a safety net, should this thread fall
  * behind or stop.
+ *
+ * A PASSIVE checkpoint never lets the WAL start over while writes keep coming: SQLite rewinds it
+ * only when a write begins with every frame already copied, and under steady writes a new commit
+ * always lands while the thread copies. The WAL then grew to the safety net, and the connection's
+ * own checkpoint there stalled the process 20–50 ms (measured at 1,500 form submissions/s: every
+ * half second). So once the WAL holds `restartFrames`, the thread asks the owner to hold writes
+ * for a moment (`quiesce`: the owner waits for the transaction in flight, then for the thread),
+ * copies the few frames written since its last pass, and lets go; the next write rewinds the WAL.
+ * The hold lasts one short catch-up, and the event loop keeps serving meanwhile.
  */
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -19,10 +28,18 @@ export type Checkpointer = {
   stop(): Promise<void>;
 };
 
-type Data = { file: string; intervalMs: number };
+type Data = { file: string; intervalMs: number; restartFrames: number };
 
 /** How often the thread checkpoints; a checkpoint with nothing to copy costs next to nothing. */
 export const checkpointIntervalMs = 200;
+/** WAL frames (pages, 4 KB each) past which the thread asks for a moment without writes to rewind it. */
+export const restartFrames = 4096;
+/** The longest the thread waits for the owner's hold before it goes on checkpointing without it. */
+const quiesceWaitMs = 5000;
+/** The longest the owner holds its writes for the thread (a catch-up takes ~15 ms; a stuck disk not for ever). */
+const holdLimitMs = 1000;
+
+type ThreadMessage = { kind: 'quiesce' } | { kind: 'caught-up' };
 
 /**
  * Starts the thread. `onExit` runs if it ends before `stop` (it failed): the caller then goes back
@@ -30,19 +47,54 @@ export const checkpointIntervalMs = 200;
  */
 export function startCheckpointer(
   file: string,
-  o: { intervalMs?: number; onExit?: () => void } = {},
+  o: {
+    intervalMs?: number;
+    restartFrames?: number;
+    onExit?: () => void;
+    /**
+     * Holds the owner's writes while `catchUp` runs (see above). Without it the thread only runs
+     * PASSIVE checkpoints and the owner's autocheckpoint rewinds the WAL.
+     */
+    quiesce?: (catchUp: () => Promise<void>) => Promise<void>;
+  } = {},
 ): Checkpointer {
   const worker = new Worker(fileURLToPath(import.meta.url), {
-    workerData: { file, intervalMs: o.intervalMs ?? checkpointIntervalMs } satisfies Data,
+    workerData: {
+      file,
+      intervalMs: o.intervalMs ?? checkpointIntervalMs,
+      restartFrames: o.quiesce ? (o.restartFrames ?? restartFrames) : 0,
+    } satisfies Data,
     // It runs one prepared statement: a small heap keeps the thread's memory small too.
     resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
   });
   // The thread never keeps the process alive, and a failure of it is not the application's.
   worker.unref();
   worker.on('error', () => {});
+  let caughtUp: (() => void) | null = null;
+  worker.on('message', (m: ThreadMessage) => {
+    if (m.kind === 'caught-up') {
+      caughtUp?.();
+      return;
+    }
+    if (m.kind !== 'quiesce' || !o.quiesce) return;
+    const catchUp = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, holdLimitMs);
+        function done() {
+          clearTimeout(timer);
+          caughtUp = null;
+          resolve();
+        }
+        caughtUp = done;
+        worker.postMessage('quiet');
+      });
+    // A failed hold only means the WAL rewinds later (at the autocheckpoint).
+    o.quiesce(catchUp).catch(() => {});
+  });
   let stopping = false;
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', () => {
+      caughtUp?.(); // a hold in progress ends with the thread
       if (!stopping) o.onExit?.();
       resolve();
     }),
@@ -61,19 +113,39 @@ export function startCheckpointer(
   };
 }
 
-function runThread({ file, intervalMs }: Data) {
+function runThread({ file, intervalMs, restartFrames: rewindAt }: Data) {
   const db = new SqliteDatabase(file, { fileMustExist: true });
   db.pragma('busy_timeout = 0');
   db.pragma('synchronous = NORMAL');
-  const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
-  const timer = setInterval(() => {
+  const checkpoint = db.prepare<[], { busy: number; log: number; checkpointed: number }>(
+    'pragma wal_checkpoint(PASSIVE)',
+  );
+  /** Frames left in the WAL after a pass (-1 when the pass could not run). */
+  const pass = (): number => {
     try {
-      checkpoint.get();
+      return checkpoint.get()?.log ?? -1;
     } catch {
       // Busy (another checkpoint runs) or the file went away: try again next time.
+      return -1;
+    }
+  };
+  let askedAt = 0;
+  const timer = setInterval(() => {
+    if (askedAt && Date.now() - askedAt < quiesceWaitMs) return;
+    askedAt = 0;
+    if (pass() >= rewindAt && rewindAt > 0) {
+      askedAt = Date.now();
+      parentPort!.postMessage({ kind: 'quiesce' } satisfies ThreadMessage);
     }
   }, intervalMs);
   parentPort!.on('message', (m) => {
+    if (m === 'quiet') {
+      // No write runs now: this pass copies the rest, and the owner's next write rewinds the WAL.
+      pass();
+      askedAt = 0;
+      parentPort!.postMessage({ kind: 'caught-up' } satisfies ThreadMessage);
+      return;
+    }
     if (m !== 'stop') return;
     clearInterval(timer);
     db.close();

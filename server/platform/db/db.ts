@@ -34,7 +34,12 @@ export type Database = {
 export type Tx = Kysely<DB>;
 
 export type OpenOptions =
-  | { dialect: 'sqlite'; file: string }
+  | {
+      dialect: 'sqlite';
+      file: string;
+      /** WAL frames past which the checkpoint thread rewinds the WAL (checkpointer.ts; tests lower it). */
+      walRestartFrames?: number;
+    }
   | {
       dialect: 'postgres';
       url: string;
@@ -46,10 +51,12 @@ export type OpenOptions =
     };
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.dialect === 'sqlite' ? openSqlite(options.file) : openPostgres(options);
+  return options.dialect === 'sqlite'
+    ? openSqlite(options.file, options.walRestartFrames)
+    : openPostgres(options);
 }
 
-function openSqlite(file: string): Database {
+function openSqlite(file: string, walRestartFrames?: number): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const raw = new SqliteDatabase(file);
   raw.pragma('journal_mode = WAL');
@@ -61,13 +68,18 @@ function openSqlite(file: string): Database {
   raw.pragma('busy_timeout = 10000');
   raw.pragma('temp_store = MEMORY');
   raw.pragma('cache_size = -65536'); // 64 MiB
-  // A thread of its own checkpoints the WAL (checkpointer.ts), so commits do not wait on the disk.
+  // A thread of its own checkpoints the WAL (checkpointer.ts), so commits do not wait on the disk;
+  // it rewinds the WAL by holding this connection's writes for a moment when the WAL has grown.
   // This connection checkpoints only as a safety net, when the WAL has grown past ~64 MB (should
   // the thread fall behind), and the WAL file is cut back to that size afterwards.
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   const checkpointer =
     file === ':memory:'
       ? undefined
       : startCheckpointer(file, {
+          restartFrames: walRestartFrames,
+          // Holding the connection waits for the query or transaction in flight and queues the next.
+          quiesce: (catchUp) => db.connection().execute(() => catchUp()),
           onExit: () => {
             if (raw.open) raw.pragma('wal_autocheckpoint = 4000');
           },
@@ -82,7 +94,6 @@ function openSqlite(file: string): Database {
   // touchpointsOfTypes). Refresh them every few minutes while the process runs.
   const statistics = setInterval(() => refreshStatistics(raw), statisticsIntervalMs);
   statistics.unref();
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   return {
     db,
     dialect: 'sqlite',
