@@ -15,8 +15,8 @@ describe('background WAL checkpoints (SQLite file)', () => {
     const database = await openDatabase({ dialect: 'sqlite', file });
     try {
       const raw = database.sqlite!;
-      // Far below the connection's own autocheckpoint (16,000 pages): only the thread copies these.
-      assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), 16_000);
+      // Far below the connection's own autocheckpoint (32,000 pages): only the thread copies these.
+      assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), 32_000);
       await sql`create table blobs (id integer primary key, data blob not null)`.execute(database.db);
       await database.db.transaction().execute(async (tx) => {
         for (let i = 0; i < 64; i++)
@@ -41,7 +41,7 @@ describe('background WAL checkpoints (SQLite file)', () => {
   it('rewinds the WAL under steady writes, so it stays small without the connection checkpointing', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
     const file = path.join(dir, 'db.sqlite');
-    // Rewind past 256 frames (1 MB); the connection's own checkpoint waits for 16,000 (64 MB).
+    // Rewind past 256 frames (1 MB); the connection's own checkpoint waits for 32,000 (128 MB).
     const database = await openDatabase({ dialect: 'sqlite', file, walRestartFrames: 256 });
     try {
       await sql`create table blobs (id integer primary key, data blob not null)`.execute(database.db);

@@ -70,21 +70,25 @@ function openSqlite(file: string, walRestartFrames?: number): Database {
   raw.pragma('cache_size = -65536'); // 64 MiB
   // A thread of its own checkpoints the WAL (checkpointer.ts), so commits do not wait on the disk;
   // it rewinds the WAL by holding this connection's writes for a moment when the WAL has grown.
-  // This connection checkpoints only as a safety net, when the WAL has grown past ~64 MB (should
-  // the thread fall behind), and the WAL file is cut back to that size afterwards.
+  // This connection checkpoints only as a safety net, when the WAL has grown past ~128 MB (should
+  // the thread fall behind), and the WAL file is cut back to 64 MB afterwards.
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   const checkpointer =
     file === ':memory:'
       ? undefined
       : startCheckpointer(file, {
           restartFrames: walRestartFrames,
-          // Holding the connection waits for the query or transaction in flight and queues the next.
-          quiesce: (catchUp) => db.connection().execute(() => catchUp()),
+          // Only between transactions; holding the connection queues the next query or transaction.
+          quiesce: async (catchUp) => {
+            if (raw.inTransaction) return false;
+            await db.connection().execute(() => catchUp());
+            return true;
+          },
           onExit: () => {
             if (raw.open) raw.pragma('wal_autocheckpoint = 4000');
           },
         });
-  raw.pragma(`wal_autocheckpoint = ${checkpointer ? 16_000 : 4000}`);
+  raw.pragma(`wal_autocheckpoint = ${checkpointer ? 32_000 : 4000}`);
   raw.pragma(`journal_size_limit = ${64 * 1048576}`);
   // Statistics for the planner on tables that have grown or were never analyzed (sampled, and a
   // no-op when nothing changed much).
