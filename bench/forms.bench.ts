@@ -9,7 +9,7 @@
  * Baseline in the same run: a bare Fastify endpoint with the same body validation, storing nothing.
  * Target (issue): ≥ 2,000 submissions/s sustained, p99 < 50 ms.
  */
-import { cpuMs, load, loadAtRate, report, startChild } from './lib.ts';
+import { cpuMs, leadInSeconds, leadInText, load, loadAtRate, report, startChild } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 100;
@@ -63,16 +63,25 @@ async function measure(name: string, script: string, path: string, sustained?: n
   const serverCpuMsPerRequest =
     cpuBefore !== null && cpuAfter !== null ? +((cpuAfter - cpuBefore) / r.requests).toFixed(3) : null;
   // The target is a sustained rate: offer exactly that load, evenly spread (open loop, see
-  // loadAtRate), and read the latency it gets.
+  // loadAtRate), and read the latency it gets once steady (after a lead-in at the same rate).
   const held = sustained
-    ? await loadAtRate({ url, method: 'POST', headers, body, connections, seconds, rate: sustained })
+    ? await loadAtRate({
+        url,
+        method: 'POST',
+        headers,
+        body,
+        connections,
+        seconds,
+        leadInSeconds,
+        rate: sustained,
+      })
     : null;
   const stored = await storedSubmissions(server.output, server.port);
   await server.stop();
   if (held) {
     report(`${name} at a sustained ${sustained}/s`, { ...held, seconds, connections });
     process.stderr.write(
-      `${name} at ${sustained}/s offered: ${held.rps}/s  p50 ${held.p50} ms  p99 ${held.p99} ms  p99.9 ${held.p999} ms  max ${held.max} ms  non-2xx ${held.non2xx}  errors ${held.errors}\n`,
+      `${name} at ${sustained}/s offered: ${held.rps}/s  p50 ${held.p50} ms  p99 ${held.p99} ms  p99.9 ${held.p999} ms  max ${held.max} ms  non-2xx ${held.non2xx}  errors ${held.errors}${leadInText(held.leadIn)}\n`,
     );
   }
   report(name, { ...r, serverCpuMsPerRequest, seconds, connections });

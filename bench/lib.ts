@@ -90,11 +90,22 @@ export async function load(opts: {
   };
 }
 
+/** Seconds of a sustained rate offered before its measured seconds (see loadAtRate). */
+export const leadInSeconds = Number(process.env.BENCH_LEAD_IN_SECONDS ?? 3);
+
+/** The lead-in's figures, for a report line. */
+export function leadInText(l: { seconds: number; p50: number; p99: number; max: number } | null): string {
+  return l ? `  (first ${l.seconds} s, not counted: p50 ${l.p50} ms  p99 ${l.p99} ms  max ${l.max} ms)` : '';
+}
+
 /**
  * Offers a steady load: request i is due at start + i / rate, whatever the answers before it did
  * (open loop), over `connections` keep-alive connections (one request in flight on each; a request
  * due while all are busy waits for the first free one). Latency is measured from when a request
  * was due, not from when it could be sent, so a server that falls behind shows it in full.
+ * `leadInSeconds` of the same load come first and are reported apart (`leadIn`): a sustained rate's
+ * figures are the steady state, not the server's recovery from whatever ran before (a saturated
+ * run leaves a long write-ahead log and a full heap behind).
  *
  * autocannon's `overallRate` is not this: each connection sends as fast as it gets answers until it
  * has sent its share of the second, then pauses until the next second. The server sees the
@@ -110,8 +121,16 @@ export async function loadAtRate(opts: {
   body?: (i: number) => string;
   rate: number;
   seconds: number;
+  leadInSeconds?: number;
   connections?: number;
-}): Promise<LoadResult & { offered: number; p999: number; max: number }> {
+}): Promise<
+  LoadResult & {
+    offered: number;
+    p999: number;
+    max: number;
+    leadIn: { seconds: number; requests: number; p50: number; p99: number; max: number } | null;
+  }
+> {
   const url = new URL(opts.url);
   const method = opts.method ?? 'GET';
   const extra = Object.entries({ 'content-type': 'application/json', ...opts.headers })
@@ -122,9 +141,11 @@ export async function loadAtRate(opts: {
     const body = opts.body ? opts.body(counter++) : '';
     return Buffer.from(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   };
-  const total = Math.round(opts.rate * opts.seconds);
+  const leadInSeconds = opts.leadInSeconds ?? 0;
+  const total = Math.round(opts.rate * (leadInSeconds + opts.seconds));
   const gap = 1000 / opts.rate;
   const latencies: number[] = [];
+  const leadInLatencies: number[] = [];
   let errors = 0;
   let non2xx = 0;
   let lastDone = 0;
@@ -145,7 +166,7 @@ export async function loadAtRate(opts: {
   const complete = (c: Conn, ok: boolean) => {
     const now = performance.now();
     if (ok) {
-      latencies.push(now - c.due);
+      (c.due < counted ? leadInLatencies : latencies).push(now - c.due);
       if (c.status < 200 || c.status > 299) non2xx++;
     } else errors++;
     lastDone = now;
@@ -200,6 +221,7 @@ export async function loadAtRate(opts: {
   idle.push(...(await Promise.all(Array.from({ length: opts.connections ?? 100 }, connect))));
 
   const start = performance.now() + 20;
+  const counted = start + leadInSeconds * 1000;
   let timer: NodeJS.Timeout | undefined;
   function pump() {
     const now = performance.now();
@@ -232,17 +254,28 @@ export async function loadAtRate(opts: {
   closing = true;
   for (const c of all) c.socket.destroy();
   latencies.sort((a, b) => a - b);
+  leadInLatencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
     offered: opts.rate,
     requests: latencies.length,
-    rps: Math.round(latencies.length / ((lastDone - start) / 1000)),
+    rps: Math.round(latencies.length / ((lastDone - counted) / 1000)),
     p50: round(percentile(latencies, 50)),
     p99: round(percentile(latencies, 99)),
     p999: round(percentile(latencies, 99.9)),
     max: round(latencies.at(-1) ?? Number.NaN),
     errors,
     non2xx,
+    leadIn:
+      leadInSeconds > 0
+        ? {
+            seconds: leadInSeconds,
+            requests: leadInLatencies.length,
+            p50: round(percentile(leadInLatencies, 50)),
+            p99: round(percentile(leadInLatencies, 99)),
+            max: round(leadInLatencies.at(-1) ?? Number.NaN),
+          }
+        : null,
   };
 }
 

@@ -5,7 +5,7 @@
  * validation, and the same plus one SQLite insert.
  * Target (issue): ≥ 3,000 requests/s sustained, p99 < 50 ms.
  */
-import { cpuMs, load, loadAtRate, report, startChild } from './lib.ts';
+import { cpuMs, leadInSeconds, leadInText, load, loadAtRate, report, startChild } from './lib.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const runId = Date.now().toString(36);
@@ -73,15 +73,23 @@ async function measure(
   const serverCpuMsPerRequest =
     cpuBefore !== null && cpuAfter !== null ? +((cpuAfter - cpuBefore) / r.requests).toFixed(3) : null;
   // The target is a sustained rate: offer exactly that load, evenly spread (open loop, see
-  // loadAtRate), and read the latency it gets.
+  // loadAtRate), and read the latency it gets once steady (after a lead-in at the same rate).
   const held = sustained
-    ? await loadAtRate({ url: url(server.port), method: 'POST', headers: h, body, seconds, rate: sustained })
+    ? await loadAtRate({
+        url: url(server.port),
+        method: 'POST',
+        headers: h,
+        body,
+        seconds,
+        leadInSeconds,
+        rate: sustained,
+      })
     : null;
   await server.stop();
   if (held) {
     report(`${name} at a sustained ${sustained} req/s`, { ...held, seconds, connections: 100 });
     process.stderr.write(
-      `${name} at ${sustained} req/s offered: ${held.rps} req/s  p50 ${held.p50} ms  p99 ${held.p99} ms  p99.9 ${held.p999} ms  max ${held.max} ms  non-2xx ${held.non2xx}\n`,
+      `${name} at ${sustained} req/s offered: ${held.rps} req/s  p50 ${held.p50} ms  p99 ${held.p99} ms  p99.9 ${held.p999} ms  max ${held.max} ms  non-2xx ${held.non2xx}${leadInText(held.leadIn)}\n`,
     );
   }
   report(name, { ...r, serverCpuMsPerRequest, seconds, connections: 100 });
