@@ -5,20 +5,19 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { LeadInput } from '../../contracts/leads.ts';
 import { validatorCompiler } from '../../server/platform/http/validation.ts';
+import { scratchDir } from './scratch.ts';
 
 const withDb = process.env.BASELINE_DB === '1';
 const app = Fastify({ logger: false });
 app.setValidatorCompiler(validatorCompiler);
 let insert: ((id: string, email: string, body: string) => void) | undefined;
 if (withDb) {
-  const db = new Database(path.join(mkdtempSync(path.join(tmpdir(), 'bench-base-')), 'b.sqlite'));
+  const db = new Database(path.join(scratchDir('bench-base-'), 'b.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(

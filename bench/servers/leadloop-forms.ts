@@ -4,13 +4,11 @@
  * comes from one address), and one published form that takes posts without a render token, made
  * through the API as a marketer would.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import type { FormCreate } from '../../contracts/forms.ts';
 import { buildApp } from '../../server/app.ts';
 import { parseConfig } from '../../server/platform/config.ts';
+import { scratchDir } from './scratch.ts';
 
 const benchForm: FormCreate = {
   name: 'Request a demo',
@@ -31,7 +29,7 @@ const benchForm: FormCreate = {
   handRaise: true,
 };
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-forms-'));
+const dataDir = scratchDir('bench-forms-');
 const parsed = parseConfig(
   { DATABASE_URL: process.env.BENCH_LEADLOOP_DATABASE_URL },
   { dataDir, logLevel: 'silent', host: '127.0.0.1', formsRateLimit: 10_000_000 },

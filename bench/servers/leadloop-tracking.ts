@@ -1,12 +1,10 @@
 /** Leadloop for the tracking benchmark: a fresh SQLite data directory, the per-IP rate limit off. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from '../../server/app.ts';
 import { parseConfig } from '../../server/platform/config.ts';
+import { scratchDir } from './scratch.ts';
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-tracking-'));
+const dataDir = scratchDir('bench-tracking-');
 const parsed = parseConfig(
   { DATABASE_URL: process.env.BENCH_LEADLOOP_DATABASE_URL },
   { dataDir, logLevel: 'silent', host: '127.0.0.1', trackRateLimit: 0 },

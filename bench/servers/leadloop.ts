@@ -1,12 +1,10 @@
 /** Leadloop itself on a fresh SQLite data directory (or BENCH_DATABASE_URL), with an API key. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from '../../server/app.ts';
 import { parseConfig } from '../../server/platform/config.ts';
+import { scratchDir } from './scratch.ts';
 
-const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'bench-leadloop-'));
+const dataDir = process.env.BENCH_DATA_DIR ?? scratchDir('bench-leadloop-');
 const parsed = parseConfig(
   { DATABASE_URL: process.env.BENCH_LEADLOOP_DATABASE_URL },
   { dataDir, logLevel: 'silent', host: '127.0.0.1' },
