@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
+import { startCheckpointer } from './checkpointer.ts';
 import { openDatabase } from './db.ts';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,6 +68,32 @@ describe('background WAL checkpoints (SQLite file)', () => {
       assert.equal(Number(r.rows[0]!.n), rows);
     } finally {
       await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('still copies pages back for an owner that cannot hold its writes (no quiesce)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
+    const file = path.join(dir, 'db.sqlite');
+    const raw = new SqliteDatabase(file);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('wal_autocheckpoint = 0');
+    const checkpointer = startCheckpointer(file, { intervalMs: 20 });
+    try {
+      raw.exec('create table blobs (id integer primary key, data blob not null)');
+      const insert = raw.prepare('insert into blobs (data) values (?)');
+      raw.transaction(() => {
+        for (let i = 0; i < 64; i++) insert.run(Buffer.alloc(64 * 1024, i));
+      })();
+      let size = statSync(file).size;
+      for (let waited = 0; size < 4 * 1048576 && waited < 10_000; waited += 50) {
+        await settle(50);
+        size = statSync(file).size;
+      }
+      assert.ok(size >= 4 * 1048576, `the database file grew to ${size} bytes`);
+    } finally {
+      await checkpointer.stop();
+      raw.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -18,9 +18,9 @@
  * for a moment (`quiesce`), copies the few frames written since its last pass, and lets go; the
  * next write rewinds the WAL. The hold lasts one short catch-up (~15 ms, mostly the two syncs),
  * and the event loop keeps serving meanwhile. The request reaches the owner between two turns of
- * its event loop, so nearly always between transactions; one that is open then (waiting on
- * something other than the database) declines, and the thread asks again a few milliseconds later.
+ * its event loop, so nearly always between transactions; one still open is waited for.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
@@ -44,8 +44,6 @@ export const restartFrames = 12_000;
 const quiesceWaitMs = 5000;
 /** The longest the owner holds its writes for the thread (a catch-up takes ~15 ms; a stuck disk not for ever). */
 const holdLimitMs = 1000;
-/** How soon the thread asks again when the owner was busy. */
-const askAgainMs = 10;
 
 type ThreadMessage = { kind: 'quiesce' } | { kind: 'caught-up' };
 
@@ -60,11 +58,10 @@ export function startCheckpointer(
     restartFrames?: number;
     onExit?: () => void;
     /**
-     * Holds the owner's writes while `catchUp` runs, or answers false at once when a transaction
-     * is open (see above). Without it the thread only runs PASSIVE checkpoints and the owner's
-     * autocheckpoint rewinds the WAL.
+     * Holds the owner's writes while `catchUp` runs (see above). Without it the thread only runs
+     * PASSIVE checkpoints and the owner's autocheckpoint rewinds the WAL.
      */
-    quiesce?: (catchUp: () => Promise<void>) => Promise<boolean>;
+    quiesce?: (catchUp: () => Promise<void>) => Promise<void>;
   } = {},
 ): Checkpointer {
   const worker = new Worker(fileURLToPath(import.meta.url), {
@@ -87,21 +84,17 @@ export function startCheckpointer(
     }
     if (m.kind !== 'quiesce' || !o.quiesce) return;
     const catchUp = () =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, holdLimitMs);
-        function done() {
-          clearTimeout(timer);
-          caughtUp = null;
-          resolve();
-        }
-        caughtUp = done;
-        worker.postMessage('quiet');
+      Promise.race([
+        new Promise<void>((resolve) => {
+          caughtUp = resolve;
+          worker.postMessage('quiet');
+        }),
+        sleep(holdLimitMs, undefined, { ref: false }),
+      ]).finally(() => {
+        caughtUp = null;
       });
-    // A declined or failed hold only means the WAL rewinds later.
-    o.quiesce(catchUp).then(
-      (held) => held || worker.postMessage('busy'),
-      () => worker.postMessage('busy'),
-    );
+    // A failed hold only means the WAL rewinds later (the thread asks again).
+    o.quiesce(catchUp).catch(() => {});
   });
   let stopping = false;
   const exited = new Promise<void>((resolve) =>
@@ -141,29 +134,18 @@ function runThread({ file, intervalMs, restartFrames: rewindAt }: Data) {
       return -1;
     }
   };
-  // A request is out since askedAt (0: none); a busy owner is asked again a few times before the
-  // next regular pass decides afresh.
+  // A request is out since askedAt (0: none); unanswered, it is given up after quiesceWaitMs.
   let askedAt = 0;
-  let asksLeft = 0;
-  const ask = () => {
-    askedAt = Date.now();
-    parentPort!.postMessage({ kind: 'quiesce' } satisfies ThreadMessage);
-  };
   const timer = setInterval(() => {
     if (askedAt && Date.now() - askedAt < quiesceWaitMs) return;
     askedAt = 0;
-    if (rewindAt > 0 && pass() >= rewindAt) {
-      asksLeft = Math.floor(intervalMs / askAgainMs) - 1;
-      ask();
+    const log = pass();
+    if (rewindAt > 0 && log >= rewindAt) {
+      askedAt = Date.now();
+      parentPort!.postMessage({ kind: 'quiesce' } satisfies ThreadMessage);
     }
   }, intervalMs);
-  let again: NodeJS.Timeout | undefined;
   parentPort!.on('message', (m) => {
-    if (m === 'busy') {
-      askedAt = 0;
-      if (asksLeft-- > 0) again = setTimeout(() => askedAt === 0 && ask(), askAgainMs);
-      return;
-    }
     if (m === 'quiet') {
       // No write runs now: this pass copies the rest, and the owner's next write rewinds the WAL.
       pass();
@@ -173,7 +155,6 @@ function runThread({ file, intervalMs, restartFrames: rewindAt }: Data) {
     }
     if (m !== 'stop') return;
     clearInterval(timer);
-    clearTimeout(again);
     db.close();
     parentPort!.close();
   });

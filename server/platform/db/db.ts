@@ -78,12 +78,8 @@ function openSqlite(file: string, walRestartFrames?: number): Database {
       ? undefined
       : startCheckpointer(file, {
           restartFrames: walRestartFrames,
-          // Only between transactions; holding the connection queues the next query or transaction.
-          quiesce: async (catchUp) => {
-            if (raw.inTransaction) return false;
-            await db.connection().execute(() => catchUp());
-            return true;
-          },
+          // Holding the connection waits for the transaction in flight and queues the next.
+          quiesce: (catchUp) => db.connection().execute(() => catchUp()),
           onExit: () => {
             if (raw.open) raw.pragma('wal_autocheckpoint = 4000');
           },
