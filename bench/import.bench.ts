@@ -78,13 +78,14 @@ function show(name: string, r: ImportFigures) {
     rowsPerSecond: Math.round(r.rows / seconds),
     jobCpuMsPer1000Rows: cpu,
     peakRssMb: r.maxRssMb,
+    writtenMb: r.writtenMb,
     vsBaseline: Math.round((seconds / (base.ms / 1000)) * 10) / 10,
     cpuVsBaseline,
     targetSeconds: 60,
     targetRssMb: 400,
   });
   process.stderr.write(
-    `${name.padEnd(24)}${seconds.toFixed(1)} s (upload ${(r.uploadMs / 1000).toFixed(1)} s + job ${(r.importMs / 1000).toFixed(1)} s)  ${Math.round(r.rows / seconds)} rows/s  job CPU ${cpu} ms/1000 rows (${cpuVsBaseline}× baseline)  RSS ${r.maxRssMb} MB  ${JSON.stringify(r.counts)}${r.status === 'completed' ? '' : ` ${r.status}: ${r.message}`}\n`,
+    `${name.padEnd(24)}${seconds.toFixed(1)} s (upload ${(r.uploadMs / 1000).toFixed(1)} s + job ${(r.importMs / 1000).toFixed(1)} s)  ${Math.round(r.rows / seconds)} rows/s  job CPU ${cpu} ms/1000 rows (${cpuVsBaseline}× baseline)  RSS ${r.maxRssMb} MB${r.writtenMb === null ? '' : `  written ${r.writtenMb} MB`}  ${JSON.stringify(r.counts)}${r.status === 'completed' ? '' : ` ${r.status}: ${r.message}`}\n`,
   );
 }
 

@@ -61,4 +61,6 @@ export type ImportFigures = {
   importCpuMs: number;
   totalMs: number;
   maxRssMb: number;
+  /** Written to storage by the process (WAL and checkpoints), when known. */
+  writtenMb: number | null;
 };

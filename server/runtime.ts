@@ -45,6 +45,8 @@ export type RuntimeOptions = {
   database?: Database;
   /** Apply pending migrations while starting (default true). */
   migrate?: boolean;
+  /** Rows from which an import into a small database defers indexes (tests lower it). */
+  importBulkMinRows?: number;
 };
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}) {
@@ -147,7 +149,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       audit: audit.api,
       leads: leads.api,
       lifecycle: lifecycle.api,
+      bulkMinRows: options.importBulkMinRows,
     });
+    // Indexes an import set aside and can no longer build itself (it ended while the process died).
+    await imports.api.restoreAbandonedIndexes(logger);
     const demo = createDemoModule({ database, clock, jobs, leads: leads.api, lifecycle: lifecycle.api });
     const predict = createPredictModule({ database, clock, jobs, audit: audit.api });
     // A deleted lead's prediction goes with it.

@@ -4,7 +4,7 @@
  * is done. SQLite in BENCH_DATA_DIR, or PostgreSQL when BENCH_PG_URL (+ BENCH_PG_SCHEMA) is set.
  * Prints one JSON line.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { parseConfig } from '../../server/platform/config.ts';
@@ -13,6 +13,13 @@ import { migrateToLatest } from '../../server/platform/db/migrate.ts';
 import { createRuntime } from '../../server/runtime.ts';
 
 const file = process.env.BENCH_FILE!;
+
+/** Bytes the process wrote to storage (WAL and checkpoints), where the kernel tells (Linux). */
+function writtenMb(): number | null {
+  if (!existsSync('/proc/self/io')) return null;
+  const bytes = /write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1];
+  return bytes === undefined ? null : Math.round(Number(bytes) / 1048576);
+}
 const pgUrl = process.env.BENCH_PG_URL;
 const dataDir = process.env.BENCH_DATA_DIR!;
 const parsed = parseConfig({}, { dataDir, logLevel: 'silent', jobPollMs: 20, workerConcurrency: 1 });
@@ -75,6 +82,7 @@ process.stdout.write(
     importCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     totalMs: Math.round(performance.now() - started),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    writtenMb: writtenMb(),
   })}\n`,
 );
 process.exit(0);

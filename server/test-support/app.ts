@@ -28,13 +28,20 @@ export async function createTestApp(
     configure?: (app: FastifyInstance) => void;
     /** Settings to override (tests of limits). */
     config?: Partial<Record<keyof Config, unknown>>;
+    /** Imports from this many rows on are bulk loads (tests of that path). */
+    importBulkMinRows?: number;
   } = {},
 ) {
   const tdb = await createTestDatabase(dialect);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadloop-data-'));
   const clock = createManualClock(Date.UTC(2026, 10, 22, 9, 0, 0));
   const config = testConfig({ dataDir, ...options.config });
-  const app = await buildApp(config, { database: tdb, clock, logger: testLogger });
+  const app = await buildApp(config, {
+    database: tdb,
+    clock,
+    logger: testLogger,
+    ...(options.importBulkMinRows === undefined ? {} : { importBulkMinRows: options.importBulkMinRows }),
+  });
   options.configure?.(app);
   await app.ready();
   const runtime = app.runtime;

@@ -33,6 +33,9 @@ const runtime = await createRuntime(parsed.config, {
   database,
   migrate: false,
   logger: pino({ level: 'silent' }),
+  ...(process.env.FIXTURE_BULK_MIN_ROWS
+    ? { importBulkMinRows: Number(process.env.FIXTURE_BULK_MIN_ROWS) }
+    : {}),
 });
 const worker = runtime.createJobWorker();
 await worker.start();

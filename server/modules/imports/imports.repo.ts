@@ -171,8 +171,18 @@ export function createImportsRepo(dialect: Dialect) {
     }
   }
 
+  /** How many leads the database holds (merged and erased ones included). */
+  async function leadCount(tx: Tx): Promise<number> {
+    const r = await tx
+      .selectFrom('leads')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   return {
     analyze,
+    leadCount,
     insert,
     get,
     list,

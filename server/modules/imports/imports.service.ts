@@ -22,6 +22,11 @@ import type {
 import { standardFieldKeys } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import {
+  deferIndexes,
+  deferredIndexOwners,
+  restoreDeferredIndexes,
+} from '../../platform/db/deferred-indexes.ts';
 import type { ImportErrorsTable, LeadsTable } from '../../platform/db/schema.ts';
 import { AppError, validationError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.ts';
@@ -60,6 +65,13 @@ export const defaultBatchSize = 2000;
 const resolveSlice = 250;
 /** Errors kept per import; later ones are counted, not stored. */
 export const maxStoredErrors = 100_000;
+/**
+ * A load is bulk, and sets the deferrable indexes aside until it is done, when it will add at
+ * least this many rows and at least twice as many as there are leads already (see
+ * platform/db/deferred-indexes.ts): an initial load, not an update of a large database, whose
+ * queries would slow down for the length of the load.
+ */
+export const defaultBulkMinRows = 50_000;
 
 export type ImportJobPayload = { importId: string };
 
@@ -77,6 +89,7 @@ type Deps = {
   /** Applies the qualification policy to a batch's leads once they are scored. */
   lifecycle: Pick<LifecycleApi, 'evaluate'>;
   batchSize?: number;
+  bulkMinRows?: number;
 };
 
 type Options = {
@@ -126,6 +139,7 @@ export function createImportsService(deps: Deps) {
   const { database, repo, leads, clock, audit } = deps;
   const db = database.db;
   const batchSize = deps.batchSize ?? defaultBatchSize;
+  const bulkMinRows = deps.bulkMinRows ?? defaultBulkMinRows;
 
   function view(r: ImportRow): Import {
     const options = r.options ? (JSON.parse(r.options) as Options) : null;
@@ -712,8 +726,40 @@ export function createImportsService(deps: Deps) {
       rowsDone = lastRow;
     };
 
+    // Decided on the first chunk read, from the rows it held: whether this load is bulk.
+    let decided = options.dryRun || database.dialect !== 'sqlite';
+    // A resumed load may have set indexes aside before it stopped: it builds them when it is done.
+    let deferred = (await deferredIndexOwners(database)).has(importId);
+    const between = async () => {
+      await ctx.heartbeat?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    const restore = async () => {
+      if (!deferred) return;
+      const started = performance.now();
+      const names = await restoreDeferredIndexes(database, { owner: importId, between });
+      deferred = false;
+      ctx.logger.info(
+        { importId, indexes: names.length, ms: Math.round(performance.now() - started) },
+        'import: indexes built',
+      );
+    };
     try {
       for await (const { events, bytes } of records(r)) {
+        if (!decided) {
+          decided = true;
+          const remaining = Math.round((Number(r.size) * (events.at(-1)?.row ?? 0)) / bytes) - rowsDone;
+          if (remaining >= bulkMinRows && remaining >= 2 * (await repo.leadCount(db))) {
+            const names = await deferIndexes(database, importId, clock.now());
+            if (names.length > 0) {
+              deferred = true;
+              ctx.logger.info(
+                { importId, remaining, indexes: names.length },
+                'import: bulk load, indexes deferred',
+              );
+            }
+          }
+        }
         for (const e of events) {
           if (e.row <= rowsDone) continue;
           batch.push(e);
@@ -721,14 +767,14 @@ export function createImportsService(deps: Deps) {
             await flush(bytes);
             // The batch held the event loop: renew the lease at once (the worker's timer could
             // not fire meanwhile), then let pending requests and timers run before the next batch.
-            await ctx.heartbeat?.();
-            await new Promise((resolve) => setImmediate(resolve));
+            await between();
             if (ctx.signal.aborted)
               throw new Error('The import was interrupted by a shutdown; it resumes from its checkpoint.');
           }
         }
       }
       if (batch.length > 0) await flush(Number(r.size));
+      await restore();
       await db.transaction().execute(async (tx) => {
         const now = clock.now();
         const done = await repo.transition(tx, importId, ['running'], {
@@ -747,6 +793,9 @@ export function createImportsService(deps: Deps) {
         'import finished',
       );
     } catch (error) {
+      // Indexes set aside are built again now, unless the process is shutting down: the next
+      // start builds them (and a resumed load may set them aside again).
+      if (!ctx.signal.aborted) await restore();
       // Cancelled meanwhile (its file is gone), or another worker took the import over: stop here.
       const now = error instanceof BatchRefused ? undefined : await repo.get(db, importId);
       if (error instanceof BatchRefused || (now && now.status !== 'running')) {
@@ -755,6 +804,26 @@ export function createImportsService(deps: Deps) {
       }
       throw error;
     }
+  }
+
+  /**
+   * Builds back the indexes set aside by loads that will not come back to build them: finished,
+   * cancelled or deleted imports (a queued or running one, resumed after a restart, builds its own
+   * when it is done). Runs at every start.
+   */
+  async function restoreAbandonedIndexes(logger: Pick<JobContext['logger'], 'info'>): Promise<string[]> {
+    const built: string[] = [];
+    for (const owner of (await deferredIndexOwners(database)).keys()) {
+      const r = await repo.get(db, owner);
+      if (r && (r.status === 'queued' || r.status === 'running')) continue;
+      const started = performance.now();
+      built.push(...(await restoreDeferredIndexes(database, { owner })));
+      logger.info(
+        { importId: owner, indexes: built.length, ms: Math.round(performance.now() - started) },
+        'indexes set aside by an import that stopped were built',
+      );
+    }
+    return built;
   }
 
   function checkPending(values: Record<string, unknown>, pending: Map<string, NewCustomField>): RowProblem[] {
@@ -955,7 +1024,20 @@ export function createImportsService(deps: Deps) {
     return { stream: Readable.from(text(), { objectMode: false }), filename: `leads-${day}.csv` };
   }
 
-  return { upload, preview, start, cancel, get, list, run, markFailed, errorsCsv, exportCsv, view };
+  return {
+    upload,
+    preview,
+    start,
+    cancel,
+    get,
+    list,
+    run,
+    markFailed,
+    errorsCsv,
+    exportCsv,
+    view,
+    restoreAbandonedIndexes,
+  };
 }
 
 export type ImportsService = ReturnType<typeof createImportsService>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
 import { createTestApp, type TestApp } from '../../test-support/app.ts';
 import { testDialects } from '../../test-support/db.ts';
 
@@ -524,3 +525,90 @@ for (const dialect of testDialects) {
     });
   });
 }
+
+// A bulk load sets indexes aside while it runs (SQLite): what it imports must not depend on that.
+describe('imports as a bulk load (sqlite)', () => {
+  let rowByRow: TestApp;
+  let bulk: TestApp;
+  before(async () => {
+    rowByRow = await createTestApp('sqlite');
+    bulk = await createTestApp('sqlite', { importBulkMinRows: 1 });
+  });
+  after(async () => {
+    await rowByRow.close();
+    await bulk.close();
+  });
+
+  // The same people again with news, a person twice in one file, and rows that fail.
+  const secondFile = [
+    header,
+    '101,Ada,King,ada@analytical.example,,Countess,,,,,,,,,',
+    '109,Alan,Turing,alan@bletchley.example,,,,,United Kingdom,,,,Lead,Paid Search,2020-01-01 10:00',
+    '110,Alan,Turing,ALAN@bletchley.example,+44 1908,Mathematician,,,,,,,,,',
+    '111,,,,,,,,,,,,,,',
+    '112,No,Email,bad@,,,,,,,,,,,',
+  ].join('\n');
+
+  /** Runs the same story on one app; returns everything it can observe of the result. */
+  async function story(t: TestApp) {
+    const key = (await t.apiKey(['leads:read', 'leads:write'])).headers;
+    const call = (method: 'GET' | 'POST', url: string, payload?: unknown, headers = key) =>
+      t.request({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+    await call('POST', '/api/v1/leads', {
+      email: 'same@known.example',
+      firstName: 'Existing',
+      lastName: 'Same',
+      externalIds: [{ system: 'hubspot', id: '103' }],
+    });
+    await call('POST', '/api/v1/leads', {
+      email: 'known@known.example',
+      firstName: 'Known',
+      lastName: 'Person',
+    });
+    const schemaVersion = () =>
+      t.runtime.database.sqlite!.pragma('schema_version', { simple: true }) as number;
+    const versionBefore = schemaVersion();
+    const imports = [];
+    for (const [name, body] of [
+      ['first.csv', hubspotFile],
+      ['second.csv', secondFile],
+    ] as const) {
+      const up = await t.request({
+        method: 'POST',
+        url: `/api/v1/imports?filename=${name}`,
+        payload: body,
+        headers: { ...key, 'content-type': 'text/csv' },
+      });
+      assert.equal(up.statusCode, 201, up.body);
+      const id = up.json().id as string;
+      const preview = (await call('GET', `/api/v1/imports/${id}/preview`)).json();
+      assert.equal(
+        (await call('POST', `/api/v1/imports/${id}/start`, { mapping: preview.mapping })).statusCode,
+        202,
+      );
+      await t.runtime.createJobWorker().drain();
+      const done = (await call('GET', `/api/v1/imports/${id}`)).json();
+      const errors = (await call('GET', `/api/v1/imports/${id}/errors.csv`)).body;
+      imports.push({ status: done.status, counts: done.counts, errorCount: done.errorCount, errors });
+    }
+    const exported = parse((await call('GET', '/api/v1/leads/export.csv?sort=email')).body) as string[][];
+    const idColumn = exported[0]!.indexOf('id');
+    const leads = exported.map((row) => row.filter((_, i) => i !== idColumn));
+    const { rows: indexes } = await sql<{ name: string; sql: string }>`
+      select name, sql from sqlite_master where type = 'index' order by name
+    `.execute(t.runtime.database.db);
+    return { imports, leads, indexes, schemaChanged: schemaVersion() !== versionBefore };
+  }
+
+  it('imports exactly what a row-by-row load imports, and leaves the same indexes behind', async () => {
+    const expected = await story(rowByRow);
+    const got = await story(bulk);
+    assert.equal(expected.schemaChanged, false, 'a small load into a small database changes no schema');
+    assert.equal(got.schemaChanged, true, 'the bulk load set indexes aside and built them again');
+    assert.deepEqual(got.imports, expected.imports);
+    assert.deepEqual(got.leads, expected.leads);
+    assert.equal(expected.leads.length - 1, 7, 'seven leads, every column compared');
+    assert.deepEqual(got.indexes, expected.indexes);
+    assert.deepEqual(await bulk.runtime.database.db.selectFrom('deferred_indexes').selectAll().execute(), []);
+  });
+});

@@ -25,6 +25,8 @@ type Deps = {
   lifecycle: Pick<LifecycleApi, 'evaluate'>;
   /** Rows per transaction (tests and benchmarks tune it). */
   batchSize?: number;
+  /** Rows from which a load into a small database defers indexes (tests lower it). */
+  bulkMinRows?: number;
 };
 
 export function createImportsModule(deps: Deps) {
@@ -40,6 +42,7 @@ export function createImportsModule(deps: Deps) {
     clock: deps.clock,
     lifecycle: deps.lifecycle,
     batchSize: deps.batchSize,
+    bulkMinRows: deps.bulkMinRows,
   });
   const parts: ModuleParts = {
     name: 'imports',

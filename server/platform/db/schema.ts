@@ -264,6 +264,9 @@ export type ImportsTable = {
   updated_at: number;
 };
 
+/** An index a bulk load dropped, to be built again from its definition (SQLite). */
+export type DeferredIndexesTable = { name: string; definition: string; owner: string; deferred_at: number };
+
 export type ImportChunksTable = { import_id: string; seq: number; data: Uint8Array };
 
 export type ImportErrorsTable = {
@@ -874,6 +877,7 @@ export type DB = {
   imports: ImportsTable;
   import_chunks: ImportChunksTable;
   import_errors: ImportErrorsTable;
+  deferred_indexes: DeferredIndexesTable;
   forms: FormsTable;
   form_consent_versions: FormConsentVersionsTable;
   form_submissions: FormSubmissionsTable;
