@@ -11,6 +11,7 @@ import { buildApp } from '../app.ts';
 import { createManualClock } from '../platform/clock.ts';
 import { type Config, parseConfig } from '../platform/config.ts';
 import type { Dialect } from '../platform/db/db.ts';
+import type { RuntimeOptions } from '../runtime.ts';
 import { createTestDatabase } from './db.ts';
 import { testLogger } from './logger.ts';
 
@@ -28,9 +29,7 @@ export async function createTestApp(
     configure?: (app: FastifyInstance) => void;
     /** Settings to override (tests of limits). */
     config?: Partial<Record<keyof Config, unknown>>;
-    /** Imports from this many rows on are bulk loads (tests of that path). */
-    importBulkMinRows?: number;
-  } = {},
+  } & Pick<RuntimeOptions, 'importBulkMinRows'> = {},
 ) {
   const tdb = await createTestDatabase(dialect);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadloop-data-'));
@@ -40,7 +39,7 @@ export async function createTestApp(
     database: tdb,
     clock,
     logger: testLogger,
-    ...(options.importBulkMinRows === undefined ? {} : { importBulkMinRows: options.importBulkMinRows }),
+    importBulkMinRows: options.importBulkMinRows,
   });
   options.configure?.(app);
   await app.ready();

@@ -61,6 +61,11 @@ export const maxImportBytes = 1 << 30;
  * for web requests and the job's lease heartbeat; the job yields between batches.
  */
 export const defaultBatchSize = 2000;
+/**
+ * Characters of field values per batch, however few its rows: a file of wide rows (a record may
+ * hold up to 1 MB) commits smaller batches instead of holding thousands of them in memory.
+ */
+export const maxBatchChars = 4 << 20;
 /** Rows per resolver call inside a batch (see flush). */
 const resolveSlice = 250;
 /** Errors kept per import; later ones are counted, not stored. */
@@ -628,10 +633,12 @@ export function createImportsService(deps: Deps) {
     let rowsDone = Number(r.rows_done);
     let errorsStored = Number(r.error_count);
     let batch: CsvEvent[] = [];
+    let batchChars = 0;
 
     const flush = async (bytes: number) => {
       const events = batch;
       batch = [];
+      batchChars = 0;
       const lastRow = events.at(-1)!.row;
       await db.transaction().execute(async (tx) => {
         if (!(await repo.claimBatch(tx, importId, rowsDone))) throw new BatchRefused();
@@ -763,7 +770,8 @@ export function createImportsService(deps: Deps) {
         for (const e of events) {
           if (e.row <= rowsDone) continue;
           batch.push(e);
-          if (batch.length >= batchSize) {
+          if (e.kind === 'record') for (const f of e.fields) batchChars += f.length;
+          if (batch.length >= batchSize || batchChars >= maxBatchChars) {
             await flush(bytes);
             // The batch held the event loop: renew the lease at once (the worker's timer could
             // not fire meanwhile), then let pending requests and timers run before the next batch.
