@@ -782,11 +782,18 @@ export function createImportsService(deps: Deps) {
         }
       }
       if (batch.length > 0) await flush(Number(r.size));
+      if (deferred)
+        await repo.update(db, importId, {
+          message:
+            'Every row is in; building the indexes set aside to load faster (seconds per million leads).',
+          updated_at: clock.now(),
+        });
       await restore();
       await db.transaction().execute(async (tx) => {
         const now = clock.now();
         const done = await repo.transition(tx, importId, ['running'], {
           status: 'completed',
+          message: null,
           bytes_done: Number(r!.size),
           finished_at: now,
           updated_at: now,

@@ -591,7 +591,13 @@ for (const dialect of ['sqlite'] as const) {
         await t.runtime.createJobWorker().drain();
         const done = (await call('GET', `/api/v1/imports/${id}`)).json();
         const errors = (await call('GET', `/api/v1/imports/${id}/errors.csv`)).body;
-        imports.push({ status: done.status, counts: done.counts, errorCount: done.errorCount, errors });
+        imports.push({
+          status: done.status,
+          message: done.message,
+          counts: done.counts,
+          errorCount: done.errorCount,
+          errors,
+        });
       }
       const exported = parse((await call('GET', '/api/v1/leads/export.csv?sort=email')).body) as string[][];
       // Ids differ from run to run.

@@ -596,6 +596,11 @@ function ProgressStep({ imp }: { imp: Import }) {
         {pct}% · {formatNumber(imp.progress.rows)} rows read. You can leave this page: the import goes on in
         the background and resumes by itself after a restart.
       </Text>
+      {imp.message && (
+        <Text size="sm" data-testid="import-progress-message">
+          {imp.message}
+        </Text>
+      )}
       <Counts imp={imp} />
       <Group justify="flex-end">
         <Button
