@@ -586,7 +586,12 @@ export function createImportsService(deps: Deps) {
     ctx: Pick<JobContext, 'signal' | 'logger'> & Partial<Pick<JobContext, 'heartbeat'>>,
   ): Promise<void> {
     let r = await repo.get(db, importId);
-    if (!r || r.status === 'uploading' || terminal.includes(r.status as ImportStatus)) return;
+    if (!r || r.status === 'uploading' || terminal.includes(r.status as ImportStatus)) {
+      // Cancelled while no worker ran it (its process died mid-load): build what it set aside.
+      if ((await deferredIndexOwners(database)).has(importId))
+        await restoreDeferredIndexes(database, { owner: importId });
+      return;
+    }
     if (r.status === 'ready') return; // never started (the job outlived a reset)
     if (r.status === 'queued' || r.status === 'failed') {
       const now = clock.now();
@@ -832,9 +837,10 @@ export function createImportsService(deps: Deps) {
       const r = await repo.get(db, owner);
       if (r && (r.status === 'queued' || r.status === 'running')) continue;
       const started = performance.now();
-      built.push(...(await restoreDeferredIndexes(database, { owner })));
+      const names = await restoreDeferredIndexes(database, { owner });
+      built.push(...names);
       logger.info(
-        { importId: owner, indexes: built.length, ms: Math.round(performance.now() - started) },
+        { importId: owner, indexes: names.length, ms: Math.round(performance.now() - started) },
         'indexes set aside by an import that stopped were built',
       );
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
+import { deferIndexes, deferrableIndexes } from '../../platform/db/deferred-indexes.ts';
 import { createTestApp, type TestApp } from '../../test-support/app.ts';
 import { testDialects } from '../../test-support/db.ts';
 
@@ -635,6 +636,70 @@ for (const dialect of ['sqlite'] as const) {
           [],
         );
       }
+    });
+
+    it('builds what a load set aside once that load can no longer build it itself', async () => {
+      const t = apps.get('bulk load')!;
+      const key = (await t.apiKey(['leads:read', 'leads:write'])).headers;
+      const db = t.runtime.database;
+      const uploadAndStart = async (name: string) => {
+        const up = await t.request({
+          method: 'POST',
+          url: `/api/v1/imports?filename=${name}`,
+          payload: hubspotFile,
+          headers: { ...key, 'content-type': 'text/csv' },
+        });
+        const id = up.json().id as string;
+        const preview = (
+          await t.request({ method: 'GET', url: `/api/v1/imports/${id}/preview`, headers: key })
+        ).json();
+        await t.request({
+          method: 'POST',
+          url: `/api/v1/imports/${id}/start`,
+          payload: { mapping: preview.mapping },
+          headers: key,
+        });
+        return id;
+      };
+      const recorded = async () =>
+        (await db.db.selectFrom('deferred_indexes').select('owner').distinct().execute()).map((r) => r.owner);
+      const missing = async () => {
+        const { rows } = await sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'index'`.execute(db.db);
+        const names = new Set(rows.map((r) => r.name));
+        return deferrableIndexes.filter((n) => !names.has(n));
+      };
+
+      // A load whose process died with the indexes set aside, and which was then cancelled: its
+      // job, when a worker picks it up again, finds it cancelled and builds them.
+      const cancelled = await uploadAndStart('died-then-cancelled.csv');
+      await deferIndexes(db, cancelled, Date.now());
+      assert.equal((await missing()).length, deferrableIndexes.length);
+      const res = await t.request({
+        method: 'POST',
+        url: `/api/v1/imports/${cancelled}/cancel`,
+        headers: key,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      await t.runtime.createJobWorker().drain();
+      assert.deepEqual(await missing(), []);
+      assert.deepEqual(await recorded(), []);
+
+      // At a start: a finished load's are built, a running one's are left to it.
+      const running = await uploadAndStart('running.csv');
+      await db.db.updateTable('imports').set({ status: 'running' }).where('id', '=', running).execute();
+      await deferIndexes(db, running, Date.now());
+      const logger = { info: () => {} };
+      assert.deepEqual(await t.runtime.api.imports.restoreAbandonedIndexes(logger), []);
+      assert.deepEqual(await recorded(), [running]);
+      await db.db.updateTable('imports').set({ status: 'completed' }).where('id', '=', running).execute();
+      assert.equal(
+        (await t.runtime.api.imports.restoreAbandonedIndexes(logger)).length,
+        deferrableIndexes.length,
+      );
+      assert.deepEqual(await missing(), []);
+      assert.deepEqual(await recorded(), []);
     });
   });
 }
