@@ -82,7 +82,8 @@ process.stdout.write(
     importCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     totalMs: Math.round(performance.now() - started),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    writtenMb: writtenMb(),
+    // On PostgreSQL the server process writes, not this one.
+    writtenMb: pgUrl ? null : writtenMb(),
   })}\n`,
 );
 process.exit(0);
