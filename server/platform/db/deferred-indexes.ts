@@ -87,8 +87,9 @@ export async function restoreDeferredIndexes(
   if (o.owner !== undefined) q = q.where('owner', '=', o.owner);
   const deferred = await q.execute();
   if (deferred.length === 0) return [];
-  // Building an index sorts every entry; with temporary storage in memory that sort would sit in
-  // the process's memory (~75 MB for a million leads' stage index). Files it is, for the build.
+  // Building an index sorts every entry, spilling what does not fit its buffer to temporary files:
+  // with temporary storage in memory, those would be the process's memory too. Files it is, for
+  // the build.
   await sql`pragma temp_store = FILE`.execute(db);
   try {
     for (const index of deferred) {
