@@ -13,6 +13,8 @@ import { migrateToLatest } from '../../server/platform/db/migrate.ts';
 import { createRuntime } from '../../server/runtime.ts';
 
 const file = process.env.BENCH_FILE!;
+const pgUrl = process.env.BENCH_PG_URL;
+const dataDir = process.env.BENCH_DATA_DIR!;
 
 /** Bytes the process wrote to storage (WAL and checkpoints), where the kernel tells (Linux). */
 function writtenMb(): number | null {
@@ -20,8 +22,6 @@ function writtenMb(): number | null {
   const bytes = /write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1];
   return bytes === undefined ? null : Math.round(Number(bytes) / 1048576);
 }
-const pgUrl = process.env.BENCH_PG_URL;
-const dataDir = process.env.BENCH_DATA_DIR!;
 const parsed = parseConfig({}, { dataDir, logLevel: 'silent', jobPollMs: 20, workerConcurrency: 1 });
 if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
 const database = pgUrl

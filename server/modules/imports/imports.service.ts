@@ -833,7 +833,7 @@ export function createImportsService(deps: Deps) {
    */
   async function restoreAbandonedIndexes(logger: Pick<JobContext['logger'], 'info'>): Promise<string[]> {
     const built: string[] = [];
-    for (const owner of (await deferredIndexOwners(database)).keys()) {
+    for (const owner of await deferredIndexOwners(database)) {
       const r = await repo.get(db, owner);
       if (r && (r.status === 'queued' || r.status === 'running')) continue;
       const started = performance.now();

@@ -61,15 +61,11 @@ async function hasTable(database: Database): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** The owners of deferred indexes, and how many each holds. */
-export async function deferredIndexOwners(database: Database): Promise<Map<string, number>> {
-  if (database.dialect !== 'sqlite' || !(await hasTable(database))) return new Map();
-  const rows = await database.db
-    .selectFrom('deferred_indexes')
-    .select((eb) => ['owner', eb.fn.countAll<number>().as('n')])
-    .groupBy('owner')
-    .execute();
-  return new Map(rows.map((r) => [r.owner, Number(r.n)]));
+/** Who has indexes set aside (an import's id). */
+export async function deferredIndexOwners(database: Database): Promise<Set<string>> {
+  if (database.dialect !== 'sqlite' || !(await hasTable(database))) return new Set();
+  const rows = await database.db.selectFrom('deferred_indexes').select('owner').distinct().execute();
+  return new Set(rows.map((r) => r.owner));
 }
 
 /**
