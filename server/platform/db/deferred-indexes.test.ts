@@ -63,10 +63,29 @@ describe('deferred indexes (sqlite)', () => {
         .execute();
       assert.deepEqual(found, [{ id: 'lead_1' }]);
 
+      const settings = async () =>
+        (
+          await sql<{ cache_size: number; temp_store: number }>`
+            select * from pragma_cache_size(), pragma_temp_store()
+          `.execute(tdb.db)
+        ).rows[0]!;
+      const usual = await settings();
       let calls = 0;
-      const built = await restoreDeferredIndexes(tdb, { owner: 'imp_a', between: async () => void calls++ });
+      const whileBuilding: (typeof usual)[] = [];
+      const built = await restoreDeferredIndexes(tdb, {
+        owner: 'imp_a',
+        between: async () => {
+          calls++;
+          whileBuilding.push(await settings());
+        },
+      });
       assert.equal(built.length, deferrableIndexes.length);
       assert.equal(calls, deferrableIndexes.length, 'the caller gets a turn after each index');
+      // Sorting on disk with a small cache (its size is also the sort buffer's) while building…
+      for (const s of whileBuilding) assert.deepEqual(s, { cache_size: -16384, temp_store: 1 });
+      // …and the connection's own settings afterwards.
+      assert.notDeepEqual(usual, whileBuilding[0]);
+      assert.deepEqual(await settings(), usual);
       assert.deepEqual(await indexes(tdb.db), before, 'the same indexes, with the same definitions');
       assert.deepEqual(await deferredIndexOwners(tdb), new Set());
     } finally {
