@@ -742,6 +742,14 @@ export function createImportsService(deps: Deps) {
     let decided = options.dryRun || database.dialect !== 'sqlite';
     // A resumed load may have set indexes aside before it stopped: it builds them when it is done.
     let deferred = (await deferredIndexOwners(database)).has(importId);
+    // A bulk load also lets the WAL grow longer between rewinds (db.ts), until it is done.
+    let bulk = false;
+    const bulkWrites = (on: boolean) => {
+      if (bulk === on) return;
+      bulk = on;
+      database.bulkWrites(on);
+    };
+    if (deferred) bulkWrites(true);
     const between = async () => {
       await ctx.heartbeat?.();
       await new Promise((resolve) => setImmediate(resolve));
@@ -765,6 +773,7 @@ export function createImportsService(deps: Deps) {
             const names = await deferIndexes(database, importId, clock.now());
             if (names.length > 0) {
               deferred = true;
+              bulkWrites(true);
               ctx.logger.info(
                 { importId, remaining, indexes: names.length },
                 'import: bulk load, indexes deferred',
@@ -823,6 +832,8 @@ export function createImportsService(deps: Deps) {
         return;
       }
       throw error;
+    } finally {
+      bulkWrites(false);
     }
   }
 

@@ -569,6 +569,14 @@ describe('imports as a bulk load (sqlite)', () => {
     const schemaVersion = () =>
       t.runtime.database.sqlite!.pragma('schema_version', { simple: true }) as number;
     const versionBefore = schemaVersion();
+    // What the loads told the database about bulk writes (the WAL's limits, db.ts).
+    const bulkCalls: boolean[] = [];
+    const database = t.runtime.database;
+    const bulkWrites = database.bulkWrites.bind(database);
+    database.bulkWrites = (on) => {
+      bulkCalls.push(on);
+      bulkWrites(on);
+    };
     const imports = [];
     for (const [name, body] of [
       ['first.csv', hubspotFile],
@@ -605,7 +613,15 @@ describe('imports as a bulk load (sqlite)', () => {
     const { rows: indexes } = await sql<{ name: string; sql: string }>`
         select name, sql from sqlite_master where type = 'index' order by name
       `.execute(t.runtime.database.db);
-    return { imports, leads, indexes, schemaChanged: schemaVersion() !== versionBefore };
+    database.bulkWrites = bulkWrites;
+    return {
+      imports,
+      leads,
+      indexes,
+      schemaChanged: schemaVersion() !== versionBefore,
+      bulkCalls,
+      ownCheckpoint: database.sqlite!.pragma('wal_autocheckpoint', { simple: true }),
+    };
   }
 
   it('imports exactly what a row-by-row load imports, and leaves the same indexes behind', async () => {
@@ -619,6 +635,12 @@ describe('imports as a bulk load (sqlite)', () => {
     assert.deepEqual(got.leads, expected.leads);
     assert.deepEqual(got.indexes, expected.indexes);
     assert.deepEqual(await bulk.runtime.database.db.selectFrom('deferred_indexes').selectAll().execute(), []);
+    // The first file was a bulk load (the second, into a database holding more leads, was not):
+    // the WAL's limits were raised for it and are back where they were.
+    assert.deepEqual(expected.bulkCalls, []);
+    assert.deepEqual(got.bulkCalls, [true, false]);
+    assert.equal(got.ownCheckpoint, expected.ownCheckpoint);
+    assert.equal(got.ownCheckpoint, 32_000);
   });
 
   it('builds what a load set aside once that load can no longer build it itself', async () => {

@@ -98,6 +98,70 @@ describe('background WAL checkpoints (SQLite file)', () => {
     }
   });
 
+  it('asks for holds past the threshold it is given at the time', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
+    const file = path.join(dir, 'db.sqlite');
+    const raw = new SqliteDatabase(file);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('wal_autocheckpoint = 0');
+    const checkpointer = startCheckpointer(file, {
+      intervalMs: 20,
+      restartFrames: 256,
+      quiesce: (catchUp) => catchUp(),
+    });
+    try {
+      raw.exec('create table blobs (id integer primary key, data blob not null)');
+      const insert = raw.prepare('insert into blobs (data) values (?)');
+      /** 16 MB (4,000 frames and more), 256 KB per commit, with pauses the thread can work in. */
+      const write = async () => {
+        for (let i = 0; i < 64; i++) {
+          raw.transaction(() => {
+            for (let j = 0; j < 4; j++) insert.run(Buffer.alloc(64 * 1024, i));
+          })();
+          await settle(5);
+        }
+        await settle(300);
+      };
+      await write();
+      const atFirst = checkpointer.holds();
+      assert.ok(atFirst > 0, 'past 256 frames, it asked for holds');
+      checkpointer.setRestartFrames(1_000_000);
+      await settle(300);
+      const before = checkpointer.holds();
+      await write();
+      assert.equal(checkpointer.holds(), before, 'none below the new threshold');
+      checkpointer.setRestartFrames(256);
+      await write();
+      assert.ok(checkpointer.holds() > before, 'and again once it is lowered');
+    } finally {
+      await checkpointer.stop();
+      raw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets the WAL grow four times as long while bulk loads run, and no longer', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
+    const database = await openDatabase({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+    const own = () => database.sqlite!.pragma('wal_autocheckpoint', { simple: true });
+    try {
+      assert.equal(own(), 32_000);
+      database.bulkWrites(true);
+      assert.equal(own(), 128_000);
+      database.bulkWrites(true); // a second load at the same time
+      database.bulkWrites(false);
+      assert.equal(own(), 128_000, 'until the last load ends');
+      database.bulkWrites(false);
+      assert.equal(own(), 32_000);
+      database.bulkWrites(false); // an end too many changes nothing
+      database.bulkWrites(true);
+      assert.equal(own(), 128_000);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves an in-memory database alone (nothing to checkpoint)', async () => {
     const database = await openDatabase({ dialect: 'sqlite', file: ':memory:' });
     assert.equal(database.sqlite!.pragma('wal_autocheckpoint', { simple: true }), 4000);

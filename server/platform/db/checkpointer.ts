@@ -26,6 +26,10 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import SqliteDatabase from 'better-sqlite3';
 
 export type Checkpointer = {
+  /** Moves the rewind threshold (frames; 0 never asks for a hold). */
+  setRestartFrames(frames: number): void;
+  /** Holds the thread asked for and got so far. */
+  holds(): number;
   /** Stops the thread (its connection closes); resolves once it has. */
   stop(): Promise<void>;
 };
@@ -46,6 +50,7 @@ const quiesceWaitMs = 5000;
 const holdLimitMs = 1000;
 
 type ThreadMessage = { kind: 'quiesce' } | { kind: 'caught-up' };
+type OwnerMessage = 'quiet' | 'stop' | { kind: 'restart-frames'; frames: number };
 
 /**
  * Starts the thread. `onExit` runs if it ends before `stop` (it failed): the caller then goes back
@@ -77,8 +82,10 @@ export function startCheckpointer(
   worker.unref();
   worker.on('error', () => {});
   let caughtUp: (() => void) | null = null;
+  let holds = 0;
   worker.on('message', (m: ThreadMessage) => {
     if (m.kind === 'caught-up') {
+      holds++;
       caughtUp?.();
       return;
     }
@@ -105,6 +112,10 @@ export function startCheckpointer(
     }),
   );
   return {
+    setRestartFrames(frames) {
+      if (o.quiesce) worker.postMessage({ kind: 'restart-frames', frames } satisfies OwnerMessage);
+    },
+    holds: () => holds,
     stop() {
       if (!stopping) {
         stopping = true;
@@ -118,7 +129,8 @@ export function startCheckpointer(
   };
 }
 
-function runThread({ file, intervalMs, restartFrames: rewindAt }: Data) {
+function runThread({ file, intervalMs, restartFrames }: Data) {
+  let rewindAt = restartFrames;
   const db = new SqliteDatabase(file, { fileMustExist: true });
   db.pragma('busy_timeout = 0');
   db.pragma('synchronous = NORMAL');
@@ -145,7 +157,11 @@ function runThread({ file, intervalMs, restartFrames: rewindAt }: Data) {
       parentPort!.postMessage({ kind: 'quiesce' } satisfies ThreadMessage);
     }
   }, intervalMs);
-  parentPort!.on('message', (m) => {
+  parentPort!.on('message', (m: OwnerMessage) => {
+    if (typeof m === 'object') {
+      rewindAt = m.frames;
+      return;
+    }
     if (m === 'quiet') {
       // No write runs now: this pass copies the rest, and the owner's next write rewinds the WAL.
       pass();

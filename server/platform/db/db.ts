@@ -16,7 +16,7 @@ import {
   SqliteDriver,
 } from 'kysely';
 import pg from 'pg';
-import { startCheckpointer } from './checkpointer.ts';
+import { restartFrames, startCheckpointer } from './checkpointer.ts';
 import { SchemaScopedPostgresDialect } from './pg-introspector.ts';
 import type { DB } from './schema.ts';
 
@@ -27,6 +27,12 @@ export type Database = {
   readonly dialect: Dialect;
   /** The raw SQLite handle, for bulk paths that need prepared statements (imports, benchmarks). */
   readonly sqlite: SqliteDatabase.Database | undefined;
+  /**
+   * A bulk load starts (true) or ends (false). On SQLite the WAL may then grow four times as long
+   * before it is rewound: each rewind holds writes for a catch-up (~50 ms under an import's
+   * writes), and a load writes gigabytes. Nothing on PostgreSQL.
+   */
+  bulkWrites(on: boolean): void;
   close(): Promise<void>;
 };
 
@@ -73,6 +79,12 @@ function openSqlite(file: string, walRestartFrames?: number): Database {
   // This connection checkpoints only as a safety net, when the WAL has grown past ~128 MB (should
   // the thread fall behind), and the WAL file is cut back to 64 MB afterwards.
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
+  // WAL frames past which this connection checkpoints by itself, times `bulkWalFactor` during bulk loads.
+  let ownCheckpointAt = 4000;
+  let bulkLoads = 0;
+  const setOwnCheckpoint = () => {
+    if (raw.open) raw.pragma(`wal_autocheckpoint = ${ownCheckpointAt * (bulkLoads > 0 ? bulkWalFactor : 1)}`);
+  };
   const checkpointer =
     file === ':memory:'
       ? undefined
@@ -81,10 +93,12 @@ function openSqlite(file: string, walRestartFrames?: number): Database {
           // Holding the connection waits for the transaction in flight and queues the next.
           quiesce: (catchUp) => db.connection().execute(() => catchUp()),
           onExit: () => {
-            if (raw.open) raw.pragma('wal_autocheckpoint = 4000');
+            ownCheckpointAt = 4000;
+            setOwnCheckpoint();
           },
         });
-  raw.pragma(`wal_autocheckpoint = ${checkpointer ? 32_000 : 4000}`);
+  if (checkpointer) ownCheckpointAt = 32_000;
+  setOwnCheckpoint();
   raw.pragma(`journal_size_limit = ${64 * 1048576}`);
   // Statistics for the planner on tables that have grown or were never analyzed (sampled, and a
   // no-op when nothing changed much).
@@ -98,6 +112,13 @@ function openSqlite(file: string, walRestartFrames?: number): Database {
     db,
     dialect: 'sqlite',
     sqlite: raw,
+    bulkWrites(on) {
+      bulkLoads = Math.max(0, bulkLoads + (on ? 1 : -1));
+      checkpointer?.setRestartFrames(
+        (walRestartFrames ?? restartFrames) * (bulkLoads > 0 ? bulkWalFactor : 1),
+      );
+      setOwnCheckpoint();
+    },
     async close() {
       clearInterval(statistics);
       await checkpointer?.stop();
@@ -107,6 +128,9 @@ function openSqlite(file: string, walRestartFrames?: number): Database {
     },
   };
 }
+
+/** How much longer the WAL grows before a rewind, and before the connection's own checkpoint, during bulk loads. */
+const bulkWalFactor = 4;
 
 /** How often an open SQLite database refreshes its planner statistics. */
 export const statisticsIntervalMs = 10 * 60_000;
@@ -162,6 +186,7 @@ async function openPostgres(options: Extract<OpenOptions, { dialect: 'postgres' 
     db,
     dialect: 'postgres',
     sqlite: undefined,
+    bulkWrites() {},
     async close() {
       await db.destroy();
     },
