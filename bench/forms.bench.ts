@@ -64,6 +64,8 @@ async function measure(name: string, script: string, path: string, sustained?: n
     cpuBefore !== null && cpuAfter !== null ? +((cpuAfter - cpuBefore) / r.requests).toFixed(3) : null;
   // The target is a sustained rate: offer exactly that load, evenly spread (open loop, see
   // loadAtRate), and read the latency it gets once steady (after a lead-in at the same rate).
+  // The server reports what stalled its event loop over the measured seconds (servers/stalls.ts).
+  const mark = sustained ? setTimeout(() => server.child.kill('SIGUSR2'), leadInSeconds * 1000) : undefined;
   const held = sustained
     ? await loadAtRate({
         url,
@@ -76,13 +78,19 @@ async function measure(name: string, script: string, path: string, sustained?: n
         rate: sustained,
       })
     : null;
+  clearTimeout(mark);
+  const stalls = held ? await serverStalls(server) : null;
   const stored = await storedSubmissions(server.output, server.port);
   await server.stop();
   if (held) {
-    report(`${name} at a sustained ${sustained}/s`, { ...held, seconds, connections });
+    report(`${name} at a sustained ${sustained}/s`, { ...held, seconds, connections, serverStalls: stalls });
     process.stderr.write(
       `${name} at ${sustained}/s offered: ${held.rps}/s  p50 ${held.p50} ms  p99 ${held.p99} ms  p99.9 ${held.p999} ms  max ${held.max} ms  non-2xx ${held.non2xx}  errors ${held.errors}${leadInText(held.leadIn)}\n`,
     );
+    if (stalls)
+      process.stderr.write(
+        `${''.padEnd(44)} server over those seconds: event loop late by p99 ${stalls.loopP99Ms} ms, max ${stalls.loopMaxMs} ms; ${stalls.gcCount} collections, ${stalls.gcMs} ms in all, longest ${stalls.gcMaxMs} ms\n`,
+      );
   }
   report(name, { ...r, serverCpuMsPerRequest, seconds, connections });
   process.stderr.write(
@@ -97,6 +105,19 @@ async function measure(name: string, script: string, path: string, sustained?: n
     );
   }
   return { ...r, serverCpuMsPerRequest, held };
+}
+
+type Stalls = { loopP99Ms: number; loopMaxMs: number; gcCount: number; gcMs: number; gcMaxMs: number };
+
+/** Ends the server's stall window (servers/stalls.ts) and reads its figures (null if it printed none). */
+async function serverStalls(server: Awaited<ReturnType<typeof startChild>>): Promise<Stalls | null> {
+  server.child.kill('SIGUSR2');
+  for (let waited = 0; waited < 2000; waited += 20) {
+    const line = /stalls (\{.*\})/.exec(server.output)?.[1];
+    if (line) return JSON.parse(line) as Stalls;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return null;
 }
 
 /** Leadloop's own count of accepted submissions: every 2xx answer must be a stored submission. */

@@ -17,7 +17,7 @@ export function percentile(sorted: number[], p: number): number {
 export async function startChild(
   script: string,
   env: Record<string, string> = {},
-): Promise<{ port: number; output: string; child: ChildProcess; stop(): Promise<void> }> {
+): Promise<{ port: number; readonly output: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(benchDir, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -33,7 +33,10 @@ export async function startChild(
   });
   return {
     port,
-    output: out,
+    /** Everything the child printed so far. */
+    get output() {
+      return out;
+    },
     child,
     async stop() {
       if (child.exitCode !== null) return;

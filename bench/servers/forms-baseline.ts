@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { PublicSubmission } from '../../contracts/forms.ts';
 import { validatorCompiler } from '../../server/platform/http/validation.ts';
+import { watchStalls } from './stalls.ts';
+
+watchStalls();
 
 const app = Fastify({ logger: false });
 app.setValidatorCompiler(validatorCompiler);

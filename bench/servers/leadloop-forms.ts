@@ -9,6 +9,9 @@ import type { FormCreate } from '../../contracts/forms.ts';
 import { buildApp } from '../../server/app.ts';
 import { parseConfig } from '../../server/platform/config.ts';
 import { scratchDir } from './scratch.ts';
+import { watchStalls } from './stalls.ts';
+
+watchStalls();
 
 const benchForm: FormCreate = {
   name: 'Request a demo',

@@ -1,0 +1,41 @@
+/**
+ * What held a benchmark server's event loop during a window the benchmark marks: SIGUSR2 starts a
+ * window, the next SIGUSR2 ends it and prints one line on stdout,
+ * `stalls {"loopP99Ms":…,"loopMaxMs":…,"gcCount":…,"gcMs":…,"gcMaxMs":…}`: how late a timer due
+ * every 10 ms ran (the event loop's delay) and V8's collection pauses. A tail latency then either
+ * shows here (the server's event loop was held: by its own work, a collection, or the machine not
+ * running the process) or not (the requests waited elsewhere: the load generator, the network stack).
+ */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+const resolutionMs = 10;
+
+export function watchStalls(): void {
+  const loop = monitorEventLoopDelay({ resolution: resolutionMs });
+  let gcs: number[] = [];
+  let open = false;
+  new PerformanceObserver((list) => {
+    if (open) for (const e of list.getEntries()) gcs.push(e.duration);
+  }).observe({ entryTypes: ['gc'] });
+  process.on('SIGUSR2', () => {
+    if (!open) {
+      open = true;
+      gcs = [];
+      loop.reset();
+      loop.enable();
+      return;
+    }
+    open = false;
+    loop.disable();
+    // The histogram holds the intervals between the timer's turns: the delay is what exceeds 10 ms.
+    const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - resolutionMs) * 10) / 10);
+    const figures = {
+      loopP99Ms: ms(loop.percentile(99)),
+      loopMaxMs: ms(loop.max),
+      gcCount: gcs.length,
+      gcMs: Math.round(gcs.reduce((a, b) => a + b, 0)),
+      gcMaxMs: Math.round(Math.max(0, ...gcs) * 10) / 10,
+    };
+    process.stdout.write(`stalls ${JSON.stringify(figures)}\n`);
+  });
+}
