@@ -9,50 +9,12 @@
  * Baseline in the same run: a bare Fastify endpoint with the same body validation, storing nothing.
  * Target (issue): ≥ 2,000 submissions/s sustained, p99 < 50 ms.
  */
+import { body, headers } from './form-submissions.ts';
 import { cpuMs, leadInSeconds, leadInText, load, loadAtRate, report, startChild } from './lib.ts';
+import { bareSubmitUrl, leadloopSubmitUrl } from './servers/forms-apps.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 100;
-const runId = Date.now().toString(36);
-const firstNames = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Ken', 'Radia', 'Tim'];
-const lastNames = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Hamilton', 'Thompson'];
-const titles = ['CTO', 'Head of Marketing', 'VP Sales', 'Engineer', 'Growth Lead', 'Founder'];
-const countries = ['DE', 'FR', 'US', 'GB', 'NL', 'ES', 'IT', 'SE'];
-const campaigns: [string, string, string][] = [
-  ['google', 'cpc', 'spring-search'],
-  ['newsletter', 'email', 'june-news'],
-  ['linkedin', 'paid_social', 'abm-q3'],
-  ['partner', 'referral', 'partner-days'],
-];
-const headers = {
-  origin: 'https://www.example.com',
-  'user-agent':
-    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-};
-
-function body(i: number): string {
-  const [source, medium, campaign] = campaigns[i % campaigns.length]!;
-  const first = firstNames[i % firstNames.length]!;
-  return JSON.stringify({
-    fields: {
-      email: `${first.toLowerCase()}.${runId}.${i}@company${i % 500}.example`,
-      firstName: first,
-      lastName: lastNames[(i * 7) % lastNames.length],
-      companyName: `Company ${i % 500}`,
-      jobTitle: titles[i % titles.length],
-      country: countries[i % countries.length],
-    },
-    consents: { news: i % 3 === 0 },
-    page: {
-      url: `https://www.example.com/demo?utm_source=${source}&utm_medium=${medium}&utm_campaign=${campaign}`,
-      title: 'Request a demo — Example',
-      referrer: i % 2 === 0 ? 'https://www.google.com/' : '',
-    },
-    utm: { source, medium, campaign },
-    visitorId: `v${runId}${String(i).padStart(8, '0')}`,
-  });
-}
-
 async function measure(name: string, script: string, path: string, sustained?: number) {
   const server = await startChild(script);
   const url = `http://127.0.0.1:${server.port}${path}`;
@@ -131,16 +93,11 @@ async function storedSubmissions(output: string, port: number): Promise<number |
   return ((await res.json()) as { submissionCount: number }).submissionCount;
 }
 
-const bare = await measure(
-  'baseline: validation only',
-  'servers/forms-baseline.ts',
-  '/forms/demo/submissions',
-  2000,
-);
+const bare = await measure('baseline: validation only', 'servers/forms-baseline.ts', bareSubmitUrl, 2000);
 const leadloop = await measure(
   'leadloop: POST /api/v1/public/forms/…/submissions',
   'servers/leadloop-forms.ts',
-  '/api/v1/public/forms/demo/submissions',
+  leadloopSubmitUrl,
   2000,
 );
 report('forms ratios', {
