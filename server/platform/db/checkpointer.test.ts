@@ -10,6 +10,31 @@ import { openDatabase } from './db.ts';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A WAL-mode file with a table of blobs, its connection never checkpointing by itself, and a
+ * checkpoint thread started with `options`; `done` stops both and removes the file.
+ */
+function blobsWithThread(options: Parameters<typeof startCheckpointer>[1]) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
+  const file = path.join(dir, 'db.sqlite');
+  const raw = new SqliteDatabase(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('wal_autocheckpoint = 0');
+  raw.exec('create table blobs (id integer primary key, data blob not null)');
+  const checkpointer = startCheckpointer(file, options);
+  return {
+    file,
+    raw,
+    checkpointer,
+    insert: raw.prepare<[Buffer]>('insert into blobs (data) values (?)'),
+    async done() {
+      await checkpointer.stop();
+      raw.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('background WAL checkpoints (SQLite file)', () => {
   it('copy committed pages into the database file while the connection only appends to the WAL', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
@@ -73,15 +98,8 @@ describe('background WAL checkpoints (SQLite file)', () => {
   });
 
   it('still copies pages back for an owner that cannot hold its writes (no quiesce)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
-    const file = path.join(dir, 'db.sqlite');
-    const raw = new SqliteDatabase(file);
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('wal_autocheckpoint = 0');
-    const checkpointer = startCheckpointer(file, { intervalMs: 20 });
+    const { file, raw, insert, done } = blobsWithThread({ intervalMs: 20 });
     try {
-      raw.exec('create table blobs (id integer primary key, data blob not null)');
-      const insert = raw.prepare('insert into blobs (data) values (?)');
       raw.transaction(() => {
         for (let i = 0; i < 64; i++) insert.run(Buffer.alloc(64 * 1024, i));
       })();
@@ -92,26 +110,17 @@ describe('background WAL checkpoints (SQLite file)', () => {
       }
       assert.ok(size >= 4 * 1048576, `the database file grew to ${size} bytes`);
     } finally {
-      await checkpointer.stop();
-      raw.close();
-      rmSync(dir, { recursive: true, force: true });
+      await done();
     }
   });
 
   it('asks for holds past the threshold it is given at the time', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'leadloop-checkpoint-'));
-    const file = path.join(dir, 'db.sqlite');
-    const raw = new SqliteDatabase(file);
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('wal_autocheckpoint = 0');
-    const checkpointer = startCheckpointer(file, {
+    const { raw, insert, checkpointer, done } = blobsWithThread({
       intervalMs: 20,
       restartFrames: 256,
       quiesce: (catchUp) => catchUp(),
     });
     try {
-      raw.exec('create table blobs (id integer primary key, data blob not null)');
-      const insert = raw.prepare('insert into blobs (data) values (?)');
       /** 16 MB (4,000 frames and more), 256 KB per commit, with pauses the thread can work in. */
       const write = async () => {
         for (let i = 0; i < 64; i++) {
@@ -134,9 +143,7 @@ describe('background WAL checkpoints (SQLite file)', () => {
       await write();
       assert.ok(checkpointer.holds() > before, 'and again once it is lowered');
     } finally {
-      await checkpointer.stop();
-      raw.close();
-      rmSync(dir, { recursive: true, force: true });
+      await done();
     }
   });
 
