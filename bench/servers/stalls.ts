@@ -1,7 +1,7 @@
 /**
  * What held a benchmark server's event loop during a window the benchmark marks: SIGUSR2 starts a
  * window, the next SIGUSR2 ends it and prints one line on stdout,
- * `stalls {"loopP99Ms":…,"loopMaxMs":…,"gcCount":…,"gcMs":…,"gcMaxMs":…}`: how late a timer due
+ * `stalls {"mainThreadCpuMs":…,"processCpuMs":…,"loopP99Ms":…,"loopMaxMs":…,"gcCount":…,"gcMs":…,"gcMaxMs":…}`: how late a timer due
  * every 10 ms ran (the event loop's delay) and V8's collection pauses. A tail latency then either
  * shows here (the server's event loop was held: by its own work, a collection, or the machine not
  * running the process) or not (the requests waited elsewhere: the load generator, the network stack).
@@ -14,6 +14,8 @@ export function watchStalls(): void {
   const loop = monitorEventLoopDelay({ resolution: resolutionMs });
   let gcs: number[] = [];
   let open = false;
+  let mainCpu = process.threadCpuUsage();
+  let allCpu = process.cpuUsage();
   new PerformanceObserver((list) => {
     if (open) for (const e of list.getEntries()) gcs.push(e.duration);
   }).observe({ entryTypes: ['gc'] });
@@ -21,6 +23,8 @@ export function watchStalls(): void {
     if (!open) {
       open = true;
       gcs = [];
+      mainCpu = process.threadCpuUsage();
+      allCpu = process.cpuUsage();
       loop.reset();
       loop.enable();
       return;
@@ -29,7 +33,10 @@ export function watchStalls(): void {
     loop.disable();
     // The histogram holds the intervals between the timer's turns: the delay is what exceeds 10 ms.
     const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - resolutionMs) * 10) / 10);
+    const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
     const figures = {
+      mainThreadCpuMs: cpuMs(process.threadCpuUsage(mainCpu)),
+      processCpuMs: cpuMs(process.cpuUsage(allCpu)),
       loopP99Ms: ms(loop.percentile(99)),
       loopMaxMs: ms(loop.max),
       gcCount: gcs.length,
