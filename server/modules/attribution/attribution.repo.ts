@@ -11,6 +11,7 @@ type TouchColumn =
   | 'last_touch_at';
 
 import type { Dialect, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type {
   AttributionRunsTable,
   ChannelRuleDraftTable,
@@ -68,6 +69,18 @@ const classifiedColumns = [
   'rule_version',
 ] as const;
 
+// Read on every capture that classifies touchpoints, compiled once (see prepared.ts).
+const latestVersion = prepared(0, (tx) =>
+  tx.selectFrom('channel_rule_versions').select('version').orderBy('version', 'desc').limit(1),
+);
+const campaignsOfKeys = prepared(1, (tx, keys: string[]) =>
+  tx
+    .selectFrom('campaign_keys')
+    .innerJoin('campaigns', 'campaigns.id', 'campaign_keys.campaign_id')
+    .select(['campaign_keys.key', 'campaigns.id', 'campaigns.name', 'campaigns.channel'])
+    .where('campaign_keys.key', 'in', keys),
+);
+
 export function createAttributionRepo(dialect: Dialect) {
   const postgres = dialect === 'postgres';
 
@@ -84,12 +97,7 @@ export function createAttributionRepo(dialect: Dialect) {
 
   // ── Rule versions and the draft ──
   async function latestVersionNumber(tx: Tx): Promise<number | null> {
-    const r = await tx
-      .selectFrom('channel_rule_versions')
-      .select('version')
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const [r] = (await latestVersion(tx)).rows;
     return r ? Number(r.version) : null;
   }
 
@@ -309,12 +317,7 @@ export function createAttributionRepo(dialect: Dialect) {
     keys: string[],
   ): Promise<{ key: string; id: string; name: string; channel: string }[]> {
     if (keys.length === 0) return [];
-    return tx
-      .selectFrom('campaign_keys')
-      .innerJoin('campaigns', 'campaigns.id', 'campaign_keys.campaign_id')
-      .select(['campaign_keys.key', 'campaigns.id', 'campaigns.name', 'campaigns.channel'])
-      .where('campaign_keys.key', 'in', keys)
-      .execute();
+    return (await campaignsOfKeys(tx, keys)).rows;
   }
 
   return {

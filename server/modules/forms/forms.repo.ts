@@ -1,9 +1,35 @@
 import { insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type { FormConsentVersionsTable, FormSubmissionsTable, FormsTable } from '../../platform/db/schema.ts';
 
 export type FormRow = FormsTable;
 export type SubmissionRow = FormSubmissionsTable;
+
+// Every batch of submissions checks its render tokens and counts itself on its forms: compiled
+// once (see prepared.ts).
+const bumpCountsAndLast = prepared(4, (tx, formId: string, accepted: number, spam: number, lastAt: number) =>
+  tx
+    .updateTable('forms')
+    .set((eb) => ({
+      submission_count: eb('submission_count', '+', accepted),
+      spam_count: eb('spam_count', '+', spam),
+      last_submission_at: lastAt,
+    }))
+    .where('id', '=', formId),
+);
+const submissionsOfTokens = prepared(1, (tx, tokenIds: string[]) =>
+  tx.selectFrom('form_submissions').select('token_id').where('token_id', 'in', tokenIds),
+);
+const bumpCounts = prepared(3, (tx, formId: string, accepted: number, spam: number) =>
+  tx
+    .updateTable('forms')
+    .set((eb) => ({
+      submission_count: eb('submission_count', '+', accepted),
+      spam_count: eb('spam_count', '+', spam),
+    }))
+    .where('id', '=', formId),
+);
 
 export function createFormsRepo(dialect: Dialect) {
   async function insertForm(tx: Tx, row: FormRow): Promise<void> {
@@ -56,11 +82,7 @@ export function createFormsRepo(dialect: Dialect) {
   /** Which of these render-token nonces a stored submission already used. */
   async function usedTokens(tx: Tx, tokenIds: string[]): Promise<Set<string>> {
     if (tokenIds.length === 0) return new Set();
-    const rows = await tx
-      .selectFrom('form_submissions')
-      .select('token_id')
-      .where('token_id', 'in', tokenIds)
-      .execute();
+    const { rows } = await submissionsOfTokens(tx, tokenIds);
     return new Set(rows.map((r) => r.token_id!));
   }
 
@@ -75,15 +97,8 @@ export function createFormsRepo(dialect: Dialect) {
     spam: number,
     lastAt: number | null,
   ): Promise<void> {
-    await tx
-      .updateTable('forms')
-      .set((eb) => ({
-        submission_count: eb('submission_count', '+', accepted),
-        spam_count: eb('spam_count', '+', spam),
-        ...(lastAt !== null ? { last_submission_at: lastAt } : {}),
-      }))
-      .where('id', '=', formId)
-      .execute();
+    if (lastAt === null) await bumpCounts(tx, formId, accepted, spam);
+    else await bumpCountsAndLast(tx, formId, accepted, spam, lastAt);
   }
 
   async function listSubmissions(

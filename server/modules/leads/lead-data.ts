@@ -4,6 +4,7 @@
 
 import { type Selectable, sql } from 'kysely';
 import type { Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type { DB } from '../../platform/db/schema.ts';
 import type { LeadDataListener } from './leads.service.ts';
 
@@ -66,11 +67,16 @@ export async function touchpointsOfTypes(
   types: ReadonlySet<string>,
 ): Promise<Pick<Selectable<DB['touchpoints']>, 'lead_id' | 'type' | 'occurred_at' | 'properties'>[]> {
   if (leadIds.length === 0 || types.size === 0) return [];
-  return touchpointsOfTypesQuery(tx, leadIds, types).execute();
+  return (await touchpointsOfTypesPrepared(tx, leadIds, [...types])).rows;
 }
 
+// Scoring reads it on every capture: compiled once (see prepared.ts).
+const touchpointsOfTypesPrepared = prepared(2, (tx, leadIds: string[], types: string[]) =>
+  touchpointsOfTypesQuery(tx, leadIds, types),
+);
+
 /** The query of touchpointsOfTypes (its plan is tested). */
-export function touchpointsOfTypesQuery(tx: Tx, leadIds: string[], types: ReadonlySet<string>) {
+export function touchpointsOfTypesQuery(tx: Tx, leadIds: string[], types: Iterable<string>) {
   return tx
     .selectFrom('touchpoints')
     .select(['lead_id', 'type', 'occurred_at', 'properties'])

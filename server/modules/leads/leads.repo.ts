@@ -8,6 +8,7 @@ import {
 } from 'kysely';
 import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type {
   CompaniesTable,
   ConsentEventsTable,
@@ -66,6 +67,20 @@ export type ListOptions = {
 };
 
 type LeadEB = ExpressionBuilder<DB, 'leads'>;
+
+// The resolver's reads on every capture, compiled once (see prepared.ts).
+const leadsByEmails = prepared(1, (tx, emails: string[]) =>
+  tx.selectFrom('leads').selectAll().where('email', 'in', emails),
+);
+const identitiesByValues = prepared(3, (tx, kind: string, system: string, values: string[]) =>
+  tx
+    .selectFrom('lead_identities')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('system', '=', system)
+    .where('value', 'in', values),
+);
+const oneErased = prepared(0, (tx) => tx.selectFrom('erased_emails').select('hash').limit(1));
 
 export function createLeadsRepo(dialect: Dialect) {
   const postgres = dialect === 'postgres';
@@ -195,7 +210,7 @@ export function createLeadsRepo(dialect: Dialect) {
     if (emails.length === 0) return [];
     const out: LeadRow[] = [];
     for (const part of chunks(emails, 1)) {
-      out.push(...(await tx.selectFrom('leads').selectAll().where('email', 'in', part).execute()));
+      out.push(...(await leadsByEmails(tx, part)).rows);
     }
     return out;
   }
@@ -244,15 +259,7 @@ export function createLeadsRepo(dialect: Dialect) {
     const bySystem = Map.groupBy(pairs, (p) => p.system);
     for (const [system, list] of bySystem) {
       for (const part of chunks([...new Set(list.map((p) => p.value))], 1)) {
-        out.push(
-          ...(await tx
-            .selectFrom('lead_identities')
-            .selectAll()
-            .where('kind', '=', kind)
-            .where('system', '=', system)
-            .where('value', 'in', part)
-            .execute()),
-        );
+        out.push(...(await identitiesByValues(tx, kind, system, part)).rows);
       }
     }
     return out;
@@ -369,7 +376,7 @@ export function createLeadsRepo(dialect: Dialect) {
 
   /** Whether anyone was ever erased (and not unblocked since). */
   async function anyErased(tx: Tx): Promise<boolean> {
-    return (await tx.selectFrom('erased_emails').select('hash').limit(1).executeTakeFirst()) !== undefined;
+    return (await oneErased(tx)).rows.length > 0;
   }
 
   async function erasedAmong(tx: Tx, hashes: string[]): Promise<Set<string>> {

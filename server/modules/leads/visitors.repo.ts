@@ -3,6 +3,7 @@
  * needs from the leads module's tables to stitch a browser's history to a lead and to undo it.
  */
 import type { Dialect, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type { TouchpointsTable } from '../../platform/db/schema.ts';
 import { fromJson } from '../../platform/db/schema.ts';
 
@@ -12,21 +13,26 @@ const chunk = <T>(rows: T[], size: number): T[][] => {
   return out;
 };
 
+// Read on every form submission and tracked batch, compiled once (see prepared.ts).
+const visitorIdentities = prepared(1, (tx, visitorIds: string[]) =>
+  tx
+    .selectFrom('lead_identities')
+    .select(['value', 'lead_id'])
+    .where('kind', '=', 'visitor')
+    .where('system', '=', '')
+    .where('value', 'in', visitorIds),
+);
+const leadStatesOf = prepared(1, (tx, ids: string[]) =>
+  tx.selectFrom('leads').select(['id', 'merged_into', 'erased_at', 'consent']).where('id', 'in', ids),
+);
+
 export function createVisitorsRepo(_dialect: Dialect) {
   /** The lead each known visitor id belongs to (as stored, before following merges). */
   async function identities(tx: Tx, visitorIds: string[]): Promise<{ value: string; lead_id: string }[]> {
     if (visitorIds.length === 0) return [];
     const out: { value: string; lead_id: string }[] = [];
     for (const part of chunk([...new Set(visitorIds)], 500)) {
-      out.push(
-        ...(await tx
-          .selectFrom('lead_identities')
-          .select(['value', 'lead_id'])
-          .where('kind', '=', 'visitor')
-          .where('system', '=', '')
-          .where('value', 'in', part)
-          .execute()),
-      );
+      out.push(...(await visitorIdentities(tx, part)).rows);
     }
     return out;
   }
@@ -36,13 +42,7 @@ export function createVisitorsRepo(_dialect: Dialect) {
     if (ids.length === 0) return [];
     const out: { id: string; merged_into: string | null; erased_at: number | null; consent: unknown }[] = [];
     for (const part of chunk([...new Set(ids)], 500)) {
-      out.push(
-        ...(await tx
-          .selectFrom('leads')
-          .select(['id', 'merged_into', 'erased_at', 'consent'])
-          .where('id', 'in', part)
-          .execute()),
-      );
+      out.push(...(await leadStatesOf(tx, part)).rows);
     }
     return out;
   }

@@ -50,6 +50,20 @@ const insertOneHistory = preparedInsert('lead_stage_history', [
   'details',
 ]);
 const insertOneEvent = preparedInsert('domain_events', ['id', 'type', 'lead_id', 'payload', 'occurred_at']);
+const stagesOfLeads = prepared(1, (tx, ids: string[]) =>
+  tx
+    .selectFrom('leads')
+    .select(['id', 'lifecycle_stage', 'score_total', 'fit_grade', 'merged_into', 'erased_at'])
+    .where('id', 'in', ids),
+);
+const setStagesOf = prepared(4, (tx, ids: string[], from: string, to: string, now: number) =>
+  tx
+    .updateTable('leads')
+    .set({ lifecycle_stage: to, updated_at: now })
+    .where('id', 'in', ids)
+    .where('lifecycle_stage', '=', from)
+    .returning('id'),
+);
 const setOneStage = prepared(4, (tx, id: string, from: string, to: string, now: number) =>
   tx
     .updateTable('leads')
@@ -129,11 +143,7 @@ export function createLifecycleRepo(dialect: Dialect) {
   async function leadStages(tx: Tx, ids: string[]): Promise<LeadStageRow[]> {
     const out: LeadStageRow[] = [];
     for (let i = 0; i < ids.length; i += chunk) {
-      const rows = await tx
-        .selectFrom('leads')
-        .select(['id', 'lifecycle_stage', 'score_total', 'fit_grade', 'merged_into', 'erased_at'])
-        .where('id', 'in', ids.slice(i, i + chunk))
-        .execute();
+      const { rows } = await stagesOfLeads(tx, ids.slice(i, i + chunk));
       for (const r of rows)
         out.push({
           ...r,
@@ -190,13 +200,7 @@ export function createLifecycleRepo(dialect: Dialect) {
       return moved;
     }
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await tx
-        .updateTable('leads')
-        .set({ lifecycle_stage: to, updated_at: now })
-        .where('id', 'in', ids.slice(i, i + 500))
-        .where('lifecycle_stage', '=', from)
-        .returning('id')
-        .execute();
+      const { rows } = await setStagesOf(tx, ids.slice(i, i + 500), from, to, now);
       for (const r of rows) moved.add(r.id);
     }
     return moved;

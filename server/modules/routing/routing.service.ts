@@ -25,6 +25,7 @@ import {
 } from '../../../contracts/routing.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import { fromJson, type LeadAssignmentsTable, type RoutingRulesTable } from '../../platform/db/schema.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
@@ -106,6 +107,11 @@ export function assignmentView(r: AssignmentRow, names: Map<string, string> = ne
 /** The durable jobs that watch an assignment's SLA; idempotency keys make them findable to cancel. */
 const slaKey = (assignmentId: string) => `routing.sla:${assignmentId}`;
 const warningKey = (assignmentId: string) => `routing.sla_warning:${assignmentId}`;
+
+// Read in every transaction that makes MQLs: compiled once (see prepared.ts).
+const activeRuleRows = prepared(0, (tx) =>
+  tx.selectFrom('routing_rules').selectAll().where('active', '=', 1).orderBy('position'),
+);
 
 export function createRoutingService(deps: RoutingDeps) {
   const { database, clock } = deps;
@@ -510,12 +516,7 @@ export function createRoutingService(deps: RoutingDeps) {
   }
 
   async function activeRules(tx: Tx): Promise<RuleRow[]> {
-    const rows = await tx
-      .selectFrom('routing_rules')
-      .selectAll()
-      .where('active', '=', 1)
-      .orderBy('position')
-      .execute();
+    const { rows } = await activeRuleRows(tx);
     // The default rule is the last resort whatever its position.
     return [...rows.filter((r) => !Number(r.is_default)), ...rows.filter((r) => Number(r.is_default))];
   }

@@ -17,6 +17,7 @@ import type {
 import type { Clock } from '../../platform/clock.ts';
 import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import { fromJson, type LeadScoreHistoryTable, type ScoringModelsTable } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import { iso } from '../../platform/http/schemas.ts';
@@ -82,6 +83,22 @@ const leadColumns: Record<string, unknown> = {
   fit_grade: null,
 };
 const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
+
+// Read on every capture that scores a lead, compiled once (see prepared.ts).
+const liveLeads = prepared(1, (tx, ids: string[]) =>
+  tx
+    .selectFrom('leads')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('merged_into', 'is', null)
+    .where('erased_at', 'is', null),
+);
+const scoreVersionsOf = prepared(1, (tx, leadIds: string[]) =>
+  tx.selectFrom('lead_scores').select(['lead_id', 'version']).where('lead_id', 'in', leadIds),
+);
+const scoreStatesOf = prepared(1, (tx, leadIds: string[]) =>
+  tx.selectFrom('lead_scores').select(['lead_id', 'version', 'state']).where('lead_id', 'in', leadIds),
+);
 
 export function createScoringService(deps: Deps) {
   const { database, clock } = deps;
@@ -155,13 +172,7 @@ export function createScoringService(deps: Deps) {
   async function loadLeads(tx: Tx, ids: string[], withCompanies = true) {
     const leads = (ids.length === 1
       ? (await hot.liveLead(tx, ids[0]!)).rows
-      : await tx
-          .selectFrom('leads')
-          .selectAll()
-          .where('id', 'in', ids)
-          .where('merged_into', 'is', null)
-          .where('erased_at', 'is', null)
-          .execute()) as unknown as LeadRow[];
+      : (await liveLeads(tx, ids)).rows) as unknown as LeadRow[];
     const companyIds = withCompanies
       ? [...new Set(leads.map((l) => l.company_id).filter((c): c is string => !!c))]
       : [];
@@ -264,15 +275,12 @@ export function createScoringService(deps: Deps) {
     if (quiet.length === 0) return resolved;
     const current = new Set<string>();
     for (const part of chunks(quiet, 1))
-      for (const r of await tx
-        .selectFrom('lead_scores')
-        .select(['lead_id', 'version'])
-        .where(
-          'lead_id',
-          'in',
+      for (const r of (
+        await scoreVersionsOf(
+          tx,
           part.map((q) => q.leadId),
         )
-        .execute())
+      ).rows)
         if (Number(r.version) === version) current.add(r.lead_id);
     const skipped = new Set(quiet.filter((r) => current.has(r.leadId)));
     return resolved.filter((r) => !skipped.has(r));
@@ -389,15 +397,12 @@ export function createScoringService(deps: Deps) {
       const rows =
         leads.length === 1
           ? (await hot.stateOf(tx, leads[0]!.id)).rows
-          : await tx
-              .selectFrom('lead_scores')
-              .select(['lead_id', 'version', 'state'])
-              .where(
-                'lead_id',
-                'in',
+          : (
+              await scoreStatesOf(
+                tx,
                 leads.map((l) => l.id),
               )
-              .execute();
+            ).rows;
       for (const r of rows) {
         const state = fromJson<ScoreState>(r.state, {});
         if (covers(model, state)) states.set(r.lead_id, state);

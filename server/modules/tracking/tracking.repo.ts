@@ -1,11 +1,31 @@
 import type { Insertable } from 'kysely';
 import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type {
   TrackingSettingsTable,
   VisitorEventsTable,
   VisitorStitchesTable,
 } from '../../platform/db/schema.ts';
+
+// Read on every form submission and tracked batch, compiled once (see prepared.ts).
+const eventsOfVisitors = prepared(1, (tx, visitorIds: string[]) =>
+  tx
+    .selectFrom('visitor_events')
+    .selectAll()
+    .where('visitor_id', 'in', visitorIds)
+    .orderBy('occurred_at')
+    .orderBy('id'),
+);
+const activeStitches = prepared(1, (tx, visitorIds: string[]) =>
+  tx
+    .selectFrom('visitor_stitches')
+    .selectAll()
+    .where('visitor_id', 'in', visitorIds)
+    .where('undone_at', 'is', null)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc'),
+);
 
 export function createTrackingRepo(dialect: Dialect) {
   // Anonymous events
@@ -18,15 +38,7 @@ export function createTrackingRepo(dialect: Dialect) {
     if (visitorIds.length === 0) return [];
     const out: VisitorEventsTable[] = [];
     for (const part of chunks([...new Set(visitorIds)], 1)) {
-      out.push(
-        ...(await tx
-          .selectFrom('visitor_events')
-          .selectAll()
-          .where('visitor_id', 'in', part)
-          .orderBy('occurred_at')
-          .orderBy('id')
-          .execute()),
-      );
+      out.push(...(await eventsOfVisitors(tx, part)).rows);
     }
     return out;
   }
@@ -79,14 +91,7 @@ export function createTrackingRepo(dialect: Dialect) {
   /** Stitches of this visitor not undone, newest first. */
   async function activeStitchesOf(tx: Tx, visitorIds: string[]): Promise<VisitorStitchesTable[]> {
     if (visitorIds.length === 0) return [];
-    return tx
-      .selectFrom('visitor_stitches')
-      .selectAll()
-      .where('visitor_id', 'in', [...new Set(visitorIds)])
-      .where('undone_at', 'is', null)
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+    return (await activeStitches(tx, [...new Set(visitorIds)])).rows;
   }
 
   /** Stitches that gave a browser to this lead or took one from it, newest first. */

@@ -23,6 +23,7 @@ import {
 } from '../../../contracts/webhooks.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
@@ -199,6 +200,11 @@ export type WebhooksDeps = {
   timeoutMs?: number;
 };
 
+// Producers ask on every capture whether anyone wants their events: compiled once (see prepared.ts).
+const activeSubscriptionRows = prepared(0, (tx) =>
+  tx.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1),
+);
+
 export function createWebhooksService(deps: WebhooksDeps) {
   const { database, clock } = deps;
   const db = database.db;
@@ -372,11 +378,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
 
   /** Active subscriptions, each with the set of event types it wants. */
   async function activeSubscriptions(tx: Tx) {
-    const rows = await tx
-      .selectFrom('webhook_subscriptions')
-      .select(['id', 'events'])
-      .where('active', '=', 1)
-      .execute();
+    const { rows } = await activeSubscriptionRows(tx);
     return rows.map((r) => ({ id: r.id, events: new Set(JSON.parse(r.events) as string[]) }));
   }
 

@@ -7,7 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createTestDatabase, type TestDatabase, testDialects } from '../../test-support/db.ts';
 import type { Tx } from './db.ts';
-import { prepared } from './prepared.ts';
+import { paddedLength, prepared } from './prepared.ts';
+
+const paddedLengths = (n: number) => Array.from({ length: n }, (_, i) => paddedLength(i + 1));
 
 const build = (tx: Tx, country: string, min: number, max: number, note: string) =>
   tx
@@ -21,6 +23,18 @@ const build = (tx: Tx, country: string, min: number, max: number, note: string) 
     .orderBy('domain');
 
 const compiledOnce = prepared(4, build);
+
+// Lists stand for `in (…)`: compiled per padded length, the padding repeating the last element.
+const buildIn = (tx: Tx, domains: string[], countries: string[], max: number) =>
+  tx
+    .selectFrom('companies')
+    .select(['id', 'domain'])
+    .where('domain', 'in', domains)
+    .where('employees', '<=', max)
+    .where('country', 'in', countries)
+    .orderBy('id');
+
+const compiledIn = prepared(3, buildIn);
 
 for (const dialect of testDialects) {
   describe(`prepared queries (${dialect})`, () => {
@@ -60,6 +74,49 @@ for (const dialect of testDialects) {
           },
         ),
         { numRuns: 60 },
+      );
+    });
+
+    it('takes lists of any length for in (…), as the query built afresh', async () => {
+      const domain = fc.integer({ min: 0, max: 45 }).map((i) => `c${i}.example`);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(domain, { minLength: 1, maxLength: 40 }),
+          fc.array(fc.constantFrom('DE', 'FR', 'SE', 'US'), { minLength: 1, maxLength: 5 }),
+          fc.integer({ min: -10, max: 1100 }),
+          async (domains, countries, max) => {
+            const fresh = await buildIn(tdb.db, domains, countries, max).execute();
+            const once = (await compiledIn(tdb.db, domains, countries, max)).rows;
+            assert.deepEqual(once, fresh);
+          },
+        ),
+        { numRuns: 80 },
+      );
+    });
+
+    it('compiles a list once per power-of-two length', async () => {
+      const texts = new Set<string>();
+      const seen = prepared(1, (tx, ids: string[]) => {
+        const q = tx.selectFrom('companies').select('id').where('id', 'in', ids);
+        texts.add(q.compile().sql);
+        return q;
+      });
+      for (let n = 1; n <= 20; n++)
+        assert.equal(
+          (
+            await seen(
+              tdb.db,
+              Array.from({ length: n }, (_, i) => `co_${i}`),
+            )
+          ).rows.length,
+          n,
+          `${n} ids`,
+        );
+      // Lengths 1, 2, 4, 8, 16 and 32: six statements for twenty lengths.
+      assert.equal(texts.size, 6);
+      assert.deepEqual(
+        paddedLengths(20),
+        [1, 2, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 16, 32, 32, 32, 32],
       );
     });
 

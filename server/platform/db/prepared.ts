@@ -7,35 +7,79 @@ import type { Compilable, CompiledQuery, Insertable, QueryResult } from 'kysely'
 import type { Tx } from './db.ts';
 import type { DB } from './schema.ts';
 
-/** Stands for the i-th value while the query is compiled. */
-const placeholder = (i: number) => `\u0000prepared:${i}\u0000`;
+/** Stands for the i-th value (its j-th element, for a list) while the query is compiled. */
+const placeholder = (i: number, j?: number) => `\u0000prepared:${i}${j === undefined ? '' : `:${j}`}\u0000`;
 
-type Slot = { value: number } | { constant: unknown };
+type Slot = { value: number; element?: number } | { constant: unknown };
+
+/**
+ * The length a list is compiled for: the next power of two, so a few statements serve every
+ * length (the driver caches prepared statements per SQL text). The places past the list's end
+ * repeat its last element, which changes nothing where a list may stand: an `in (…)` list.
+ * Lists longer than `paddedUpTo` are compiled as they come, each time (padding one of 20,000
+ * would pass SQLite's 32,766 parameters; bulk paths send power-of-two chunks anyway).
+ */
+export function paddedLength(n: number): number {
+  return n <= 1 || n > paddedUpTo ? n : 2 ** Math.ceil(Math.log2(n));
+}
+const paddedUpTo = 1024;
 
 /**
  * `build(tx, ...values)` builds the query from placeholders standing for the values. The compiled
  * statement is kept per dialect; each run maps its parameters back to the values given, so a value
  * may appear anywhere (and more than once), next to constants written in the builder.
+ *
+ * A value given as an array stands for an `in (…)` list, and only that: the query is compiled once
+ * per dialect and padded list length (see paddedLength). An empty list compiles as the query
+ * builder compiles it.
  */
 export function prepared<V extends unknown[], R>(
   arity: V['length'],
   build: (tx: Tx, ...values: V) => Compilable<R>,
 ): (tx: Tx, ...values: V) => Promise<QueryResult<R>> {
-  const byAdapter = new Map<unknown, { compiled: CompiledQuery<R>; slots: Slot[] }>();
+  type Entry = { compiled: CompiledQuery<R>; slots: Slot[] };
+  const byShape = new Map<unknown, Map<string, Entry>>();
   return async (tx, ...values) => {
-    const key = tx.getExecutor().adapter.constructor;
-    let entry = byAdapter.get(key);
-    if (!entry) {
-      const holders = Array.from({ length: arity }, (_, i) => placeholder(i)) as V;
-      const compiled = build(tx, ...holders).compile();
-      const slots = compiled.parameters.map((p): Slot => {
-        const i = typeof p === 'string' ? holders.indexOf(p) : -1;
-        return i >= 0 ? { value: i } : { constant: p };
-      });
-      entry = { compiled, slots };
-      byAdapter.set(key, entry);
+    const adapter = tx.getExecutor().adapter.constructor;
+    let shapes = byShape.get(adapter);
+    if (!shapes) {
+      shapes = new Map();
+      byShape.set(adapter, shapes);
     }
-    const parameters = entry.slots.map((s) => ('value' in s ? values[s.value] : s.constant));
+    let shape = '';
+    let keep = true;
+    for (let i = 0; i < arity; i++) {
+      const v = values[i];
+      if (!Array.isArray(v)) continue;
+      shape += `${i}:${paddedLength(v.length)},`;
+      if (v.length > paddedUpTo) keep = false;
+    }
+    let entry = keep ? shapes.get(shape) : undefined;
+    if (!entry) {
+      const where = new Map<unknown, Slot>();
+      const holders = Array.from({ length: arity }, (_, i) => {
+        const v = values[i];
+        if (!Array.isArray(v)) {
+          where.set(placeholder(i), { value: i });
+          return placeholder(i);
+        }
+        return Array.from({ length: paddedLength(v.length) }, (_, j) => {
+          where.set(placeholder(i, j), { value: i, element: j });
+          return placeholder(i, j);
+        });
+      }) as V;
+      const compiled = build(tx, ...holders).compile();
+      const slots = compiled.parameters.map((p): Slot => where.get(p) ?? { constant: p });
+      entry = { compiled, slots };
+      if (keep) shapes.set(shape, entry);
+    }
+    const parameters = entry.slots.map((s) => {
+      if (!('value' in s)) return s.constant;
+      const v = values[s.value];
+      if (s.element === undefined) return v;
+      const list = v as unknown[];
+      return list[Math.min(s.element, list.length - 1)];
+    });
     return tx.executeQuery<R>({ ...entry.compiled, parameters });
   };
 }
