@@ -96,9 +96,11 @@ for (const dialect of testDialects) {
 
     it('compiles a list once per power-of-two length', async () => {
       const texts = new Set<string>();
+      let compiles = 0;
       const seen = prepared(1, (tx, ids: string[]) => {
         const q = tx.selectFrom('companies').select('id').where('id', 'in', ids);
         texts.add(q.compile().sql);
+        compiles++;
         return q;
       });
       for (let n = 1; n <= 20; n++)
@@ -114,6 +116,11 @@ for (const dialect of testDialects) {
         );
       // Lengths 1, 2, 4, 8, 16 and 32: six statements for twenty lengths.
       assert.equal(texts.size, 6);
+      assert.equal(compiles, 6);
+      // Past 1,024 a list is not padded: a power-of-two chunk is compiled once, another length each time.
+      const many = (n: number) => Array.from({ length: n }, (_, i) => `co_${i % 40}`);
+      for (const n of [2048, 2048, 1500, 1500]) assert.equal((await seen(tdb.db, many(n))).rows.length, 40);
+      assert.equal(compiles, 9);
       assert.deepEqual(
         paddedLengths(20),
         [1, 2, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 16, 32, 32, 32, 32],

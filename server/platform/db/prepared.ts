@@ -16,8 +16,9 @@ type Slot = { value: number; element?: number } | { constant: unknown };
  * The length a list is compiled for: the next power of two, so a few statements serve every
  * length (the driver caches prepared statements per SQL text). The places past the list's end
  * repeat its last element, which changes nothing where a list may stand: an `in (…)` list.
- * Lists longer than `paddedUpTo` are compiled as they come, each time (padding one of 20,000
- * would pass SQLite's 32,766 parameters; bulk paths send power-of-two chunks anyway).
+ * Lists longer than `paddedUpTo` are not padded (padding one of 20,000 would pass SQLite's 32,766
+ * parameters): the bulk paths' power-of-two chunks are compiled once like the rest, other lengths
+ * afresh each time.
  */
 export function paddedLength(n: number): number {
   return n <= 1 || n > paddedUpTo ? n : 2 ** Math.ceil(Math.log2(n));
@@ -52,7 +53,7 @@ export function prepared<V extends unknown[], R>(
       const v = values[i];
       if (!Array.isArray(v)) continue;
       shape += `${i}:${paddedLength(v.length)},`;
-      if (v.length > paddedUpTo) keep = false;
+      if (v.length > paddedUpTo && (v.length & (v.length - 1)) !== 0) keep = false;
     }
     let entry = keep ? shapes.get(shape) : undefined;
     if (!entry) {
