@@ -8,6 +8,7 @@
  * CPU per submission moved between 0.44 and 0.83 ms. A busy machine raises it too (0.75 ms with a
  * test suite running beside it): compare runs made one after the other.
  * Baseline in the same run: the bare endpoint with the same validation, measured the same way.
+ * Then the split of that cost into a part per group commit and a part per submission (batchCost).
  */
 import { body, headers } from './form-submissions.ts';
 import { report } from './lib.ts';
@@ -21,12 +22,17 @@ let sent = 0;
 
 type Injector = { inject(o: object): Promise<{ statusCode: number; body: string }> };
 
-async function round(app: Injector, url: string): Promise<{ cpuMs: number; wallMs: number }> {
+async function round(
+  app: Injector,
+  url: string,
+  concurrent = wave,
+  submissions = perRound,
+): Promise<{ cpuMs: number; wallMs: number }> {
   const cpu = process.threadCpuUsage();
   const started = performance.now();
-  for (let k = 0; k < perRound / wave; k++) {
+  for (let k = 0; k < submissions / concurrent; k++) {
     const answers = await Promise.all(
-      Array.from({ length: wave }, () =>
+      Array.from({ length: concurrent }, () =>
         app.inject({
           method: 'POST',
           url,
@@ -74,7 +80,38 @@ await bare.close();
 
 const leadloop = await leadloopFormsApp(scratchDir('bench-form-cpu-'));
 const subject = await measure('leadloop: form submission', leadloop.app, leadloopSubmitUrl);
+await batchCost(leadloop.app, leadloopSubmitUrl);
 await leadloop.close();
+
+/**
+ * What a group commit costs whatever its size, and what each submission adds: the CPU per
+ * submission at 8 and at 64 at a time (the group commit then commits batches of about that size),
+ * rounds alternating so both see the same machine, the smallest of each; cost = perBatch / size +
+ * perSubmission. Near its capacity the server's batches grow until the per-batch cost fits in the
+ * time the submissions leave (see docs/scaling.md), so both parts count.
+ */
+async function batchCost(app: Injector, url: string) {
+  const sizes = [8, 64] as const;
+  const best = new Map<number, number>();
+  for (let r = 0; r < 4; r++)
+    for (const size of sizes) {
+      const m = await round(app, url, size, 2048);
+      best.set(size, Math.min(best.get(size) ?? Infinity, m.cpuMs / 2048));
+    }
+  const [small, large] = sizes.map((size) => best.get(size)!);
+  const perBatchMs = (small! - large!) / (1 / sizes[0] - 1 / sizes[1]);
+  const figures = {
+    cpuMsPerSubmissionAt8: +small!.toFixed(3),
+    cpuMsPerSubmissionAt64: +large!.toFixed(3),
+    perBatchMs: +perBatchMs.toFixed(2),
+    perSubmissionMs: +(large! - perBatchMs / sizes[1]).toFixed(3),
+  };
+  report('leadloop: form submission, cost per batch and per submission', figures);
+  process.stderr.write(
+    `${'leadloop: batch cost'.padEnd(36)} ${figures.perBatchMs} ms per group commit + ${figures.perSubmissionMs} ms per submission (${figures.cpuMsPerSubmissionAt8} ms each at 8 at a time, ${figures.cpuMsPerSubmissionAt64} at 64)\n`,
+  );
+  return figures;
+}
 
 report('form cpu ratios', {
   cpuVsValidation: +(subject.cpuMsPerSubmission / base.cpuMsPerSubmission).toFixed(1),
