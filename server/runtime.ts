@@ -30,7 +30,7 @@ import { createTrackingModule } from './modules/tracking/index.ts';
 import { createWebhooksModule } from './modules/webhooks/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Config, publicUrlOf, resolveDataDir } from './platform/config.ts';
-import { type Database, openDatabase } from './platform/db/db.ts';
+import { type Database, dropUniqueIndexSamples, openDatabase } from './platform/db/db.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { createJobRegistry, type JobRegistry, type Schedule } from './platform/jobs/jobs.ts';
 import { createJobQueue } from './platform/jobs/queue.ts';
@@ -69,6 +69,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     if (options.migrate ?? true) {
       const { applied } = await migrateToLatest(database.db);
       if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+      // Some migrations analyze.
+      if (database.sqlite) dropUniqueIndexSamples(database.sqlite);
     }
     const secrets = await loadSecrets(database, config, clock.now());
     const jobs = createJobQueue({ database, clock });

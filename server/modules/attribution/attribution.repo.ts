@@ -70,8 +70,9 @@ const classifiedColumns = [
 ] as const;
 
 // Read on every capture that classifies touchpoints, compiled once (see prepared.ts).
+// A literal limit: a bound one makes SQLite compile the statement again on every run.
 const latestVersion = prepared(0, (tx) =>
-  tx.selectFrom('channel_rule_versions').select('version').orderBy('version', 'desc').limit(1),
+  tx.selectFrom('channel_rule_versions').select('version').orderBy('version', 'desc').limit(sql<number>`1`),
 );
 const campaignsOfKeys = prepared(1, (tx, keys: string[]) =>
   tx

@@ -21,7 +21,7 @@ import type {
 } from '../../../contracts/imports.ts';
 import { standardFieldKeys } from '../../../contracts/leads.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Database, Tx } from '../../platform/db/db.ts';
+import { type Database, dropUniqueIndexSamples, type Tx } from '../../platform/db/db.ts';
 import {
   deferIndexes,
   deferredIndexOwners,
@@ -815,7 +815,10 @@ export function createImportsService(deps: Deps) {
         // A real run's file is no longer needed; a dry run's is kept to run it for real.
         if (done && !options.dryRun) await repo.deleteChunks(tx, importId);
       });
-      if (!options.dryRun && Number(r.size) > 1 << 20) await repo.analyze(db);
+      if (!options.dryRun && Number(r.size) > 1 << 20) {
+        await repo.analyze(db);
+        if (database.sqlite) dropUniqueIndexSamples(database.sqlite);
+      }
       const final = await repo.get(db, importId);
       ctx.logger.info(
         { importId, rows: final?.rows_done, created: final?.created, failed: final?.failed },

@@ -80,7 +80,8 @@ const identitiesByValues = prepared(3, (tx, kind: string, system: string, values
     .where('system', '=', system)
     .where('value', 'in', values),
 );
-const oneErased = prepared(0, (tx) => tx.selectFrom('erased_emails').select('hash').limit(1));
+// A literal limit: a bound one makes SQLite compile the statement again on every run.
+const oneErased = prepared(0, (tx) => tx.selectFrom('erased_emails').select('hash').limit(sql<number>`1`));
 
 export function createLeadsRepo(dialect: Dialect) {
   const postgres = dialect === 'postgres';

@@ -1,14 +1,15 @@
 /**
  * A running SQLite database refreshes its planner statistics (refreshStatistics, every few
  * minutes): a table that was never analyzed gets them, sampled; nothing happens inside a
- * transaction or while a statement is still being read, or once the database is closed.
+ * transaction or while a statement is still being read, or once the database is closed. Samples of
+ * unique indexes are dropped after an analysis (dropUniqueIndexSamples).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Database, openDatabase, refreshStatistics } from './db.ts';
+import { type Database, dropUniqueIndexSamples, openDatabase, refreshStatistics } from './db.ts';
 
 describe('planner statistics (sqlite)', () => {
   let dir: string;
@@ -62,6 +63,34 @@ describe('planner statistics (sqlite)', () => {
     assert.equal(count, 5000);
     assert.ok(perPage! > 50 && perPage! < 300, rows[0]!.stat);
     assert.equal(raw().pragma('analysis_limit', { simple: true }), 0);
+  });
+
+  it('keeps the samples of indexes with repeated values and drops those of unique indexes', () => {
+    raw().exec('create table tags (id text primary key, name text not null unique, kind text not null)');
+    raw().exec('create index tags_kind on tags (kind)');
+    const insert = raw().prepare('insert into tags (id, name, kind) values (?, ?, ?)');
+    raw().transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run(`t${i}`, `name ${i}`, i % 50 === 0 ? 'rare' : 'common');
+    })();
+    raw().exec('analyze tags');
+    const sampled = () =>
+      (
+        raw().prepare("select distinct idx from sqlite_stat4 where tbl = 'tags' order by idx").all() as {
+          idx: string;
+        }[]
+      ).map((r) => r.idx);
+    // ANALYZE samples all three: the primary key's and the name's unique indexes, and the kind's.
+    assert.equal(sampled().length, 3);
+    dropUniqueIndexSamples(raw());
+    assert.deepEqual(sampled(), ['tags_kind']);
+    // The averages stay for every index.
+    const averaged = raw().prepare("select count(*) n from sqlite_stat1 where tbl = 'tags'").get() as {
+      n: number;
+    };
+    assert.equal(averaged.n, 3);
+    // A lookup by a unique column still takes its index.
+    const plan = raw().prepare('explain query plan select * from tags where name = ?');
+    assert.match((plan.get('name 7') as { detail: string }).detail, /USING INDEX sqlite_autoindex_tags_2/);
   });
 
   it('does nothing once the database is closed', async () => {
