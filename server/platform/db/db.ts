@@ -171,20 +171,20 @@ export function refreshStatistics(raw: SqliteDatabase.Database): boolean {
  */
 export function dropUniqueIndexSamples(raw: SqliteDatabase.Database): void {
   if (!raw.open || raw.readonly || raw.inTransaction) return;
-  const sampled = raw
-    .prepare("select count(*) as n from sqlite_schema where name = 'sqlite_stat4'")
-    .get() as {
-    n: number;
-  };
-  if (sampled.n === 0) return;
-  const dropped = raw
-    .prepare(
-      `delete from sqlite_stat4 where idx in (select i.name from sqlite_schema t join pragma_index_list(t.name) i
-        where t.type = 'table' and i."unique" = 1)`,
-    )
-    .run();
-  // Makes the planner read the statistics again.
-  if (dropped.changes > 0) raw.exec('analyze sqlite_schema');
+  try {
+    const sampled = raw.prepare("select count(*) as n from sqlite_schema where name = 'sqlite_stat4'").get();
+    if ((sampled as { n: number }).n === 0) return;
+    const dropped = raw
+      .prepare(
+        `delete from sqlite_stat4 where idx in (select i.name from sqlite_schema t join pragma_index_list(t.name) i
+          where t.type = 'table' and i."unique" = 1)`,
+      )
+      .run();
+    // Makes the planner read the statistics again.
+    if (dropped.changes > 0) raw.exec('analyze sqlite_schema');
+  } catch {
+    // Another process holds the write lock: the samples go after the next analysis.
+  }
 }
 
 async function openPostgres(options: Extract<OpenOptions, { dialect: 'postgres' }>): Promise<Database> {
