@@ -23,7 +23,7 @@ type Deps = {
   clock: Clock;
   audit: Pick<AuditService, 'record'>;
   jobs: Pick<JobQueue, 'enqueue'>;
-  leads: Pick<LeadsApi, 'onResolved' | 'onTouchpointsMoved' | 'onLeadData'>;
+  leads: Pick<LeadsApi, 'onInsertingLeads' | 'onResolved' | 'onTouchpointsMoved' | 'onLeadData'>;
 };
 
 export function createLifecycleModule(deps: Deps) {
@@ -42,6 +42,7 @@ export function createLifecycleModule(deps: Deps) {
   const lifecycle = createLifecycleService({ database: deps.database, repo, clock: deps.clock, policy });
 
   // Stage moves the resolver makes, and hand-raises among new touchpoints, in the same transaction.
+  deps.leads.onInsertingLeads(lifecycle.beforeLeadsInsert);
   deps.leads.onResolved(lifecycle.onResolved);
   deps.leads.onTouchpointsMoved(async (tx, leadIds) => {
     await lifecycle.reconcile(tx, leadIds);

@@ -22,7 +22,7 @@ import { AppError, type ErrorDetail } from '../../platform/errors.ts';
 import { iso } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Actor } from '../audit/index.ts';
-import type { ResolvedListener, WriteContext } from '../leads/index.ts';
+import type { LeadsInserting, ResolvedListener, WriteContext } from '../leads/index.ts';
 import type { HistoryRow, LifecycleRepo } from './lifecycle.repo.ts';
 import {
   type Explanation,
@@ -202,17 +202,69 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
   }
 
   /**
+   * New leads whose own touchpoints raise a hand under the active policy, qualified before their
+   * insert (the leads module calls this): they go in as MQLs, written once instead of inserted and
+   * then updated. Keyed by the lead's touchpoint list, as onResolved gets it back.
+   */
+  const raisedEarly = new WeakMap<object, Omit<Move, 'leadId'>>();
+  const beforeLeadsInsert: LeadsInserting = async (tx, leads) => {
+    const raising = leads.filter(
+      (l) =>
+        qualifiableStages.includes(l.row.lifecycle_stage as LifecycleStage) &&
+        l.touchpoints.some((t) => !unvalidatedSources.includes(t.source)),
+    );
+    if (raising.length === 0) return;
+    const { version, definition } = await policy.active(tx);
+    const now = clock.now();
+    for (const { row, touchpoints } of raising) {
+      // As evaluate decides: the score first (a new lead's is still the default), then hand-raises.
+      let explanation = scoreMatch(definition, {
+        score_total: Number(row.score_total ?? 0),
+        fit_grade: row.fit_grade ?? null,
+      });
+      for (const t of touchpoints) {
+        if (explanation) break;
+        if (!unvalidatedSources.includes(t.source) && mayBeHandRaise(definition, t.type))
+          explanation = handRaiseOf(definition, { type: t.type, properties: t.properties });
+      }
+      if (!explanation) continue;
+      raisedEarly.set(touchpoints, {
+        from: row.lifecycle_stage as LifecycleStage,
+        to: 'mql',
+        at: now,
+        actor: policyActor(version),
+        source: 'policy',
+        reason: explanation.text,
+        policyVersion: version || null,
+        details: { explanation, cause: 'touchpoint' },
+      });
+      row.lifecycle_stage = 'mql';
+    }
+  };
+
+  /**
    * The resolver's listener: records the stage moves it made (creations, imports, API and UI edits
-   * already checked against the transition table), then lets hand-raises among the new touchpoints
-   * qualify their leads. Nothing runs for leads without a move or a possible hand-raise.
+   * already checked against the transition table), then the MQL moves of new leads qualified before
+   * their insert, then lets hand-raises among the other new touchpoints qualify their leads.
+   * Nothing runs for leads without a move or a possible hand-raise.
    */
   const onResolved: ResolvedListener = async (tx, resolved) => {
     const moves = resolved.flatMap((r) => (r.stageMoves ?? []).map((m) => ({ leadId: r.leadId, m })));
+    const early: Move[] = [];
+    for (const r of resolved) {
+      const move = r.created ? raisedEarly.get(r.touchpoints) : undefined;
+      if (move) early.push({ leadId: r.leadId, ...move });
+    }
+    const qualified = new Set(early.map((m) => m.leadId));
     const quick = await policy.recent(tx);
     const touchpoints: NonNullable<EvaluationCause['touchpoints']> = [];
     for (const r of resolved)
       for (const t of r.touchpoints)
-        if (!unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type))
+        if (
+          !qualified.has(r.leadId) &&
+          !unvalidatedSources.includes(t.source) &&
+          mayBeHandRaise(quick.definition, t.type)
+        )
           touchpoints.push({ leadId: r.leadId, type: t.type, properties: t.properties });
     if (moves.length > 0) {
       const { version } = await policy.active(tx);
@@ -230,6 +282,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
       );
     }
     await replay(tx, resolved);
+    if (early.length > 0) await record(tx, early);
     if (touchpoints.length > 0)
       await evaluate(tx, [...new Set(touchpoints.map((t) => t.leadId))], {
         reason: 'touchpoint',
@@ -591,6 +644,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
   }
 
   return {
+    beforeLeadsInsert,
     onResolved,
     reconcile,
     evaluate,
