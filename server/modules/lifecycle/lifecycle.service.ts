@@ -208,10 +208,14 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
    */
   const raisedEarly = new WeakMap<object, Omit<Move, 'leadId'>>();
   const beforeLeadsInsert: LeadsInserting = async (tx, leads) => {
+    const quick = await policy.recent(tx);
+    // The leads onResolved would evaluate: those with a touchpoint that may raise a hand.
     const raising = leads.filter(
       (l) =>
         qualifiableStages.includes(l.row.lifecycle_stage as LifecycleStage) &&
-        l.touchpoints.some((t) => !unvalidatedSources.includes(t.source)),
+        l.touchpoints.some(
+          (t) => !unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type),
+        ),
     );
     if (raising.length === 0) return;
     const { version, definition } = await policy.active(tx);
@@ -224,7 +228,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
       });
       for (const t of touchpoints) {
         if (explanation) break;
-        if (!unvalidatedSources.includes(t.source) && mayBeHandRaise(definition, t.type))
+        if (!unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type))
           explanation = handRaiseOf(definition, { type: t.type, properties: t.properties });
       }
       if (!explanation) continue;
