@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { insertRows } from '../../platform/db/bulk.ts';
 import type { Dialect, Tx } from '../../platform/db/db.ts';
 import { prepared } from '../../platform/db/prepared.ts';
@@ -8,25 +9,17 @@ export type SubmissionRow = FormSubmissionsTable;
 
 // Every batch of submissions checks its render tokens and counts itself on its forms: compiled
 // once (see prepared.ts).
-const bumpCountsAndLast = prepared(4, (tx, formId: string, accepted: number, spam: number, lastAt: number) =>
-  tx
-    .updateTable('forms')
-    .set((eb) => ({
-      submission_count: eb('submission_count', '+', accepted),
-      spam_count: eb('spam_count', '+', spam),
-      last_submission_at: lastAt,
-    }))
-    .where('id', '=', formId),
-);
 const submissionsOfTokens = prepared(1, (tx, tokenIds: string[]) =>
   tx.selectFrom('form_submissions').select('token_id').where('token_id', 'in', tokenIds),
 );
-const bumpCounts = prepared(3, (tx, formId: string, accepted: number, spam: number) =>
+const bumpCounts = prepared(4, (tx, formId: string, accepted: number, spam: number, lastAt: number | null) =>
   tx
     .updateTable('forms')
     .set((eb) => ({
       submission_count: eb('submission_count', '+', accepted),
       spam_count: eb('spam_count', '+', spam),
+      // A batch of spam only leaves the time of the last accepted submission as it was.
+      last_submission_at: sql<number | null>`coalesce(${lastAt}, ${sql.ref('last_submission_at')})`,
     }))
     .where('id', '=', formId),
 );
@@ -97,8 +90,7 @@ export function createFormsRepo(dialect: Dialect) {
     spam: number,
     lastAt: number | null,
   ): Promise<void> {
-    if (lastAt === null) await bumpCounts(tx, formId, accepted, spam);
-    else await bumpCountsAndLast(tx, formId, accepted, spam, lastAt);
+    await bumpCounts(tx, formId, accepted, spam, lastAt);
   }
 
   async function listSubmissions(

@@ -64,14 +64,6 @@ const setStagesOf = prepared(4, (tx, ids: string[], from: string, to: string, no
     .where('lifecycle_stage', '=', from)
     .returning('id'),
 );
-const setOneStage = prepared(4, (tx, id: string, from: string, to: string, now: number) =>
-  tx
-    .updateTable('leads')
-    .set({ lifecycle_stage: to, updated_at: now })
-    .where('id', '=', id)
-    .where('lifecycle_stage', '=', from)
-    .returning('id'),
-);
 
 export function createLifecycleRepo(dialect: Dialect) {
   /** Holds the policy lock until the transaction ends (SQLite transactions are serial already). */
@@ -195,10 +187,6 @@ export function createLifecycleRepo(dialect: Dialect) {
     now: number,
   ): Promise<Set<string>> {
     const moved = new Set<string>();
-    if (ids.length === 1) {
-      for (const r of (await setOneStage(tx, ids[0]!, from, to, now)).rows) moved.add(r.id);
-      return moved;
-    }
     for (let i = 0; i < ids.length; i += 500) {
       const { rows } = await setStagesOf(tx, ids.slice(i, i + 500), from, to, now);
       for (const r of rows) moved.add(r.id);

@@ -9,6 +9,7 @@ import {
   bantFields,
   type DomainEvent,
   type LeadStages,
+  type PolicyDefinition,
   type StageChangeInput,
   type StageHistoryEntry,
   transitionOf,
@@ -30,6 +31,7 @@ import {
   mayBeHandRaise,
   qualifiableStages,
   scoreMatch,
+  type TouchpointFacts,
 } from './lifecycle.rules.ts';
 import type { PolicyService } from './policy.service.ts';
 
@@ -68,6 +70,20 @@ const policyActor = (version: number): Actor => ({
   label: `qualification policy v${version}`,
 });
 
+/** Why the policy makes a lead an MQL, or null: its score first, then its hand-raises in order. */
+function qualificationOf(
+  definition: PolicyDefinition,
+  lead: { score_total: number; fit_grade: string | null },
+  touchpoints: readonly TouchpointFacts[],
+): Explanation | null {
+  let explanation = scoreMatch(definition, lead);
+  for (const t of touchpoints) {
+    if (explanation) break;
+    explanation = handRaiseOf(definition, t);
+  }
+  return explanation;
+}
+
 /** A domain event as listeners see it, in the transaction that wrote it (time in ms). */
 export type WrittenEvent = {
   id: string;
@@ -104,6 +120,28 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     policyVersion: number | null;
     details?: Record<string, unknown>;
   };
+
+  /** The policy's move of a lead to MQL, with the criterion that qualified it. */
+  function mqlMove(
+    leadId: string,
+    from: LifecycleStage,
+    explanation: Explanation,
+    version: number,
+    at: number,
+    cause: string,
+  ): Move {
+    return {
+      leadId,
+      from,
+      to: 'mql',
+      at,
+      actor: policyActor(version),
+      source: 'policy',
+      reason: explanation.text,
+      policyVersion: version || null,
+      details: { explanation, cause },
+    };
+  }
 
   /**
    * Writes history rows and their events: `lead.stage_changed` per change, `lead.mql` on reaching
@@ -206,7 +244,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
    * insert (the leads module calls this): they go in as MQLs, written once instead of inserted and
    * then updated. Keyed by the lead's touchpoint list, as onResolved gets it back.
    */
-  const raisedEarly = new WeakMap<object, Omit<Move, 'leadId'>>();
+  const raisedEarly = new WeakMap<object, Move>();
   const beforeLeadsInsert: LeadsInserting = async (tx, leads) => {
     const quick = await policy.recent(tx);
     // The leads onResolved would evaluate: those with a touchpoint that may raise a hand.
@@ -221,27 +259,19 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     const { version, definition } = await policy.active(tx);
     const now = clock.now();
     for (const { row, touchpoints } of raising) {
-      // As evaluate decides: the score first (a new lead's is still the default), then hand-raises.
-      let explanation = scoreMatch(definition, {
-        score_total: Number(row.score_total ?? 0),
-        fit_grade: row.fit_grade ?? null,
-      });
-      for (const t of touchpoints) {
-        if (explanation) break;
-        if (!unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type))
-          explanation = handRaiseOf(definition, { type: t.type, properties: t.properties });
-      }
+      // As evaluate decides (a new lead's score is still the default).
+      const explanation = qualificationOf(
+        definition,
+        { score_total: Number(row.score_total ?? 0), fit_grade: row.fit_grade ?? null },
+        touchpoints.filter(
+          (t) => !unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type),
+        ),
+      );
       if (!explanation) continue;
-      raisedEarly.set(touchpoints, {
-        from: row.lifecycle_stage as LifecycleStage,
-        to: 'mql',
-        at: now,
-        actor: policyActor(version),
-        source: 'policy',
-        reason: explanation.text,
-        policyVersion: version || null,
-        details: { explanation, cause: 'touchpoint' },
-      });
+      raisedEarly.set(
+        touchpoints,
+        mqlMove(row.id, row.lifecycle_stage as LifecycleStage, explanation, version, now, 'touchpoint'),
+      );
       row.lifecycle_stage = 'mql';
     }
   };
@@ -257,7 +287,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     const early: Move[] = [];
     for (const r of resolved) {
       const move = r.created ? raisedEarly.get(r.touchpoints) : undefined;
-      if (move) early.push({ leadId: r.leadId, ...move });
+      if (move) early.push(move);
     }
     const qualified = new Set(early.map((m) => m.leadId));
     const quick = await policy.recent(tx);
@@ -405,11 +435,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
     const now = clock.now();
     const qualified: { leadId: string; from: LifecycleStage; explanation: Explanation }[] = [];
     for (const lead of candidates) {
-      let explanation: Explanation | null = scoreMatch(definition, lead);
-      for (const t of byLead.get(lead.id) ?? []) {
-        if (explanation) break;
-        explanation = handRaiseOf(definition, t);
-      }
+      const explanation = qualificationOf(definition, lead, byLead.get(lead.id) ?? []);
       if (explanation)
         qualified.push({ leadId: lead.id, from: lead.lifecycle_stage as LifecycleStage, explanation });
     }
@@ -426,20 +452,8 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
       ))
         moved.add(id);
     const moves: Move[] = [];
-    for (const { leadId, from, explanation } of qualified) {
-      if (!moved.has(leadId)) continue;
-      moves.push({
-        leadId,
-        from,
-        to: 'mql',
-        at: now,
-        actor: policyActor(version),
-        source: 'policy',
-        reason: explanation.text,
-        policyVersion: version || null,
-        details: { explanation, cause: cause.reason },
-      });
-    }
+    for (const { leadId, from, explanation } of qualified)
+      if (moved.has(leadId)) moves.push(mqlMove(leadId, from, explanation, version, now, cause.reason));
     return record(tx, moves);
   }
 

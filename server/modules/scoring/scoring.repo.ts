@@ -9,22 +9,8 @@ export const publishedVersion = prepared(0, (tx) =>
   tx.selectFrom('scoring_models').select('version').where('status', '=', 'published'),
 );
 
-/** One live lead, whole. */
-export const liveLead = prepared(1, (tx, id: string) =>
-  tx
-    .selectFrom('leads')
-    .selectAll()
-    .where('id', '=', id)
-    .where('merged_into', 'is', null)
-    .where('erased_at', 'is', null),
-);
-
 export const companyById = prepared(1, (tx, id: string) =>
   tx.selectFrom('companies').selectAll().where('id', '=', id),
-);
-
-export const stateOf = prepared(1, (tx, leadId: string) =>
-  tx.selectFrom('lead_scores').select(['lead_id', 'version', 'state']).where('lead_id', '=', leadId),
 );
 
 export const saveState = prepared(4, (tx, leadId: string, version: number, state: string, at: number) =>
@@ -66,4 +52,24 @@ export const addHistory = prepared(
     tx
       .insertInto('lead_score_history')
       .values({ id, lead_id: leadId, at, version, fit, engagement, total, grade, cause }),
+);
+
+/** Live leads, whole. */
+export const liveLeads = prepared(1, (tx, ids: string[]) =>
+  tx
+    .selectFrom('leads')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('merged_into', 'is', null)
+    .where('erased_at', 'is', null),
+);
+
+/** The model version each lead was last scored under. */
+export const scoreVersionsOf = prepared(1, (tx, leadIds: string[]) =>
+  tx.selectFrom('lead_scores').select(['lead_id', 'version']).where('lead_id', 'in', leadIds),
+);
+
+/** Each lead's score state, with its version. */
+export const scoreStatesOf = prepared(1, (tx, leadIds: string[]) =>
+  tx.selectFrom('lead_scores').select(['lead_id', 'version', 'state']).where('lead_id', 'in', leadIds),
 );

@@ -17,7 +17,6 @@ import type {
 import type { Clock } from '../../platform/clock.ts';
 import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
-import { prepared } from '../../platform/db/prepared.ts';
 import { fromJson, type LeadScoreHistoryTable, type ScoringModelsTable } from '../../platform/db/schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import { iso } from '../../platform/http/schemas.ts';
@@ -83,22 +82,6 @@ const leadColumns: Record<string, unknown> = {
   fit_grade: null,
 };
 const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
-
-// Read on every capture that scores a lead, compiled once (see prepared.ts).
-const liveLeads = prepared(1, (tx, ids: string[]) =>
-  tx
-    .selectFrom('leads')
-    .selectAll()
-    .where('id', 'in', ids)
-    .where('merged_into', 'is', null)
-    .where('erased_at', 'is', null),
-);
-const scoreVersionsOf = prepared(1, (tx, leadIds: string[]) =>
-  tx.selectFrom('lead_scores').select(['lead_id', 'version']).where('lead_id', 'in', leadIds),
-);
-const scoreStatesOf = prepared(1, (tx, leadIds: string[]) =>
-  tx.selectFrom('lead_scores').select(['lead_id', 'version', 'state']).where('lead_id', 'in', leadIds),
-);
 
 export function createScoringService(deps: Deps) {
   const { database, clock } = deps;
@@ -170,9 +153,7 @@ export function createScoringService(deps: Deps) {
 
   /** Live leads with their companies (only when asked: fit rules on company fields need them). */
   async function loadLeads(tx: Tx, ids: string[], withCompanies = true) {
-    const leads = (ids.length === 1
-      ? (await hot.liveLead(tx, ids[0]!)).rows
-      : (await liveLeads(tx, ids)).rows) as unknown as LeadRow[];
+    const leads = (await hot.liveLeads(tx, ids)).rows as unknown as LeadRow[];
     const companyIds = withCompanies
       ? [...new Set(leads.map((l) => l.company_id).filter((c): c is string => !!c))]
       : [];
@@ -276,7 +257,7 @@ export function createScoringService(deps: Deps) {
     const current = new Set<string>();
     for (const part of chunks(quiet, 1))
       for (const r of (
-        await scoreVersionsOf(
+        await hot.scoreVersionsOf(
           tx,
           part.map((q) => q.leadId),
         )
@@ -394,15 +375,10 @@ export function createScoringService(deps: Deps) {
     const states = new Map<string, ScoreState>();
     const stale: string[] = [];
     if (!o.full) {
-      const rows =
-        leads.length === 1
-          ? (await hot.stateOf(tx, leads[0]!.id)).rows
-          : (
-              await scoreStatesOf(
-                tx,
-                leads.map((l) => l.id),
-              )
-            ).rows;
+      const { rows } = await hot.scoreStatesOf(
+        tx,
+        leads.map((l) => l.id),
+      );
       for (const r of rows) {
         const state = fromJson<ScoreState>(r.state, {});
         if (covers(model, state)) states.set(r.lead_id, state);

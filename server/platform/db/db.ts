@@ -164,7 +164,7 @@ export function refreshStatistics(raw: SqliteDatabase.Database): boolean {
  * ANALYZE keeps samples of each index's values (sqlite_stat4) besides its averages. With samples,
  * SQLite's planner reads the values a statement runs with, so it compiles the statement again each
  * time it runs with new values compared to a sampled index: measured 45–61 µs instead of 11–17 µs
- * for a lookup of leads by id or by email, and the same for every lookup of the capture path. For a
+ * for a lookup of leads by id or by email, about twice as long for the capture path's other lookups. For a
  * unique index the samples add nothing to what an equality says (one row per value), so they are
  * dropped and the planner reloads what is left; the samples that matter (skewed columns such as
  * `merged_into is null` or a stage) stay. Called after everything that analyzes.
