@@ -4,7 +4,7 @@
  * 20-column insert node by node costs more CPU than the database spends running it.
  */
 import { CompiledQuery } from 'kysely';
-import type { Tx } from './db.ts';
+import { runCompiled, type Tx } from './db.ts';
 
 /**
  * Rows per multi-row statement: under both dialects' parameter limits, and in power-of-two sizes
@@ -84,7 +84,8 @@ export async function insertRows<R extends object>(
       const values = row as Record<string, unknown>;
       for (const c of columns) params[i++] = values[c] ?? null;
     }
-    const r = await tx.executeQuery<Record<string, unknown>>(
+    const r = await runCompiled<Record<string, unknown>>(
+      tx,
       CompiledQuery.raw(insertText(postgres, table, columns, part.length, suffix), params),
     );
     if (r.rows.length > 0) out.push(...r.rows);

@@ -4,7 +4,7 @@
  * query costs about as much as SQLite takes to run it. Kysely stays the only way SQL is written.
  */
 import type { Compilable, CompiledQuery, Insertable, QueryResult } from 'kysely';
-import type { Tx } from './db.ts';
+import { runCompiled, type Tx } from './db.ts';
 import type { DB } from './schema.ts';
 
 /** Stands for the i-th value (its j-th element, for a list) while the query is compiled. */
@@ -81,7 +81,7 @@ export function prepared<V extends unknown[], R>(
       const list = v as unknown[];
       return list[Math.min(s.element, list.length - 1)];
     });
-    return tx.executeQuery<R>({ ...entry.compiled, parameters });
+    return runCompiled<R>(tx, { ...entry.compiled, parameters });
   };
 }
 
