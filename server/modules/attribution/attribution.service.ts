@@ -14,6 +14,7 @@ import type {
   RuleSetVersion,
 } from '../../../contracts/attribution.ts';
 import type { Channel } from '../../../contracts/capture.ts';
+import { attachment } from '../../platform/attachment.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import type {
@@ -119,11 +120,11 @@ export function createAttributionService(deps: Deps) {
   // ── Inline classification ────────────────────────────────────────────────
 
   /** Facts read from touchpoint rows while classifying them, for the listener that follows. */
-  const factsRead = new WeakMap<object, { properties: unknown; facts: ReturnType<typeof factsOf> }>();
+  const factsRead = attachment<{ properties: unknown; facts: ReturnType<typeof factsOf> }>('facts read');
   /** Touchpoint rows classified before their lead's insert (see beforeLeadsInsert): not again. */
-  const classifiedEarly = new WeakSet<object>();
+  const classifiedEarly = attachment('classified early');
   /** Touchpoint rows a new lead's first and last touch were computed from before its insert. */
-  const counted = new WeakSet<object>();
+  const counted = attachment('counted');
 
   /**
    * Sets the attribution columns of touchpoints about to be inserted (the leads module calls this
@@ -167,13 +168,13 @@ export function createAttributionService(deps: Deps) {
   ): Promise<void> {
     const rows = leads.flatMap((l) => l.touchpoints);
     await classifyRows(tx, rows);
-    for (const row of rows) classifiedEarly.add(row);
+    for (const row of rows) classifiedEarly.set(row, true);
     for (const lead of leads) {
       const touches: StoredTouch[] = [];
       for (const tp of lead.touchpoints) {
         const touch = touchOf(tp);
         if (touch) touches.push(touch);
-        counted.add(tp);
+        counted.set(tp, true);
       }
       // Every new row names the touch columns, so one insert statement serves the batch.
       Object.assign(

@@ -179,6 +179,8 @@ type State = {
   }[];
   stageMoves: StageMove[];
   items: number[];
+  /** The row `write` wrote, so the snapshots reuse it instead of serialising the lead again. */
+  written?: LeadRow;
 };
 
 /** An explicit edit tried to give a lead an email another lead has. */
@@ -887,13 +889,9 @@ export function createIdentityResolver({
     }
   }
 
-  /** The rows `write` wrote, so the snapshots reuse them instead of serialising every lead again. */
-  const written = new WeakMap<State, LeadRow>();
-
   /** The lead row as it is written, JSON columns serialised. */
   function finalRow(s: State): LeadRow {
-    const done = written.get(s);
-    if (done) return done;
+    if (s.written) return s.written;
     return {
       ...s.row,
       custom_fields: isEmpty(s.custom)
@@ -926,7 +924,7 @@ export function createIdentityResolver({
     const fresh = states.filter((s) => s.isNew);
     const rowsOf = (s: State): LeadRow => {
       const row = finalRow(s);
-      written.set(s, row);
+      s.written = row;
       return row;
     };
     const freshRows = fresh.map(rowsOf);

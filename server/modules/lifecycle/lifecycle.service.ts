@@ -16,6 +16,7 @@ import {
   transitionsFrom,
   unvalidatedSources,
 } from '../../../contracts/lifecycle.ts';
+import { attachment } from '../../platform/attachment.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { type DomainEventsTable, fromJson, type LeadStageHistoryTable } from '../../platform/db/schema.ts';
@@ -244,7 +245,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
    * insert (the leads module calls this): they go in as MQLs, written once instead of inserted and
    * then updated. Keyed by the lead's touchpoint list, as onResolved gets it back.
    */
-  const raisedEarly = new WeakMap<object, Move>();
+  const raisedEarly = attachment<Move>('raised early');
   const beforeLeadsInsert: LeadsInserting = async (tx, leads) => {
     const quick = await policy.recent(tx);
     // The leads onResolved would evaluate: those with a touchpoint that may raise a hand.

@@ -14,6 +14,7 @@ import type {
   ScoringModel,
   ScoringModelSummary,
 } from '../../../contracts/scoring.ts';
+import { attachment } from '../../platform/attachment.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { chunks, insertRows } from '../../platform/db/bulk.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
@@ -175,10 +176,9 @@ export function createScoringService(deps: Deps) {
   }
 
   /** Scores computed for new leads before their insert (scoreBeforeInsert), by their touchpoint list. */
-  const scoredEarly = new WeakMap<
-    object,
-    { version: number; state: string; score: Breakdown | null; at: number }
-  >();
+  const scoredEarly = attachment<{ version: number; state: string; score: Breakdown | null; at: number }>(
+    'scored early',
+  );
 
   /**
    * New leads about to be inserted (the leads module calls this). Those whose touchpoints are all
