@@ -4,26 +4,34 @@ const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower 
 const two40 = 2 ** 40;
 const two20 = 2 ** 20;
 
-/** Eight base32 characters of a 40-bit number (two 20-bit halves, so bit operations stay exact). */
-function encode40(value: number): string {
+const codes = Buffer.from(alphabet, 'latin1');
+
+/**
+ * An id is written byte by byte into this buffer and read out once as a string: one flat string per
+ * id, where joining characters made some thirty intermediate strings.
+ */
+const out = Buffer.alloc(128);
+
+/** Eight base32 characters of a 40-bit number at `at` (two 20-bit halves, so bit operations stay exact). */
+function encode40(value: number, at: number): void {
   const hi = Math.floor(value / two20);
   const lo = value - hi * two20;
-  return (
-    alphabet[(hi >>> 15) & 31]! +
-    alphabet[(hi >>> 10) & 31]! +
-    alphabet[(hi >>> 5) & 31]! +
-    alphabet[hi & 31]! +
-    alphabet[(lo >>> 15) & 31]! +
-    alphabet[(lo >>> 10) & 31]! +
-    alphabet[(lo >>> 5) & 31]! +
-    alphabet[lo & 31]!
-  );
+  out[at] = codes[(hi >>> 15) & 31]!;
+  out[at + 1] = codes[(hi >>> 10) & 31]!;
+  out[at + 2] = codes[(hi >>> 5) & 31]!;
+  out[at + 3] = codes[hi & 31]!;
+  out[at + 4] = codes[(lo >>> 15) & 31]!;
+  out[at + 5] = codes[(lo >>> 10) & 31]!;
+  out[at + 6] = codes[(lo >>> 5) & 31]!;
+  out[at + 7] = codes[lo & 31]!;
 }
 
-/** Ten base32 characters of a 50-bit time in milliseconds. */
-function encodeTime(value: number): string {
+/** Ten base32 characters of a 50-bit time in milliseconds at `at`. */
+function encodeTime(value: number, at: number): void {
   const hi = Math.floor(value / two40); // the top 10 bits
-  return alphabet[(hi >>> 5) & 31]! + alphabet[hi & 31]! + encode40(value - hi * two40);
+  out[at] = codes[(hi >>> 5) & 31]!;
+  out[at + 1] = codes[hi & 31]!;
+  encode40(value - hi * two40, at + 2);
 }
 
 // Random bytes come from a pool refilled in blocks, instead of one small request per id.
@@ -68,7 +76,15 @@ export function createIdGenerator(random10: () => Uint8Array = defaultRandom10) 
       randomHi = Math.floor(hi / 2);
       randomLo = Math.floor(lo / 2) + (hi % 2) * 2 ** 39;
     }
-    return `${prefix}_${encodeTime(time)}${encode40(randomHi)}${encode40(randomLo)}`;
+    // Prefixes are short ASCII words of our own ('lead', 'tp').
+    const at = prefix.length;
+    if (at > 64) throw new Error(`Id prefix too long: ${prefix}`);
+    for (let i = 0; i < at; i++) out[i] = prefix.charCodeAt(i);
+    out[at] = 95; // _
+    encodeTime(time, at + 1);
+    encode40(randomHi, at + 11);
+    encode40(randomLo, at + 19);
+    return out.toString('latin1', 0, at + 27);
   };
 }
 
