@@ -55,7 +55,7 @@ function insertText(
   return text;
 }
 
-/** The union of the rows' keys, in first-seen order (rows are plain objects: for-in lists no key of theirs twice and allocates no key list). */
+/** The union of the rows' keys, in first-seen order (rows are plain objects; for-in allocates no key list). */
 export function columnsOf(rows: readonly object[]): string[] {
   const seen = new Set<string>();
   for (const row of rows) for (const k in row) seen.add(k);

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { CompiledQuery } from 'kysely';
 import { createTestDatabase, type TestDatabase, testDialects } from '../../test-support/db.ts';
-import type { Tx } from './db.ts';
+import { isUniqueViolation, runCompiled, type Tx } from './db.ts';
 import { paddedLength, prepared } from './prepared.ts';
 
 const paddedLengths = (n: number) => Array.from({ length: n }, (_, i) => paddedLength(i + 1));
@@ -141,6 +142,59 @@ for (const dialect of testDialects) {
         .where('id', '=', 'co_1')
         .executeTakeFirst();
       assert.equal(row?.name, 'Renamed');
+    });
+
+    // On SQLite a compiled query inside a transaction runs on its connection directly (runCompiled).
+    it('answers inside a transaction as the executor does, reads, writes and errors alike', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.integer({ min: 0, max: 45 }).map((i) => `c${i}.example`),
+            { minLength: 1, maxLength: 20 },
+          ),
+          fc.integer({ min: -10, max: 1100 }),
+          async (domains, max) => {
+            await tdb.db.transaction().execute(async (tx) => {
+              const fresh = await buildIn(tx, domains, ['DE', 'FR', 'SE'], max).execute();
+              assert.deepEqual((await compiledIn(tx, domains, ['DE', 'FR', 'SE'], max)).rows, fresh);
+            });
+          },
+        ),
+        { numRuns: 40 },
+      );
+      const bump = CompiledQuery.raw(
+        dialect === 'postgres'
+          ? 'update companies set employees = employees + 1 where employees <= $1'
+          : 'update companies set employees = employees + 1 where employees <= ?',
+        [100],
+      );
+      const duplicate = CompiledQuery.raw(
+        "insert into companies (id, domain, created_at, updated_at) values ('co_dup', 'c1.example', 0, 0)",
+        [],
+      );
+      const before = await tdb.db.selectFrom('companies').select(['id', 'employees']).orderBy('id').execute();
+      await assert.rejects(
+        tdb.db.transaction().execute(async (tx) => {
+          const r = await runCompiled(tx, bump);
+          assert.equal(Number(r.numAffectedRows), before.filter((c) => Number(c.employees) <= 100).length);
+          assert.deepEqual(r.rows, []);
+          await runCompiled(tx, duplicate);
+        }),
+        (e) => isUniqueViolation(e),
+      );
+      // The failed transaction rolled back the update made before the error.
+      assert.deepEqual(
+        await tdb.db.selectFrom('companies').select(['id', 'employees']).orderBy('id').execute(),
+        before,
+      );
+    });
+
+    it('refuses a transaction that has ended', async () => {
+      let kept: Tx | undefined;
+      await tdb.db.transaction().execute(async (tx) => {
+        kept = tx;
+      });
+      await assert.rejects(compiledIn(kept!, ['c1.example'], ['DE'], 1000), /committed|rolled back/i);
     });
   });
 }
