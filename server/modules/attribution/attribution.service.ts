@@ -134,7 +134,7 @@ export function createAttributionService(deps: Deps) {
     const todo: { row: Insertable<TouchpointsTable>; facts: NonNullable<ReturnType<typeof factsOf>> }[] = [];
     for (const row of rows) {
       if (!classifiedTypes.includes(row.type) || classifiedEarly.has(row)) continue;
-      const facts = factsOf(row.type, propertiesOf(row.properties));
+      const facts = factsOf(row.type, propertiesOf(row));
       factsRead.set(row, { properties: row.properties, facts });
       if (facts) todo.push({ row, facts });
     }
@@ -513,7 +513,7 @@ export function createAttributionService(deps: Deps) {
         after: r.checkpoint,
         limit: batchSize,
       });
-      const facts = rows.map((row) => factsOf(row.type, propertiesOf(row.properties)));
+      const facts = rows.map((row) => factsOf(row.type, propertiesOf(row)));
       const campaigns = await campaignMap(
         tx,
         facts.flatMap((f) => (f?.kind === 'web' && f.campaign ? [f.campaign] : [])),

@@ -3,6 +3,7 @@
  * touch. Pure: inline classification, reclassification and recomputation share them.
  */
 import type { Channel, Touch } from '../../../contracts/capture.ts';
+import { propertiesOfRow } from '../../platform/db/parsed.ts';
 import { fromJson } from '../../platform/db/schema.ts';
 import type { AttributionColumns } from './attribution.repo.ts';
 import {
@@ -20,9 +21,9 @@ export type CampaignRef = { id: string; name: string; channel: Channel };
 /** A lead's first or last touch as stored on the lead: the API's Touch and where it came from. */
 export type StoredTouch = Touch & { touchpointId: string; kind: 'web' | 'original' };
 
-export function propertiesOf(value: unknown): Record<string, unknown> {
+export function propertiesOf(row: { properties: unknown }): Record<string, unknown> {
   try {
-    const p = fromJson<unknown>(value, {});
+    const p = propertiesOfRow(row);
     return p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
   } catch {
     return {};
@@ -78,7 +79,7 @@ export function touchOfRow(
 ): StoredTouch | null {
   if (!row.channel) return null;
   // `known`: the facts already read from this row's properties (saves parsing them again).
-  const facts = known ? known.facts : factsOf(row.type, propertiesOf(row.properties));
+  const facts = known ? known.facts : factsOf(row.type, propertiesOf(row));
   const original = (originalSourceTypes as readonly string[]).includes(row.type);
   let source: string | null = row.utm_source ?? null;
   if (facts?.kind === 'original') source = facts.value;

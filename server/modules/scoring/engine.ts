@@ -17,7 +17,7 @@ import {
   type ScoringDefinition,
   scoringLimits,
 } from '../../../contracts/scoring.ts';
-import { fromJson } from '../../platform/db/schema.ts';
+import { propertiesOfRow } from '../../platform/db/parsed.ts';
 import { AppError } from '../../platform/errors.ts';
 import {
   behaviorTypesOf,
@@ -165,7 +165,7 @@ export function ruleMatches(
 ): boolean {
   if (tp.type !== rule.behavior.type) return false;
   if (rule.where.length === 0) return true;
-  const props = parsed ? parsed() : fromJson<unknown>(tp.properties, {});
+  const props = parsed ? parsed() : propertiesOfRow(tp);
   return rule.where.every((w) => propertyHolds(w, props));
 }
 
@@ -191,7 +191,7 @@ export function applyTouchpoints(
     if (!model.types.has(tp.type)) continue;
     const t = Number(tp.occurred_at);
     let props: unknown;
-    const parsed = () => (props ??= fromJson<unknown>(tp.properties, {}));
+    const parsed = () => (props ??= propertiesOfRow(tp));
     for (const rule of model.signatures) {
       if (!ruleMatches(rule, tp, parsed)) continue;
       state[rule.key] = addTime(state[rule.key] ?? [], t, rule.repeatable);
