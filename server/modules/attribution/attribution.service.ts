@@ -17,6 +17,7 @@ import type { Channel } from '../../../contracts/capture.ts';
 import { attachment } from '../../platform/attachment.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
+import { propertiesObjectOf } from '../../platform/db/parsed.ts';
 import type {
   AttributionRunsTable,
   ChannelRuleVersionsTable,
@@ -47,7 +48,6 @@ import {
 import {
   attributionOf,
   type CampaignRef,
-  propertiesOf,
   type StoredTouch,
   storedTouch,
   touchColumns,
@@ -134,7 +134,7 @@ export function createAttributionService(deps: Deps) {
     const todo: { row: Insertable<TouchpointsTable>; facts: NonNullable<ReturnType<typeof factsOf>> }[] = [];
     for (const row of rows) {
       if (!classifiedTypes.includes(row.type) || classifiedEarly.has(row)) continue;
-      const facts = factsOf(row.type, propertiesOf(row));
+      const facts = factsOf(row.type, propertiesObjectOf(row));
       factsRead.set(row, { properties: row.properties, facts });
       if (facts) todo.push({ row, facts });
     }
@@ -513,7 +513,7 @@ export function createAttributionService(deps: Deps) {
         after: r.checkpoint,
         limit: batchSize,
       });
-      const facts = rows.map((row) => factsOf(row.type, propertiesOf(row)));
+      const facts = rows.map((row) => factsOf(row.type, propertiesObjectOf(row)));
       const campaigns = await campaignMap(
         tx,
         facts.flatMap((f) => (f?.kind === 'web' && f.campaign ? [f.campaign] : [])),

@@ -3,7 +3,7 @@
  * touch. Pure: inline classification, reclassification and recomputation share them.
  */
 import type { Channel, Touch } from '../../../contracts/capture.ts';
-import { propertiesOfRow } from '../../platform/db/parsed.ts';
+import { propertiesObjectOf } from '../../platform/db/parsed.ts';
 import { fromJson } from '../../platform/db/schema.ts';
 import type { AttributionColumns } from './attribution.repo.ts';
 import {
@@ -20,15 +20,6 @@ export type CampaignRef = { id: string; name: string; channel: Channel };
 
 /** A lead's first or last touch as stored on the lead: the API's Touch and where it came from. */
 export type StoredTouch = Touch & { touchpointId: string; kind: 'web' | 'original' };
-
-export function propertiesOf(row: { properties: unknown }): Record<string, unknown> {
-  try {
-    const p = propertiesOfRow(row);
-    return p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
 
 /**
  * The attribution columns of a touchpoint under a rule set: the channel (only for touches; null for
@@ -79,7 +70,7 @@ export function touchOfRow(
 ): StoredTouch | null {
   if (!row.channel) return null;
   // `known`: the facts already read from this row's properties (saves parsing them again).
-  const facts = known ? known.facts : factsOf(row.type, propertiesOf(row));
+  const facts = known ? known.facts : factsOf(row.type, propertiesObjectOf(row));
   const original = (originalSourceTypes as readonly string[]).includes(row.type);
   let source: string | null = row.utm_source ?? null;
   if (facts?.kind === 'original') source = facts.value;

@@ -1,7 +1,7 @@
 /** Pure policy logic: is a touchpoint a hand-raise, does a lead meet the MQL criteria, and why. */
 import type { LifecycleStage } from '../../../contracts/leads.ts';
 import { gradeAtLeast, type PolicyDefinition, type RejectionReason } from '../../../contracts/lifecycle.ts';
-import { propertiesOfRow } from '../../platform/db/parsed.ts';
+import { propertiesObjectOf } from '../../platform/db/parsed.ts';
 import { AppError, type ErrorDetail } from '../../platform/errors.ts';
 
 /** Stages the policy may promote to MQL on its own. */
@@ -25,15 +25,6 @@ export type Explanation =
       form?: { id: string | null; slug: string | null; name: string | null };
     };
 
-function propertiesOf(tp: { properties: unknown }): Record<string, unknown> {
-  try {
-    const p = propertiesOfRow(tp);
-    return p && typeof p === 'object' ? (p as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /** Could this touchpoint type be a hand-raise under the policy? (Cheap: no JSON parsing.) */
 export function mayBeHandRaise(policy: PolicyDefinition, type: string): boolean {
   return type === 'form_submitted' || policy.mql.handRaise.touchpointTypes.includes(type);
@@ -46,7 +37,7 @@ export function handRaiseOf(policy: PolicyDefinition, tp: TouchpointFacts): Expl
     return { criterion: 'hand_raise', text: `Hand-raise: a ${tp.type} touchpoint`, touchpointType: tp.type };
   }
   if (tp.type !== 'form_submitted') return null;
-  const p = propertiesOf(tp);
+  const p = propertiesObjectOf(tp);
   const form = (p.form && typeof p.form === 'object' ? p.form : {}) as Record<string, unknown>;
   const id = typeof form.id === 'string' ? form.id : null;
   const slug = typeof form.slug === 'string' ? form.slug : null;

@@ -248,13 +248,12 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
   const raisedEarly = attachment<Move>('raised early');
   const beforeLeadsInsert: LeadsInserting = async (tx, leads) => {
     const quick = await policy.recent(tx);
+    const mayRaise = (t: { source: string; type: string }) =>
+      !unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type);
     // The leads onResolved would evaluate: those with a touchpoint that may raise a hand.
     const raising = leads.filter(
       (l) =>
-        qualifiableStages.includes(l.row.lifecycle_stage as LifecycleStage) &&
-        l.touchpoints.some(
-          (t) => !unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type),
-        ),
+        qualifiableStages.includes(l.row.lifecycle_stage as LifecycleStage) && l.touchpoints.some(mayRaise),
     );
     if (raising.length === 0) return;
     const { version, definition } = await policy.active(tx);
@@ -264,9 +263,7 @@ export function createLifecycleService({ database, repo, clock, policy }: Deps) 
       const explanation = qualificationOf(
         definition,
         { score_total: Number(row.score_total ?? 0), fit_grade: row.fit_grade ?? null },
-        touchpoints.filter(
-          (t) => !unvalidatedSources.includes(t.source) && mayBeHandRaise(quick.definition, t.type),
-        ),
+        touchpoints.filter(mayRaise),
       );
       if (!explanation) continue;
       raisedEarly.set(

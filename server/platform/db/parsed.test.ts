@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { propertiesOfRow } from './parsed.ts';
+import { propertiesObjectOf, propertiesOfRow } from './parsed.ts';
 import { fromJson } from './schema.ts';
 
 describe('propertiesOfRow', () => {
@@ -36,5 +36,15 @@ describe('propertiesOfRow', () => {
     const two = { properties: text };
     assert.notEqual(propertiesOfRow(one), propertiesOfRow(two));
     assert.deepEqual(propertiesOfRow(one), propertiesOfRow(two));
+  });
+});
+
+describe('propertiesObjectOf', () => {
+  it('gives the parsed object, or {} for anything that is no JSON object', () => {
+    const row = { properties: '{"form":{"slug":"demo"}}' };
+    assert.deepEqual(propertiesObjectOf(row), { form: { slug: 'demo' } });
+    assert.equal(propertiesObjectOf(row), propertiesOfRow(row), 'the one parse');
+    for (const properties of ['[1,2]', '"text"', '3', 'null', '', null, '{"form":'])
+      assert.deepEqual(propertiesObjectOf({ properties }), {}, String(properties));
   });
 });

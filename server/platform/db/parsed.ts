@@ -21,3 +21,13 @@ export function propertiesOfRow(row: { properties: unknown }): unknown {
     parsed.set(row, { text: row.properties, value });
   return value;
 }
+
+/** `row.properties` as an object to read fields from: `{}` when they are no JSON object. */
+export function propertiesObjectOf(row: { properties: unknown }): Record<string, unknown> {
+  try {
+    const p = propertiesOfRow(row);
+    return p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
