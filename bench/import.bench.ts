@@ -49,7 +49,7 @@ process.stderr.write(
 
 // Second baseline: what the import stores for each new lead (its six rows), written by prepared
 // statements in batches of 2,000 with the same indexes set aside and built at the end. It is what
-// SQLite itself costs for this data, with none of the JavaScript: the floor under the import.
+// SQLite itself costs for this data, with no JavaScript but building the rows: the floor under the import.
 const floorDir = mkdtempSync(path.join(workDir, 'schema-'));
 const floor = await runChild<{ rows: number; ms: number; cpuMs: number; maxRssMb: number }>(
   'raw-schema-insert.ts',
