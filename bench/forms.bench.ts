@@ -51,7 +51,7 @@ async function measure(name: string, script: string, path: string, sustained?: n
     );
     if (stalls)
       process.stderr.write(
-        `${''.padEnd(44)} server over those seconds: main thread CPU ${(stalls.mainThreadCpuMs / held.requests).toFixed(3)} ms per request (process ${(stalls.processCpuMs / held.requests).toFixed(3)}); event loop late by p99 ${stalls.loopP99Ms} ms, max ${stalls.loopMaxMs} ms; ${stalls.gcCount} collections, ${stalls.gcMs} ms in all, longest ${stalls.gcMaxMs} ms\n`,
+        `${''.padEnd(44)} server over those seconds: main thread CPU ${(stalls.mainThreadCpuMs / held.requests).toFixed(3)} ms per request (process ${(stalls.processCpuMs / held.requests).toFixed(3)}); event loop late by p99 ${stalls.loopP99Ms} ms, max ${stalls.loopMaxMs} ms; ${stalls.gcCount} collections, ${stalls.gcMs} ms in all, longest ${stalls.gcMaxMs} ms; writes held for ${stalls.walHolds} WAL rewinds, median ${stalls.walHoldMedianMs} ms, longest ${stalls.walHoldMaxMs} ms\n`,
       );
   }
   report(name, { ...r, serverCpuMsPerRequest, seconds, connections });
@@ -77,6 +77,9 @@ type Stalls = {
   gcCount: number;
   gcMs: number;
   gcMaxMs: number;
+  walHolds: number;
+  walHoldMedianMs: number;
+  walHoldMaxMs: number;
 };
 
 /** Ends the server's stall window (servers/stalls.ts) and reads its figures (null if it printed none). */

@@ -2,27 +2,35 @@
  * What held a benchmark server's event loop during a window the benchmark marks: SIGUSR2 starts a
  * window, the next SIGUSR2 ends it and prints one line on stdout,
  * `stalls {"mainThreadCpuMs":…,"processCpuMs":…,"loopP99Ms":…,"loopMaxMs":…,"gcCount":…,"gcMs":…,"gcMaxMs":…}`: how late a timer due
- * every 10 ms ran (the event loop's delay) and V8's collection pauses. A tail latency then either
+ * every 10 ms ran (the event loop's delay), V8's collection pauses, and the holds of all writes
+ * while the WAL is rewound (`walHolds`, `walHoldMedianMs`, `walHoldMaxMs`). A tail latency then either
  * shows here (the server's event loop was held: by its own work, a collection, or the machine not
  * running the process) or not (the requests waited elsewhere: the load generator, the network stack).
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { type WalHold, walHoldChannel } from '../../server/platform/db/checkpointer.ts';
 
 const resolutionMs = 10;
 
 export function watchStalls(): void {
   const loop = monitorEventLoopDelay({ resolution: resolutionMs });
   let gcs: number[] = [];
+  let holds: number[] = [];
   let open = false;
   let mainCpu = process.threadCpuUsage();
   let allCpu = process.cpuUsage();
   new PerformanceObserver((list) => {
     if (open) for (const e of list.getEntries()) gcs.push(e.duration);
   }).observe({ entryTypes: ['gc'] });
+  subscribe(walHoldChannel.name, (m) => {
+    if (open) holds.push((m as WalHold).ms);
+  });
   process.on('SIGUSR2', () => {
     if (!open) {
       open = true;
       gcs = [];
+      holds = [];
       mainCpu = process.threadCpuUsage();
       allCpu = process.cpuUsage();
       loop.reset();
@@ -42,6 +50,9 @@ export function watchStalls(): void {
       gcCount: gcs.length,
       gcMs: Math.round(gcs.reduce((a, b) => a + b, 0)),
       gcMaxMs: Math.round(Math.max(0, ...gcs) * 10) / 10,
+      walHolds: holds.length,
+      walHoldMedianMs: Math.round((holds.sort((a, b) => a - b)[Math.floor(holds.length / 2)] ?? 0) * 10) / 10,
+      walHoldMaxMs: Math.round(Math.max(0, ...holds) * 10) / 10,
     };
     process.stdout.write(`stalls ${JSON.stringify(figures)}\n`);
   });

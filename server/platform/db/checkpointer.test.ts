@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
-import { startCheckpointer } from './checkpointer.ts';
+import { startCheckpointer, type WalHold, walHoldChannel } from './checkpointer.ts';
 import { openDatabase } from './db.ts';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -143,6 +144,33 @@ describe('background WAL checkpoints (SQLite file)', () => {
       await write();
       assert.ok(checkpointer.holds() > before, 'and again once it is lowered');
     } finally {
+      await done();
+    }
+  });
+
+  it('publishes how long each hold lasted to whoever subscribes', async () => {
+    const { raw, insert, checkpointer, done } = blobsWithThread({
+      intervalMs: 20,
+      restartFrames: 256,
+      quiesce: (catchUp) => catchUp(),
+    });
+    const published: WalHold[] = [];
+    const listen = (m: unknown) => published.push(m as WalHold);
+    subscribe(walHoldChannel.name, listen);
+    try {
+      for (let i = 0; i < 64; i++) {
+        raw.transaction(() => {
+          for (let j = 0; j < 4; j++) insert.run(Buffer.alloc(64 * 1024, i));
+        })();
+        await settle(5);
+      }
+      await settle(300);
+      assert.ok(checkpointer.holds() > 0, 'it held writes');
+      assert.equal(published.length, checkpointer.holds(), 'one message per hold');
+      // A hold ends when the thread has caught up, or at the 1 s limit.
+      for (const h of published) assert.ok(h.ms >= 0 && h.ms < 1500, `a hold of ${h.ms} ms`);
+    } finally {
+      unsubscribe(walHoldChannel.name, listen);
       await done();
     }
   });

@@ -24,6 +24,7 @@
  * reaches the owner between two turns of its event loop, so nearly always between transactions;
  * one still open is waited for.
  */
+import { channel } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -39,6 +40,13 @@ export type Checkpointer = {
 };
 
 type Data = { file: string; intervalMs: number; restartFrames: number };
+
+/**
+ * Each hold of the owner's writes for a WAL rewind, as `{ ms }` from the hold's start to its end
+ * (published only while someone subscribes: benchmarks and monitoring read how long writes waited).
+ */
+export const walHoldChannel = channel('leadloop:wal-hold');
+export type WalHold = { ms: number };
 
 /** How often the thread checkpoints; a checkpoint with nothing to copy costs next to nothing. */
 export const checkpointIntervalMs = 200;
@@ -97,8 +105,9 @@ export function startCheckpointer(
       return;
     }
     if (m.kind !== 'quiesce' || !o.quiesce) return;
-    const catchUp = () =>
-      Promise.race([
+    const catchUp = () => {
+      const started = performance.now();
+      return Promise.race([
         new Promise<void>((resolve) => {
           caughtUp = resolve;
           worker.postMessage('quiet');
@@ -106,7 +115,10 @@ export function startCheckpointer(
         sleep(holdLimitMs, undefined, { ref: false }),
       ]).finally(() => {
         caughtUp = null;
+        if (walHoldChannel.hasSubscribers)
+          walHoldChannel.publish({ ms: performance.now() - started } satisfies WalHold);
       });
+    };
     // A failed hold only means the WAL rewinds later (the thread asks again).
     o.quiesce(catchUp).catch(() => {});
   });
