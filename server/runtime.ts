@@ -47,6 +47,8 @@ export type RuntimeOptions = {
   migrate?: boolean;
   /** Rows from which an import into a small database defers indexes (tests lower it). */
   importBulkMinRows?: number;
+  /** Rows after which an import on PostgreSQL first refreshes table statistics (tests lower it). */
+  importAnalyzeFirstAt?: number;
 };
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}) {
@@ -152,6 +154,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       leads: leads.api,
       lifecycle: lifecycle.api,
       bulkMinRows: options.importBulkMinRows,
+      analyzeFirstAt: options.importAnalyzeFirstAt,
     });
     // Indexes an import set aside and can no longer build itself (it ended while the process died).
     await imports.api.restoreAbandonedIndexes(logger);

@@ -29,7 +29,7 @@ export async function createTestApp(
     configure?: (app: FastifyInstance) => void;
     /** Settings to override (tests of limits). */
     config?: Partial<Record<keyof Config, unknown>>;
-  } & Pick<RuntimeOptions, 'importBulkMinRows'> = {},
+  } & Pick<RuntimeOptions, 'importBulkMinRows' | 'importAnalyzeFirstAt'> = {},
 ) {
   const tdb = await createTestDatabase(dialect);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadloop-data-'));
@@ -40,6 +40,7 @@ export async function createTestApp(
     clock,
     logger: testLogger,
     importBulkMinRows: options.importBulkMinRows,
+    importAnalyzeFirstAt: options.importAnalyzeFirstAt,
   });
   options.configure?.(app);
   await app.ready();

@@ -27,6 +27,8 @@ type Deps = {
   batchSize?: number;
   /** Rows from which a load into a small database defers indexes (tests lower it). */
   bulkMinRows?: number;
+  /** Rows after which a load on PostgreSQL first refreshes table statistics (tests lower it). */
+  analyzeFirstAt?: number;
 };
 
 export function createImportsModule(deps: Deps) {
@@ -43,6 +45,7 @@ export function createImportsModule(deps: Deps) {
     lifecycle: deps.lifecycle,
     batchSize: deps.batchSize,
     bulkMinRows: deps.bulkMinRows,
+    analyzeFirstAt: deps.analyzeFirstAt,
   });
   const parts: ModuleParts = {
     name: 'imports',
