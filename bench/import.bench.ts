@@ -27,47 +27,41 @@ import { report } from './lib.ts';
 const { bytes } = await ensureCsv();
 process.stderr.write(`file: ${rows.toLocaleString('en')} rows, ${(bytes / 1048576).toFixed(0)} MB\n`);
 
-// Baseline.
-const baseDir = mkdtempSync(path.join(workDir, 'baseline-'));
-const base = await runChild<{ rows: number; ms: number; cpuMs: number; maxRssMb: number }>('raw-insert.ts', {
-  BENCH_FILE: csvFile,
-  BENCH_DATA_DIR: baseDir,
-});
-rmSync(baseDir, { recursive: true, force: true });
 /** CPU ms per 1,000 rows: steadier than seconds on a shared machine. */
 const per1000 = (cpuMs: number, n: number) => Math.round((cpuMs / n) * 1000 * 10) / 10;
-report('import baseline: parse + raw better-sqlite3 insert, UNIQUE(email)', {
-  rows: base.rows,
-  seconds: base.ms / 1000,
-  rowsPerSecond: Math.round(base.rows / (base.ms / 1000)),
-  cpuMsPer1000Rows: per1000(base.cpuMs, base.rows),
-  peakRssMb: base.maxRssMb,
-});
-process.stderr.write(
-  `baseline (raw insert)   ${(base.ms / 1000).toFixed(1)} s  ${Math.round(base.rows / (base.ms / 1000))} rows/s  CPU ${per1000(base.cpuMs, base.rows)} ms/1000 rows  RSS ${base.maxRssMb} MB\n`,
-);
+type RawFigures = { rows: number; ms: number; cpuMs: number; maxRssMb: number };
 
+/** Runs a baseline child on the file in a scratch directory, reports it and prints one line. */
+async function rawBaseline(script: string, name: string, label: string): Promise<RawFigures> {
+  const dir = mkdtempSync(path.join(workDir, 'raw-'));
+  const r = await runChild<RawFigures>(script, { BENCH_FILE: csvFile, BENCH_DATA_DIR: dir });
+  rmSync(dir, { recursive: true, force: true });
+  const rowsPerSecond = Math.round(r.rows / (r.ms / 1000));
+  report(name, {
+    rows: r.rows,
+    seconds: r.ms / 1000,
+    rowsPerSecond,
+    cpuMsPer1000Rows: per1000(r.cpuMs, r.rows),
+    peakRssMb: r.maxRssMb,
+  });
+  process.stderr.write(
+    `${label.padEnd(36)}${(r.ms / 1000).toFixed(1)} s  ${rowsPerSecond} rows/s  CPU ${per1000(r.cpuMs, r.rows)} ms/1000 rows  RSS ${r.maxRssMb} MB\n`,
+  );
+  return r;
+}
+
+const base = await rawBaseline(
+  'raw-insert.ts',
+  'import baseline: parse + raw better-sqlite3 insert, UNIQUE(email)',
+  'baseline (raw insert)',
+);
 // Second baseline: what the import stores for each new lead (its six rows), written by prepared
 // statements in batches of 2,000 with the same indexes set aside and built at the end. It is what
 // SQLite itself costs for this data, with no JavaScript but building the rows: the floor under the import.
-const floorDir = mkdtempSync(path.join(workDir, 'schema-'));
-const floor = await runChild<{ rows: number; ms: number; cpuMs: number; maxRssMb: number }>(
+await rawBaseline(
   'raw-schema-insert.ts',
-  {
-    BENCH_FILE: csvFile,
-    BENCH_DATA_DIR: floorDir,
-  },
-);
-rmSync(floorDir, { recursive: true, force: true });
-report('import floor: the rows an import stores, as prepared inserts (indexes deferred as in a bulk load)', {
-  rows: floor.rows,
-  seconds: floor.ms / 1000,
-  rowsPerSecond: Math.round(floor.rows / (floor.ms / 1000)),
-  cpuMsPer1000Rows: per1000(floor.cpuMs, floor.rows),
-  peakRssMb: floor.maxRssMb,
-});
-process.stderr.write(
-  `floor (what an import stores, raw)  ${(floor.ms / 1000).toFixed(1)} s  ${Math.round(floor.rows / (floor.ms / 1000))} rows/s  CPU ${per1000(floor.cpuMs, floor.rows)} ms/1000 rows  RSS ${floor.maxRssMb} MB\n`,
+  'import floor: the rows an import stores, as prepared inserts (indexes deferred as in a bulk load)',
+  'floor (what an import stores, raw)',
 );
 
 function show(name: string, r: ImportFigures) {

@@ -765,6 +765,8 @@ export function createImportsService(deps: Deps) {
     // them. SQLite plans its lookups by the indexes alone; its statistics are refreshed at the end.
     let analyzeAt =
       database.dialect === 'postgres' && !options.dryRun ? analyzeFirstAt : Number.POSITIVE_INFINITY;
+    // A file of more than 1 MB has its tables analyzed once it is done, on both dialects.
+    const analyzedAtEnd = !options.dryRun && Number(r.size) > 1 << 20;
     const refreshStatistics = async () => {
       if (rowsDone < analyzeAt) return;
       await repo.analyze(db);
@@ -818,7 +820,7 @@ export function createImportsService(deps: Deps) {
       }
       if (batch.length > 0) {
         await flush(Number(r.size));
-        await refreshStatistics();
+        if (!analyzedAtEnd) await refreshStatistics();
       }
       if (deferred)
         await repo.update(db, importId, {
@@ -839,7 +841,7 @@ export function createImportsService(deps: Deps) {
         // A real run's file is no longer needed; a dry run's is kept to run it for real.
         if (done && !options.dryRun) await repo.deleteChunks(tx, importId);
       });
-      if (!options.dryRun && Number(r.size) > 1 << 20) {
+      if (analyzedAtEnd) {
         await repo.analyze(db);
         if (database.sqlite) dropUniqueIndexSamples(database.sqlite);
       }

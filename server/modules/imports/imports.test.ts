@@ -25,6 +25,29 @@ const hubspotFile = [
   '',
 ].join('\r\n');
 
+/** Uploads the HubSpot file to `t` and starts it with the suggested mapping; returns its id. */
+async function startHubspotImport(t: TestApp, key: Record<string, string>, name: string): Promise<string> {
+  const up = await t.request({
+    method: 'POST',
+    url: `/api/v1/imports?filename=${name}`,
+    payload: hubspotFile,
+    headers: { ...key, 'content-type': 'text/csv' },
+  });
+  assert.equal(up.statusCode, 201, up.body);
+  const id = up.json().id as string;
+  const preview = (
+    await t.request({ method: 'GET', url: `/api/v1/imports/${id}/preview`, headers: key })
+  ).json();
+  const started = await t.request({
+    method: 'POST',
+    url: `/api/v1/imports/${id}/start`,
+    payload: { mapping: preview.mapping },
+    headers: key,
+  });
+  assert.equal(started.statusCode, 202, started.body);
+  return id;
+}
+
 for (const dialect of testDialects) {
   describe(`imports API (${dialect})`, () => {
     let t: TestApp;
@@ -647,25 +670,7 @@ describe('imports as a bulk load (sqlite)', () => {
     const t = bulk;
     const key = (await t.apiKey(['leads:read', 'leads:write'])).headers;
     const db = t.runtime.database;
-    const uploadAndStart = async (name: string) => {
-      const up = await t.request({
-        method: 'POST',
-        url: `/api/v1/imports?filename=${name}`,
-        payload: hubspotFile,
-        headers: { ...key, 'content-type': 'text/csv' },
-      });
-      const id = up.json().id as string;
-      const preview = (
-        await t.request({ method: 'GET', url: `/api/v1/imports/${id}/preview`, headers: key })
-      ).json();
-      await t.request({
-        method: 'POST',
-        url: `/api/v1/imports/${id}/start`,
-        payload: { mapping: preview.mapping },
-        headers: key,
-      });
-      return id;
-    };
+    const uploadAndStart = (name: string) => startHubspotImport(t, key, name);
     const recorded = async () =>
       (await db.db.selectFrom('deferred_indexes').select('owner').distinct().execute()).map((r) => r.owner);
     const missing = async () => {
@@ -722,22 +727,7 @@ if (testDialects.includes('postgres'))
       const t = await createTestApp('postgres', options);
       try {
         const key = (await t.apiKey(['leads:read', 'leads:write'])).headers;
-        const up = await t.request({
-          method: 'POST',
-          url: '/api/v1/imports?filename=contacts.csv',
-          payload: hubspotFile,
-          headers: { ...key, 'content-type': 'text/csv' },
-        });
-        const id = up.json().id as string;
-        const preview = (
-          await t.request({ method: 'GET', url: `/api/v1/imports/${id}/preview`, headers: key })
-        ).json();
-        await t.request({
-          method: 'POST',
-          url: `/api/v1/imports/${id}/start`,
-          payload: { mapping: preview.mapping },
-          headers: key,
-        });
+        const id = await startHubspotImport(t, key, 'contacts.csv');
         await t.runtime.createJobWorker().drain();
         const done = (await t.request({ method: 'GET', url: `/api/v1/imports/${id}`, headers: key })).json();
         assert.equal(done.status, 'completed');
