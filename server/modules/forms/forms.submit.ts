@@ -10,7 +10,7 @@
 import type { FormSubmittedProperties } from '../../../contracts/capture.ts';
 import type { SpamReason } from '../../../contracts/forms.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { createCoalescer, groupCommitMax } from '../../platform/db/coalesce.ts';
+import { createCoalescer, groupCommitLingerMs, groupCommitMax } from '../../platform/db/coalesce.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import { fromJson } from '../../platform/db/schema.ts';
 import { AppError, type ErrorDetail } from '../../platform/errors.ts';
@@ -212,7 +212,7 @@ export function createSubmissions(deps: Deps) {
         return out;
       }
     },
-    { maxBatch: groupCommitMax },
+    { maxBatch: groupCommitMax, lingerMs: groupCommitLingerMs },
   );
 
   // Notification recipients, by user id: read outside the transaction, kept for ten seconds.

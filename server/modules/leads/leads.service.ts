@@ -19,7 +19,7 @@ import {
 } from '../../../contracts/leads.ts';
 import { salesStages } from '../../../contracts/permissions.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { createCoalescer, groupCommitMax } from '../../platform/db/coalesce.ts';
+import { createCoalescer, groupCommitLingerMs, groupCommitMax } from '../../platform/db/coalesce.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import {
   type CompaniesTable,
@@ -283,7 +283,7 @@ export function createLeadsService({
       });
       return out;
     },
-    { maxBatch: groupCommitMax },
+    { maxBatch: groupCommitMax, lingerMs: groupCommitLingerMs },
   );
 
   /** What the viewer's role may not send with a lead, whichever lead it matches: marketing, a sales stage. */

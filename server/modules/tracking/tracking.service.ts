@@ -13,7 +13,7 @@ import type {
   TrackingSettingsInput,
 } from '../../../contracts/tracking.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { createCoalescer, groupCommitMax } from '../../platform/db/coalesce.ts';
+import { createCoalescer, groupCommitLingerMs, groupCommitMax } from '../../platform/db/coalesce.ts';
 import type { Database, Tx } from '../../platform/db/db.ts';
 import type { VisitorEventsTable, VisitorStitchesTable } from '../../platform/db/schema.ts';
 import { AppError, type ErrorDetail } from '../../platform/errors.ts';
@@ -196,7 +196,7 @@ export function createTrackingService({
   // hardware, not by one commit per request.
   const ingestTogether = createCoalescer<TrackBatch, IngestResult>(
     (batches) => db.transaction().execute((tx) => ingestIn(tx, batches)),
-    { maxBatch: groupCommitMax },
+    { maxBatch: groupCommitMax, lingerMs: groupCommitLingerMs },
   );
 
   /** Stores a validated batch: touchpoints for known visitors, waiting events for anonymous ones. */

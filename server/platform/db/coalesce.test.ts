@@ -40,4 +40,55 @@ describe('coalescer (group commit)', () => {
     fail = false;
     assert.equal(await submit(21), 42);
   });
+
+  it('with a linger, gathers calls made in separate turns of the event loop into one batch', async () => {
+    const batches: number[][] = [];
+    const submit = createCoalescer<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items.map((n) => n + 100);
+      },
+      { maxBatch: 256, lingerMs: 50 },
+    );
+    const answers: Promise<number>[] = [];
+    for (let i = 0; i < 5; i++) {
+      answers.push(submit(i));
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(await Promise.all(answers), [100, 101, 102, 103, 104]);
+    assert.deepEqual(batches, [[0, 1, 2, 3, 4]]);
+
+    // Without one, each turn's call goes on its own.
+    const alone: number[][] = [];
+    const eager = createCoalescer<number, number>(
+      async (items) => {
+        alone.push(items);
+        return items;
+      },
+      { maxBatch: 256 },
+    );
+    const done: Promise<number>[] = [];
+    for (let i = 0; i < 3; i++) {
+      done.push(eager(i));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(done);
+    assert.deepEqual(alone, [[0], [1], [2]]);
+  });
+
+  it('does not wait out the linger once enough items are waiting', async () => {
+    const batches: number[] = [];
+    const submit = createCoalescer<number, number>(
+      async (items) => {
+        batches.push(items.length);
+        return items;
+      },
+      { maxBatch: 256, lingerMs: 60_000 },
+    );
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 32 }, (_, i) => submit(i)));
+    assert.equal(answers.length, 32);
+    assert.deepEqual(batches, [32]);
+    assert.ok(performance.now() - started < 10_000, 'answered without waiting a minute');
+  });
 });
