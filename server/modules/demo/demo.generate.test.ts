@@ -69,6 +69,34 @@ describe('demo data generator', () => {
     assert.notEqual(hashOf(generate(1000, 7, now + DAY)), first);
   });
 
+  it('loaded on another day, holds the same leads and history, moved in time to end then', () => {
+    const base = generate(1000, 7);
+    for (const shift of [DAY, 16 * DAY + 7.25 * 3_600_000, -40 * DAY, 400 * DAY + 1234]) {
+      const later = generate(1000, 7, now + shift);
+      assert.equal(later.length, base.length);
+      later.forEach((l, i) => {
+        const b = base[i]!;
+        assert.equal(Date.parse(l.input.createdAt) - Date.parse(b.input.createdAt), shift);
+        assert.deepEqual(
+          l.touchpoints.map((t) => t.occurredAt - shift),
+          b.touchpoints.map((t) => t.occurredAt),
+        );
+        assert.deepEqual(
+          l.truth.path.map((p) => p.at - shift),
+          b.truth.path.map((p) => p.at),
+        );
+        // Everything else is the same lead: who, what they did, where they stand.
+        const timeless = (x: DemoLead) => ({
+          ...x,
+          input: { ...x.input, createdAt: '' },
+          touchpoints: x.touchpoints.map((t) => ({ ...t, occurredAt: 0 })),
+          truth: { ...x.truth, path: x.truth.path.map((p) => ({ ...p, at: 0 })) },
+        });
+        assert.deepEqual(timeless(l), timeless(b));
+      });
+    }
+  });
+
   describe('on 5,000 leads (seed 42)', () => {
     const leads = generate(5000, 42);
     const mature = leads.filter((l) => now - Date.parse(l.input.createdAt) >= 150 * DAY);

@@ -2,6 +2,14 @@
  * The demo dataset as a pure, seeded function of (seed, number of leads, now): companies, leads,
  * their web, form and email history, and their lifecycle outcomes. Nothing here touches a database.
  *
+ * The history is laid out once, back from a fixed moment (`demoAnchor`), and moved in time to end
+ * at `now`: every lead, score and stage is the same whenever the data is loaded, so the leads
+ * docs/demo-data.md names (and the journeys walk) are the same. Laid out back from `now` itself,
+ * the weekend dip, the monthly newsletters and the clamp of a lead created "later today" drew a
+ * different number of random values on each day, and a documented lead just under the threshold
+ * was an opportunity with 87 points the next day. The price: the weekend dip and the newsletters'
+ * day of the month fall where they fell in the anchor's calendar, shifted with the rest.
+ *
  * The hidden ground truth (docs/demo-data.md has the full table). Every lead gets a log-odds of
  * eventually becoming a customer:
  *
@@ -280,8 +288,26 @@ export function demoCompanies(seed: number, leads: number): DemoCompany[] {
  * taken before it), so that callers can write them in batches without holding them all.
  */
 export function* generateDemoLeads(options: DemoOptions): Generator<DemoLead> {
-  const { seed, now } = options;
-  const companies = demoCompanies(seed, options.leads);
+  const shift = options.now - demoAnchor;
+  for (const lead of layOut(options.seed, options.leads, demoAnchor))
+    yield shift === 0 ? lead : moved(lead, shift);
+}
+
+/** The moment the history is laid out back from, before it is moved to end at the given now. */
+export const demoAnchor = Date.UTC(2026, 10, 22, 9, 0, 0);
+
+/** The lead with every time in it moved by `ms`. */
+function moved(lead: DemoLead, ms: number): DemoLead {
+  return {
+    ...lead,
+    input: { ...lead.input, createdAt: new Date(Date.parse(lead.input.createdAt) + ms).toISOString() },
+    touchpoints: lead.touchpoints.map((t) => ({ ...t, occurredAt: t.occurredAt + ms })),
+    truth: { ...lead.truth, path: lead.truth.path.map((step) => ({ ...step, at: step.at + ms })) },
+  };
+}
+
+function* layOut(seed: number, leads: number, now: number): Generator<DemoLead> {
+  const companies = demoCompanies(seed, leads);
   // Larger companies produce more leads, but far from in proportion: weight ∝ employees^0.25.
   const cumulative: number[] = [];
   let total = 0;
@@ -301,7 +327,7 @@ export function* generateDemoLeads(options: DemoOptions): Generator<DemoLead> {
     return companies[lo]!;
   };
   const emails = new Set<string>();
-  for (let index = 0; index < options.leads; index++) {
+  for (let index = 0; index < leads; index++) {
     const rng = createRng(streamSeed(seed, 'lead', index));
     yield generateLead(rng, index, now, companyAt, emails);
   }
