@@ -59,8 +59,12 @@ async function measure(name: string, script: string, path: string, sustained?: n
     `${name.padEnd(44)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  server CPU ${serverCpuMsPerRequest} ms/req  non-2xx ${r.non2xx}  errors ${r.errors}\n`,
   );
   if (stored !== null) {
+    // The sustained run's non-2xx count covers its lead-in too.
     const sent =
-      warm.requests - warm.non2xx + (r.requests - r.non2xx) + (held ? held.requests - held.non2xx : 0);
+      warm.requests -
+      warm.non2xx +
+      (r.requests - r.non2xx) +
+      (held ? held.requests + (held.leadIn?.requests ?? 0) - held.non2xx : 0);
     // Requests still in flight when a run stops are stored but not counted, so stored ≥ answered.
     process.stderr.write(
       `${''.padEnd(44)} stored ${stored} accepted submissions for ${sent} answered 2xx${stored < sent ? '  (MISSING SUBMISSIONS)' : ''}\n`,

@@ -17,8 +17,8 @@
  * saturation, requests otherwise come one or two per event-loop turn, and each small batch paid
  * the whole fixed cost: at 2,000 form submissions/s over HTTP the main thread spent 0.47 ms of CPU
  * per submission, 93 % of a core, so any hiccup became a queue. Lingering 2 ms made batches of ~4:
- * 0.31 ms per submission, a third fewer WAL pages written (so fewer WAL rewinds holding writes),
- * p99 20.5 and 24.8 ms against 33.7 and 33.2 ms in alternating runs; p50 rose from ~2.4 to ~5.5 ms.
+ * 0.26–0.32 ms per submission, a third fewer WAL pages written (so fewer WAL rewinds holding
+ * writes), p99 18.3–24.8 ms over six runs against 25.8–33.7 ms; p50 rose from ~2.4 to ~4.6 ms.
  * Under saturation nothing changes: items pile up while a flush runs and go in the next one at once.
  */
 export const groupCommitMax = 256;
