@@ -65,8 +65,8 @@ describe('deferred indexes (sqlite)', () => {
 
       const settings = async () =>
         (
-          await sql<{ cache_size: number; temp_store: number }>`
-            select * from pragma_cache_size(), pragma_temp_store()
+          await sql<{ cache_size: number; temp_store: number; threads: number }>`
+            select * from pragma_cache_size(), pragma_temp_store(), pragma_threads()
           `.execute(tdb.db)
         ).rows[0]!;
       const usual = await settings();
@@ -81,8 +81,9 @@ describe('deferred indexes (sqlite)', () => {
       });
       assert.equal(built.length, deferrableIndexes.length);
       assert.equal(calls, deferrableIndexes.length, 'the caller gets a turn after each index');
-      // Sorting on disk with a small cache (its size is also the sort buffer's) while building…
-      for (const s of whileBuilding) assert.deepEqual(s, { cache_size: -16384, temp_store: 1 });
+      // Sorting on disk with a small cache (its size is also the sort buffer's) and two helper
+      // threads while building…
+      for (const s of whileBuilding) assert.deepEqual(s, { cache_size: -16384, temp_store: 1, threads: 2 });
       // …and the connection's own settings afterwards.
       assert.notDeepEqual(usual, whileBuilding[0]);
       assert.deepEqual(await settings(), usual);
