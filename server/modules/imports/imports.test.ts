@@ -25,12 +25,17 @@ const hubspotFile = [
   '',
 ].join('\r\n');
 
-/** Uploads the HubSpot file to `t` and starts it with the suggested mapping; returns its id. */
-async function startHubspotImport(t: TestApp, key: Record<string, string>, name: string): Promise<string> {
+/** Uploads a file (the HubSpot one unless given) to `t` and starts it with the suggested mapping; returns its id. */
+async function startImport(
+  t: TestApp,
+  key: Record<string, string>,
+  name: string,
+  file = hubspotFile,
+): Promise<string> {
   const up = await t.request({
     method: 'POST',
     url: `/api/v1/imports?filename=${name}`,
-    payload: hubspotFile,
+    payload: file,
     headers: { ...key, 'content-type': 'text/csv' },
   });
   assert.equal(up.statusCode, 201, up.body);
@@ -605,19 +610,7 @@ describe('imports as a bulk load (sqlite)', () => {
       ['first.csv', hubspotFile],
       ['second.csv', secondFile],
     ] as const) {
-      const up = await t.request({
-        method: 'POST',
-        url: `/api/v1/imports?filename=${name}`,
-        payload: body,
-        headers: { ...key, 'content-type': 'text/csv' },
-      });
-      assert.equal(up.statusCode, 201, up.body);
-      const id = up.json().id as string;
-      const preview = (await call('GET', `/api/v1/imports/${id}/preview`)).json();
-      assert.equal(
-        (await call('POST', `/api/v1/imports/${id}/start`, { mapping: preview.mapping })).statusCode,
-        202,
-      );
+      const id = await startImport(t, key, name, body);
       await t.runtime.createJobWorker().drain();
       const done = (await call('GET', `/api/v1/imports/${id}`)).json();
       const errors = (await call('GET', `/api/v1/imports/${id}/errors.csv`)).body;
@@ -670,7 +663,7 @@ describe('imports as a bulk load (sqlite)', () => {
     const t = bulk;
     const key = (await t.apiKey(['leads:read', 'leads:write'])).headers;
     const db = t.runtime.database;
-    const uploadAndStart = (name: string) => startHubspotImport(t, key, name);
+    const uploadAndStart = (name: string) => startImport(t, key, name);
     const recorded = async () =>
       (await db.db.selectFrom('deferred_indexes').select('owner').distinct().execute()).map((r) => r.owner);
     const missing = async () => {
@@ -727,7 +720,7 @@ if (testDialects.includes('postgres'))
       const t = await createTestApp('postgres', options);
       try {
         const key = (await t.apiKey(['leads:read', 'leads:write'])).headers;
-        const id = await startHubspotImport(t, key, 'contacts.csv');
+        const id = await startImport(t, key, 'contacts.csv');
         await t.runtime.createJobWorker().drain();
         const done = (await t.request({ method: 'GET', url: `/api/v1/imports/${id}`, headers: key })).json();
         assert.equal(done.status, 'completed');
