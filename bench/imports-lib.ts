@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { heapFlags } from '../server/platform/heap.ts';
 import { writeHubspotCsv } from '../server/test-support/hubspot-csv.ts';
 
 export const rows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
@@ -23,11 +24,14 @@ export async function ensureCsv(): Promise<{ file: string; bytes: number }> {
   return { file: csvFile, bytes: statSync(csvFile).size };
 }
 
-/** Runs a bench child script and returns the JSON line it prints. */
+/**
+ * Runs a bench child script and returns the JSON line it prints; with Leadloop's heap settings
+ * (server/platform/heap.ts) unless told otherwise.
+ */
 export function runChild<T>(
   script: string,
   env: Record<string, string | undefined>,
-  nodeFlags: string[] = [],
+  nodeFlags: readonly string[] = heapFlags,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(

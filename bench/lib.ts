@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { heapFlags } from '../server/platform/heap.ts';
 
 export const benchDir = import.meta.dirname;
 
@@ -13,12 +14,16 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
-/** Starts a bench server script in a child process and waits for it to print `listening <port>`. */
+/**
+ * Starts a bench server script in a child process and waits for it to print `listening <port>`.
+ * Every child runs with Leadloop's heap settings (server/platform/heap.ts), as `leadloop start`
+ * does: a baseline then differs from Leadloop only in its code.
+ */
 export async function startChild(
   script: string,
   env: Record<string, string> = {},
 ): Promise<{ port: number; readonly output: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(benchDir, script)], {
+  const child = spawn(process.execPath, [...heapFlags, path.join(benchDir, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

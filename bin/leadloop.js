@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16 --heap-growing-percent=50
 // Entry point of the `leadloop` command. Plain JavaScript so that it can explain a too-old Node.js
 // before Node tries (and fails) to load TypeScript.
 const [major, minor] = process.versions.node.split('.').map(Number);

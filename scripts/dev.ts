@@ -3,9 +3,10 @@
  * http://localhost:5173, which forwards /api to the server.
  */
 import { spawn } from 'node:child_process';
+import { heapFlags } from '../server/platform/heap.ts';
 
 const children = [
-  spawn(process.execPath, ['--watch-path=server', '--watch-path=contracts', 'bin/leadloop.js', 'start'], {
+  spawn(process.execPath, [...heapFlags, '--watch-path=server', '--watch-path=contracts', 'bin/leadloop.js', 'start'], {
     stdio: 'inherit',
   }),
   spawn(process.execPath, ['node_modules/vite/bin/vite.js', '--config', 'web/vite.config.ts'], {
