@@ -6,9 +6,13 @@ import { spawn } from 'node:child_process';
 import { heapFlags } from '../server/platform/heap.ts';
 
 const children = [
-  spawn(process.execPath, [...heapFlags, '--watch-path=server', '--watch-path=contracts', 'bin/leadloop.js', 'start'], {
-    stdio: 'inherit',
-  }),
+  spawn(
+    process.execPath,
+    [...heapFlags, '--watch-path=server', '--watch-path=contracts', 'bin/leadloop.js', 'start'],
+    {
+      stdio: 'inherit',
+    },
+  ),
   spawn(process.execPath, ['node_modules/vite/bin/vite.js', '--config', 'web/vite.config.ts'], {
     stdio: 'inherit',
   }),
