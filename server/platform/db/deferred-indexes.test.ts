@@ -83,7 +83,7 @@ describe('deferred indexes (sqlite)', () => {
       assert.equal(calls, deferrableIndexes.length, 'the caller gets a turn after each index');
       // Sorting on disk with a small cache (its size is also the sort buffer's) and two helper
       // threads while building…
-      for (const s of whileBuilding) assert.deepEqual(s, { cache_size: -16384, temp_store: 1, threads: 2 });
+      for (const s of whileBuilding) assert.deepEqual(s, { cache_size: -4096, temp_store: 1, threads: 2 });
       // …and the connection's own settings afterwards.
       assert.notDeepEqual(usual, whileBuilding[0]);
       assert.deepEqual(await settings(), usual);
