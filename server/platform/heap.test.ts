@@ -18,6 +18,17 @@ test('every way Leadloop starts carries its heap settings', () => {
   assert.match(dev, /\.\.\.heapFlags, '--watch-path=server'/);
 });
 
+test('the command runs through its first line (env -S passes the settings to this Node.js)', () => {
+  const out = execFileSync(path.join(root, 'bin/leadloop.js'), ['--help'], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+    },
+  });
+  assert.match(out, /^Usage: leadloop <command>/);
+});
+
 /**
  * The largest young generation a process reaches under an allocation that keeps a share of what
  * it allocates alive for a while (as an import's batches do), with the given flags.
