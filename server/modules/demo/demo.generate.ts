@@ -7,8 +7,9 @@
  * docs/demo-data.md names (and the journeys walk) are the same. Laid out back from `now` itself,
  * the weekend dip, the monthly newsletters and the clamp of a lead created "later today" drew a
  * different number of random values on each day, and the documented lead just under the threshold
- * (56 points on 22 November 2026) was an opportunity with 87 points on 8 December. The price: the weekend dip and the newsletters'
- * day of the month fall where they fell in the anchor's calendar, shifted with the rest.
+ * (56 points on 22 November 2026) was an opportunity with 87 points on 8 December. The price: the
+ * weekend dip and the newsletters' day of the month fall where they fell in the anchor's calendar,
+ * shifted with the rest.
  *
  * The hidden ground truth (docs/demo-data.md has the full table). Every lead gets a log-odds of
  * eventually becoming a customer:

@@ -21,8 +21,9 @@
  * during the previous pass, copied and synced), the largest share of the latency tail. So the
  * thread first runs passes back to back, each with less to copy than the one before, and asks for
  * the hold once one is quick: holds then took a median 4–18 ms a run (mostly the two syncs), the
- * longest 6–37 ms, over the runs on record (docs/scaling.md). The request reaches the owner between two turns of its event
- * loop, so nearly always between transactions; one still open is waited for.
+ * longest 6–37 ms, over the runs on record (docs/scaling.md). The request reaches the owner
+ * between two turns of its event loop, so nearly always between transactions; one still open is
+ * waited for.
  */
 import { channel } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
